@@ -1,0 +1,70 @@
+"""Writes and rules about people and membership."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from aipia.errors import DomainError, NotAllowed
+
+from .models import Membership, User
+
+
+def membership_problem(*, user: User, on: datetime.date | None = None) -> str | None:
+    """Why ``user`` is not a member in good standing on ``on`` (today by default), or None if they are."""
+    on = on or timezone.localdate()
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None:
+        return _("You are not yet a member of the association.")
+    if membership.status == Membership.Status.SUSPENDED:
+        return _("Your membership %(number)s is suspended.") % {"number": membership.member_number}
+    if membership.status == Membership.Status.LAPSED or membership.valid_until < on:
+        return _("Your membership %(number)s lapsed on %(date)s.") % {
+            "number": membership.member_number,
+            "date": membership.valid_until.isoformat(),
+        }
+    return None
+
+
+def ensure_member_in_good_standing(*, user: User) -> None:
+    """Raise NotAllowed, saying why and how to join, unless ``user`` is a member in good standing."""
+    problem = membership_problem(user=user)
+    if problem:
+        raise NotAllowed(
+            _("%(problem)s Only members in good standing can submit a dossier: see %(url)s to join or renew.")
+            % {"problem": problem, "url": settings.MEMBERSHIP_INFO_URL},
+            code="membership_required",
+        )
+
+
+@transaction.atomic
+def update_profile(*, user: User, first_name: str, last_name: str, preferred_language: str) -> User:
+    if preferred_language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Unknown language."))
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.preferred_language = preferred_language
+    user.save(update_fields=["first_name", "last_name", "preferred_language"])
+    return user
+
+
+def obtain_api_token(*, request: HttpRequest | None, email: str, password: str) -> str:
+    """Return the API token of the user with these credentials, creating it on first use.
+
+    Refused for wrong credentials, inactive accounts and addresses not yet verified, with the same
+    message for the first two so that the answer does not reveal which addresses exist.
+    """
+    user = authenticate(request, email=email.strip().lower(), password=password)
+    if user is None or not user.is_active:
+        raise NotAllowed(_("Unable to log in with the email address and password provided."), code="bad_credentials")
+    if not user.emailaddress_set.filter(email__iexact=user.email, verified=True).exists():
+        raise NotAllowed(_("Please verify your email address before using the API."), code="email_unverified")
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key

@@ -1,0 +1,31 @@
+"""The one family of errors that services raise for users to read."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business rule refused the request. ``message`` is shown to the user as is.
+
+    ``code`` is a stable machine-readable identifier; ``details`` carries structured data such as the
+    list of missing items of an incomplete dossier.
+    """
+
+    code = "invalid"
+    status_code = 400
+
+    def __init__(self, message: str, *, code: str | None = None, details: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or []
+
+
+class NotAllowed(DomainError):
+    code = "not_allowed"
+    status_code = 403
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status_code = 409

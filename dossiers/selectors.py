@@ -1,0 +1,40 @@
+"""Reads of dossiers, always scoped to who is asking."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from profiles.models import Profile
+
+from .models import OPEN_STATUSES, Dossier, EvidenceFile
+
+
+def own_dossiers(*, owner: User) -> QuerySet[Dossier]:
+    return Dossier.objects.filter(owner=owner).select_related("profile")
+
+
+def open_dossier_for(*, owner: User, profile: Profile) -> Dossier | None:
+    return own_dossiers(owner=owner).filter(profile=profile, status__in=OPEN_STATUSES).first()
+
+
+def get_own_dossier(*, owner: User, dossier_id) -> Dossier:
+    """The caller's own dossier; anybody else's answers 404, so its existence is not revealed."""
+    try:
+        return own_dossiers(owner=owner).get(pk=dossier_id)
+    except (Dossier.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such dossier.") from exc
+
+
+def current_files(*, dossier: Dossier) -> QuerySet[EvidenceFile]:
+    return dossier.files.filter(removed_at__isnull=True)
+
+
+def get_downloadable_file(*, user: User, dossier_id, file_id) -> EvidenceFile:
+    """A file the user may download: today only the dossier's owner (the committee comes with assessment)."""
+    dossier = get_own_dossier(owner=user, dossier_id=dossier_id)
+    try:
+        return dossier.files.get(pk=file_id)
+    except (EvidenceFile.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such file.") from exc
