@@ -69,9 +69,10 @@ def check_upload(fileobj: IO[bytes], *, max_bytes: int, allowed: frozenset[str] 
     kind = filetype.guess(head)
     mime = kind.mime if kind else None
     if mime == "application/zip" or (mime and mime.startswith("application/vnd.openxmlformats")):
-        mime = DOCX_MIME if _is_docx(fileobj) else mime
+        # Only a real Word document without macros counts; any other archive is refused.
+        mime = DOCX_MIME if _is_docx(fileobj) else None
     accepted = ALLOWED if allowed is None else {m: v for m, v in ALLOWED.items() if m in allowed}
-    if mime not in accepted:
+    if mime is None or mime not in accepted:
         raise UploadRejected(
             _("This file's content is not an accepted type (accepted: %(types)s), whatever its name says.")
             % {"types": allowed_labels(allowed)}

@@ -183,7 +183,7 @@ class ProjectInput(_EntryInput):
 
 
 def _save_experience(*, dossier, actor, entry=None, competences, **fields):
-    found = list(EcfCompetence.objects.filter(code__in=competences, profile_competences__profile=dossier.profile))
+    found = list(EcfCompetence.objects.filter(code__in=competences, profiles=dossier.profile))
     if len(found) != len(set(competences)):
         raise serializers.ValidationError({"competences": ["Use codes of this profile's e-CF competences."]})
     return services.save_experience_entry(dossier=dossier, actor=actor, entry=entry, competences=found, **fields)

@@ -1,0 +1,51 @@
+# AIPIA Credentials — everyday commands. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format check-deploy lock messages worker clean
+
+$(STAMP): requirements-dev.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with everything the app and the tests need
+
+run: install  ## the embedded default: SQLite, local files, in-process tasks, demo data, on 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install  ## the whole suite (set DATABASE_URL to run it on PostgreSQL)
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-deploy: install  ## Django's deployment checks with production-like settings
+	DEBUG=false SECRET_KEY=$$(head -c 64 /dev/urandom | base64 | tr -d '\n/+=' | head -c 60) \
+	  ALLOWED_HOSTS=credentials.example.org DATABASE_URL=sqlite:////tmp/aipia-check.sqlite3 \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages: install  ## refresh the Italian translation catalogue, then compile it
+	$(BIN)/python manage.py makemessages -l it --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+lock:  ## re-pin dependencies after editing pyproject.toml
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev -q -o requirements-dev.lock
+
+worker: install  ## a Celery worker (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A aipia worker -l info
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,106 @@
+import io
+import os
+
+import pytest
+
+from demo.files import pdf_bytes, png_bytes
+from dossiers import services
+from dossiers.models import EvidenceFile
+from profiles.models import Profile
+from profiles.services import import_default_catalogue
+
+from .factories import member
+
+# Playwright's sync API runs an event loop in the test's thread; Django's ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def catalogue(db):
+    import_default_catalogue()
+
+
+@pytest.fixture
+def profile(catalogue) -> Profile:
+    return Profile.objects.get(code="ai-ml-engineer")
+
+
+@pytest.fixture
+def applicant(db):
+    return member()
+
+
+@pytest.fixture
+def dossier(applicant, profile):
+    return services.start_dossier(owner=applicant, profile=profile)
+
+
+def upload(dossier, owner, data: bytes, name: str, kind: str = EvidenceFile.Kind.EVIDENCE) -> EvidenceFile:
+    return services.upload_evidence(
+        dossier=dossier, actor=owner, upload=io.BytesIO(data), original_name=name, kind=kind
+    )
+
+
+def fill_completely(dossier, owner) -> None:
+    """Fill every section so that the dossier is complete."""
+    import datetime
+
+    upload(dossier, owner, pdf_bytes("CV"), "cv.pdf", EvidenceFile.Kind.CV)
+    evidence = upload(dossier, owner, png_bytes(), "proof.png")
+    services.update_cv_summary(
+        dossier=dossier,
+        actor=owner,
+        cv_headline="ML Engineer",
+        cv_summary="Five years deploying machine learning models to production with monitoring and retraining.",
+        years_of_experience=5,
+        highest_education="MSc",
+    )
+    services.save_training_entry(
+        dossier=dossier,
+        actor=owner,
+        title="MLOps",
+        provider="Uni",
+        start_date=datetime.date(2022, 1, 1),
+        end_date=datetime.date(2022, 3, 1),
+        hours=40,
+        evidence=[evidence],
+    )
+    services.save_experience_entry(
+        dossier=dossier,
+        actor=owner,
+        employer="ACME",
+        role="ML Engineer",
+        start_date=datetime.date(2020, 1, 1),
+        end_date=None,
+        description="Model serving.",
+    )
+    services.save_project_entry(
+        dossier=dossier,
+        actor=owner,
+        title="Scoring",
+        role="Lead",
+        description="Real-time scoring.",
+        technologies="Python",
+        outcomes="Faster.",
+        links=["https://example.org/p"],
+    )
+    for pc in dossier.profile.profile_competences.select_related("competence"):
+        services.save_self_assessment(
+            dossier=dossier,
+            actor=owner,
+            competence=pc.competence,
+            claimed_level=pc.level,
+            justification="I have done this for years in production, as the project evidence shows.",
+        )
+
+
+@pytest.fixture
+def complete_dossier(dossier, applicant):
+    fill_completely(dossier, applicant)
+    return dossier

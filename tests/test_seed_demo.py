@@ -1,0 +1,56 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from dossiers.models import Dossier, DossierEvent, EvidenceFile
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_describes_what_it_made(settings):
+    settings.DEBUG = True
+    first = json.loads(seed("--json"))
+    counts = (User.objects.count(), Dossier.objects.count(), DossierEvent.objects.count(), EvidenceFile.objects.count())
+    second = json.loads(seed("--json"))
+    assert second == first
+    assert counts == (
+        User.objects.count(),
+        Dossier.objects.count(),
+        DossierEvent.objects.count(),
+        EvidenceFile.objects.count(),
+    )
+
+    assert {u["role"] for u in first["users"]} == {"applicant", "assessor", "decision_maker", "admin"}
+    assert first["credentials"] == []
+    statuses = {d["status"] for d in first["dossiers"]}
+    assert {"draft", "submitted", "withdrawn"} <= statuses
+    assert len({d["owner"] for d in first["dossiers"]}) >= 2
+    for d in first["dossiers"]:
+        assert Dossier.objects.get(pk=d["id"]).owner.email == d["owner"]
+
+
+@pytest.mark.django_db
+def test_demo_users_can_log_in_with_the_printed_password(settings, client):
+    settings.DEBUG = True
+    users = json.loads(seed("--json"))["users"]
+    applicant = next(u for u in users if u["role"] == "applicant")
+    assert (
+        client.post("/accounts/login/", {"login": applicant["email"], "password": applicant["password"]}).status_code
+        == 302
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        seed()
+    assert not User.objects.exists()
