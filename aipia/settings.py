@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "aipia",
     "accounts",
     "profiles",
     "dossiers",

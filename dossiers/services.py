@@ -14,6 +14,7 @@ from functools import partial
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -61,7 +62,8 @@ def _ensure_owner(dossier: Dossier, actor: User) -> None:
 def _ensure_editable(dossier: Dossier) -> None:
     if dossier.status not in EDITABLE_STATUSES:
         raise InvalidTransition(
-            _("This dossier is %(status)s and can no longer be changed.") % {"status": dossier.get_status_display()}
+            _("This dossier can no longer be changed (its status is: %(status)s).")
+            % {"status": dossier.get_status_display()}
         )
 
 
@@ -97,8 +99,8 @@ def _transition(dossier: Dossier, *, to: str, actor: User | None, action: str, r
     """Move a locked dossier to ``to`` if the table allows it; audit it; notify the owner on commit."""
     if to not in TRANSITIONS[dossier.status]:
         raise InvalidTransition(
-            _("A dossier that is %(status)s cannot become %(to)s.")
-            % {"status": dossier.get_status_display(), "to": DossierStatus(to).label}
+            _("This is not possible while the dossier's status is: %(status)s.")
+            % {"status": dossier.get_status_display()}
         )
     from_status = dossier.status
     dossier.status = to
@@ -112,6 +114,16 @@ def _transition(dossier: Dossier, *, to: str, actor: User | None, action: str, r
 
     transaction.on_commit(partial(notify_status_change.delay, event.pk))
     return event
+
+
+def _validated_save(obj: Any, *, exclude: list[str] | None = None, update_fields: list[str] | None = None) -> None:
+    """Save ``obj`` after the model's own validation (lengths, ranges), answering bad input as DomainError."""
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        messages = [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
+        raise DomainError(" ".join(messages), code="invalid", details=messages) from exc
+    obj.save(update_fields=update_fields)
 
 
 def _touch(dossier: Dossier) -> None:
@@ -160,7 +172,11 @@ def update_cv_summary(
     dossier.cv_summary = cv_summary.strip()
     dossier.years_of_experience = years_of_experience
     dossier.highest_education = highest_education.strip()
-    dossier.save(update_fields=["cv_headline", "cv_summary", "years_of_experience", "highest_education", "updated_at"])
+    _validated_save(
+        dossier,
+        exclude=["owner", "profile", "scheme_version", "status"],
+        update_fields=["cv_headline", "cv_summary", "years_of_experience", "highest_education", "updated_at"],
+    )
     return dossier
 
 
@@ -193,7 +209,7 @@ def save_training_entry(
         raise NotAllowed(_("This entry belongs to another dossier."))
     entry.title, entry.provider, entry.hours = title.strip(), provider.strip(), hours
     entry.start_date, entry.end_date = start_date, end_date
-    entry.save()
+    _validated_save(entry, exclude=["dossier"])
     entry.evidence.set(files)
     _touch(dossier)
     return entry
@@ -222,7 +238,11 @@ def save_experience_entry(
         raise NotAllowed(_("This entry belongs to another dossier."))
     entry.employer, entry.role, entry.description = employer.strip(), role.strip(), description.strip()
     entry.start_date, entry.end_date = start_date, end_date
-    entry.save()
+    profile_competences = set(dossier.profile.competences.values_list("pk", flat=True))
+    outside = [c.code for c in competences or [] if c.pk not in profile_competences]
+    if outside:
+        raise DomainError(_("Not competences of this profile: %(codes)s") % {"codes": ", ".join(outside)})
+    _validated_save(entry, exclude=["dossier"])
     entry.competences.set(competences or [])
     entry.evidence.set(files)
     _touch(dossier)
@@ -257,7 +277,7 @@ def save_project_entry(
         outcomes.strip(),
         list(links or []),
     )
-    entry.save()
+    _validated_save(entry, exclude=["dossier"])
     entry.evidence.set(files)
     _touch(dossier)
     return entry
@@ -289,8 +309,13 @@ def save_self_assessment(
             _("%(code)s is not a competence of this profile.") % {"code": competence.code},
             code="not_in_profile",
         )
-    if not 1 <= claimed_level <= 5:
-        raise DomainError(_("The claimed level must be from e-1 to e-5."))
+    if not competence.min_level <= claimed_level <= competence.max_level:
+        raise DomainError(
+            _("%(code)s is defined at levels e-%(low)d to e-%(high)d.")
+            % {"code": competence.code, "low": competence.min_level, "high": competence.max_level}
+        )
+    if not justification.strip():
+        raise DomainError(_("Explain why you claim this level."))
     files = _own_files(dossier, evidence)
     assessment, _created = SelfAssessment.objects.update_or_create(
         dossier=dossier,
@@ -366,8 +391,10 @@ def _in_any_submission(evidence: EvidenceFile) -> bool:
 @transaction.atomic
 def delete_evidence(*, dossier: Dossier, actor: User, evidence: EvidenceFile) -> None:
     dossier = _editable_dossier(dossier, actor)
-    if evidence.dossier_id != dossier.pk or evidence.removed_at is not None:
+    if evidence.dossier_id != dossier.pk:
         raise NotAllowed(_("This file belongs to another dossier."))
+    if evidence.removed_at is not None:
+        raise DomainError(_("This file has already been removed."))
     _remove_file(evidence)
     _touch(dossier)
 

@@ -287,3 +287,40 @@ def test_upload_size_limit_comes_from_settings(dossier, applicant, settings):
         services.upload_evidence(
             dossier=dossier, actor=applicant, upload=io.BytesIO(pdf_bytes()), original_name="a.pdf", kind="evidence"
         )
+
+
+def test_a_value_longer_than_allowed_is_refused_with_the_fields_name(dossier, applicant):
+    with pytest.raises(DomainError, match="title"):
+        services.save_training_entry(
+            dossier=dossier,
+            actor=applicant,
+            title="x" * 500,
+            provider="p",
+            start_date=datetime.date(2020, 1, 1),
+            end_date=None,
+            hours=1,
+        )
+    with pytest.raises(DomainError, match="hours"):
+        services.save_training_entry(
+            dossier=dossier,
+            actor=applicant,
+            title="t",
+            provider="p",
+            start_date=datetime.date(2020, 1, 1),
+            end_date=None,
+            hours=0,
+        )
+    assert not dossier.training.exists()
+
+
+def test_a_claimed_level_must_exist_for_that_competence(dossier, applicant):
+    pc = dossier.profile.profile_competences.select_related("competence").filter(competence__min_level__gt=1).first()
+    with pytest.raises(DomainError, match="defined at levels"):
+        services.save_self_assessment(
+            dossier=dossier, actor=applicant, competence=pc.competence, claimed_level=1, justification="x" * 50
+        )
+    with pytest.raises(DomainError, match="Explain"):
+        services.save_self_assessment(
+            dossier=dossier, actor=applicant, competence=pc.competence, claimed_level=pc.level, justification="  "
+        )
+    assert not dossier.self_assessments.exists()
