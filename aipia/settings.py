@@ -134,8 +134,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-# Files are private: they are served only through views that check permissions, never at a public URL.
-MEDIA_URL = None
+# Files are private: they are served only through views that check permissions. No URL pattern (and no
+# web server rule) serves MEDIA_URL; it exists because Django's tooling expects a value.
+MEDIA_URL = "/private-media/"
 
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
     _default_storage = {
