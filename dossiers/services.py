@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import ensure_member_in_good_standing
@@ -241,7 +242,7 @@ def save_experience_entry(
     profile_competences = set(dossier.profile.competences.values_list("pk", flat=True))
     outside = [c.code for c in competences or [] if c.pk not in profile_competences]
     if outside:
-        raise DomainError(_("Not competences of this profile: %(codes)s") % {"codes": ", ".join(outside)})
+        raise DomainError(_("These are not competences of this profile: %(codes)s") % {"codes": ", ".join(outside)})
     _validated_save(entry, exclude=["dossier"])
     entry.competences.set(competences or [])
     entry.evidence.set(files)
@@ -506,7 +507,12 @@ def submit_dossier(*, dossier: Dossier, actor: User) -> DossierSubmission:
     missing = missing_items(dossier)
     if missing:
         raise DossierIncomplete(
-            _("The dossier is not complete yet: %(count)d item(s) missing.") % {"count": len(missing)},
+            ngettext(
+                "The dossier is not complete yet: %(count)d item is missing.",
+                "The dossier is not complete yet: %(count)d items are missing.",
+                len(missing),
+            )
+            % {"count": len(missing)},
             details=missing,
         )
     number = (dossier.submissions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -553,6 +559,7 @@ def send_status_email(*, event_id: int) -> bool:
             "status_label": DossierStatus(event.to_status).label,
             "url": f"{settings.SITE_URL}/dossiers/{event.dossier_id}/",
         }
+        context["profile_title"] = event.dossier.profile.tr("title")
         subject = _("Your dossier for %(profile)s is now: %(status)s") % {
             "profile": event.dossier.profile.tr("title"),
             "status": context["status_label"],

@@ -16,9 +16,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _isolated(settings, tmp_path):
+    """Each test gets its own media folder and an empty cache (allauth keeps its rate limits there)."""
+    from django.core.cache import cache
+
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

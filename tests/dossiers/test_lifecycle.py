@@ -324,3 +324,16 @@ def test_a_claimed_level_must_exist_for_that_competence(dossier, applicant):
             dossier=dossier, actor=applicant, competence=pc.competence, claimed_level=pc.level, justification="  "
         )
     assert not dossier.self_assessments.exists()
+
+
+def test_the_status_email_speaks_the_applicants_language(
+    complete_dossier, applicant, django_capture_on_commit_callbacks
+):
+    applicant.preferred_language = "it"
+    applicant.save(update_fields=["preferred_language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_dossier(dossier=complete_dossier, actor=applicant)
+    message = mail.outbox[-1]
+    assert "Inviato" in message.subject
+    assert complete_dossier.profile.title_it in message.body
+    assert "Gentile" in message.body
