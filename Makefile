@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format check-deploy lock messages worker clean
+.PHONY: install run test lint typecheck format check-deploy lock messages worker clean
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: install  ## the whole suite (set DATABASE_URL to run it on PostgreSQL)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install  ## mypy with django-stubs on the services and pure modules
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

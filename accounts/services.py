@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -64,7 +65,7 @@ def obtain_api_token(*, request: HttpRequest | None, email: str, password: str) 
     user = authenticate(request, email=email.strip().lower(), password=password)
     if user is None or not user.is_active:
         raise NotAllowed(_("Unable to log in with the email address and password provided."), code="bad_credentials")
-    if not user.emailaddress_set.filter(email__iexact=user.email, verified=True).exists():
+    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
         raise NotAllowed(_("Please verify your email address before using the API."), code="email_unverified")
     token, _created = Token.objects.get_or_create(user=user)
     return token.key

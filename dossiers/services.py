@@ -362,7 +362,8 @@ def upload_evidence(
         evidence.save()
     except Exception:
         # No row, so no stored bytes either.
-        evidence.file.storage.delete(evidence.file.name)
+        if evidence.file.name:
+            evidence.file.storage.delete(evidence.file.name)
         raise
     _touch(dossier)
     return evidence
@@ -379,7 +380,9 @@ def _remove_file(evidence: EvidenceFile) -> None:
     else:
         name, storage = evidence.file.name, evidence.file.storage
         evidence.delete()
-        transaction.on_commit(partial(storage.delete, name))
+        if name:
+            # Only once the row is surely gone: a rollback must not leave a row without its bytes.
+            transaction.on_commit(partial(storage.delete, name))
 
 
 def _in_any_submission(evidence: EvidenceFile) -> bool:
