@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("profiles/", include("profiles.api.urls")),
     path("dossiers/", include("dossiers.api.urls")),
+    path("committee/", include("assessments.api.urls")),
 ]

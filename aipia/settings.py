@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "profiles",
     "dossiers",
+    "assessments",
     "demo",
 ]
 
@@ -165,6 +166,17 @@ STORAGES = {
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Committee: how long an applicant has to appeal a rejection, and when an item is overdue on the dashboard.
+APPEAL_PERIOD_DAYS = env.int("APPEAL_PERIOD_DAYS", default=30)
+OVERDUE_AFTER_DAYS = {
+    "submitted": env.int("OVERDUE_SUBMITTED_DAYS", default=7),
+    "information_requested": env.int("OVERDUE_INFORMATION_REQUESTED_DAYS", default=30),
+    "under_assessment": env.int("OVERDUE_UNDER_ASSESSMENT_DAYS", default=21),
+    "interview": env.int("OVERDUE_INTERVIEW_DAYS", default=30),
+    "awaiting_decision": env.int("OVERDUE_AWAITING_DECISION_DAYS", default=10),
+    "appealed": env.int("OVERDUE_APPEALED_DAYS", default=30),
+}
 
 # Where a non-member learns how to join the association.
 MEMBERSHIP_INFO_URL = env("MEMBERSHIP_INFO_URL", default="https://www.aipia.it/associarsi")

@@ -41,6 +41,7 @@ from .models import (
     SelfAssessment,
     TrainingEntry,
 )
+from .signals import dossier_submitted
 from .uploads import ALLOWED, check_upload
 
 
@@ -532,6 +533,8 @@ def submit_dossier(*, dossier: Dossier, actor: User) -> DossierSubmission:
     event = _transition(dossier, to=DossierStatus.SUBMITTED, actor=actor, action=action)
     event.data = {"submission": number, "manifest_sha256": submission.manifest_sha256}
     event.save(update_fields=["data"])
+    # A resubmission after a request for information resumes an assessment in progress (assessments app).
+    dossier_submitted.send(sender=Dossier, dossier=dossier, submission=submission, actor=actor)
     return submission
 
 
@@ -542,6 +545,24 @@ def withdraw_dossier(*, dossier: Dossier, actor: User, reason: str = "") -> Doss
     _ensure_owner(dossier, actor)
     _transition(dossier, to=DossierStatus.WITHDRAWN, actor=actor, action="dossier.withdrawn", reason=reason.strip())
     return dossier
+
+
+@transaction.atomic
+def change_status(
+    *, dossier: Dossier, to: str, actor: User | None, action: str, reason: str = "", data: dict[str, Any] | None = None
+) -> Dossier:
+    """Move ``dossier`` to ``to`` for another app's business verb (assessment, decision, appeal).
+
+    Locks the row, checks the transition table, writes the audit event (``action``, ``reason``) and mails the
+    applicant on commit. The caller checks its own rules (who may act) before calling.
+    """
+    locked = _lock(dossier)
+    event = _transition(locked, to=to, actor=actor, action=action, reason=reason)
+    if data:
+        event.data = data
+        event.save(update_fields=["data"])
+    dossier.status = locked.status
+    return locked
 
 
 def send_status_email(*, event_id: int) -> bool:

@@ -78,6 +78,8 @@ class Profile(Bilingual, models.Model):
     # CPD: {"validity_years": 3, "min_hours_per_year": 20, "min_hours_total": 75, "categories": [...]}
     cpd_rules = models.JSONField(default=dict, blank=True)
     interview_required = models.BooleanField(default=False)
+    # Structured interview questions: [{"en": …, "it": …}]
+    interview_questions = models.JSONField(default=list, blank=True)
     is_published = models.BooleanField(default=True)
     competences = models.ManyToManyField(EcfCompetence, through="ProfileCompetence", related_name="profiles")
     updated_at = models.DateTimeField(auto_now=True)

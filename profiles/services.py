@@ -15,7 +15,14 @@ from .models import AssessmentCriterion, EcfCompetence, Profile, ProfileCompeten
 CATALOGUE_FORMAT = "aipia-catalogue/1"
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "default.json"
 _PROFILE_TEXT = ("title", "summary", "mission")
-_PROFILE_LISTS = ("main_tasks", "deliverables", "knowledge", "technical_skills", "cross_functional_skills")
+_PROFILE_LISTS = (
+    "main_tasks",
+    "deliverables",
+    "knowledge",
+    "technical_skills",
+    "cross_functional_skills",
+    "interview_questions",
+)
 
 
 def _bilingual(value: Any, where: str) -> tuple[str, str]:

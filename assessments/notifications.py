@@ -1,0 +1,76 @@
+"""E-mails of the committee's work: assignment notices and interview invitations (with an .ics file)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMessage, send_mail
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .ical import interview_invitation
+from .models import Assignment, Interview
+
+
+def send_assignment_notice(*, assignment_id: int) -> bool:
+    assignment = Assignment.objects.select_related("member", "dossier__profile").filter(pk=assignment_id).first()
+    if assignment is None or assignment.status != Assignment.Status.AWAITING_DECLARATION:
+        return False
+    member = assignment.member
+    with translation.override(member.preferred_language):
+        subject = _("[AIPIA] New assignment: %(profile)s dossier") % {"profile": assignment.dossier.profile.tr("title")}
+        body = _(
+            "You have been assigned as %(role)s of a dossier for %(profile)s.\n\n"
+            "Before you can see it, declare whether you have a conflict of interest:\n%(url)s\n"
+        ) % {
+            "role": assignment.get_role_display().lower(),
+            "profile": assignment.dossier.profile.tr("title"),
+            "url": f"{settings.SITE_URL}/committee/assignments/{assignment.pk}/",
+        }
+    send_mail(subject, body, None, [member.email])
+    return True
+
+
+def send_interview_invitations(*, interview_id: int) -> int:
+    """One message per participant, each with the same invitation attached. Returns how many were sent."""
+    interview = Interview.objects.select_related("dossier__owner", "dossier__profile").filter(pk=interview_id).first()
+    if interview is None or interview.status != Interview.Status.SCHEDULED:
+        return 0
+    dossier = interview.dossier
+    panel = [
+        a.member
+        for a in dossier.assignments.filter(role=Assignment.Role.INTERVIEWER)
+        .exclude(status__in=[Assignment.Status.CONFLICTED, Assignment.Status.WITHDRAWN])
+        .select_related("member")
+    ]
+    people = [dossier.owner, *panel]
+    ics = interview_invitation(
+        uid=interview.uid,
+        sequence=interview.sequence,
+        starts_at=interview.starts_at,
+        duration_minutes=interview.duration_minutes,
+        time_zone=interview.time_zone,
+        summary=f"AIPIA certification interview — {dossier.profile.title_en}",
+        description=f"Certification interview for {dossier.profile.title_en}.",
+        location=interview.location,
+        organizer_email=settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">"),
+        attendees=[(p.get_full_name() or p.email, p.email) for p in people],
+        stamp=timezone.now(),
+    )
+    for person in people:
+        with translation.override(person.preferred_language):
+            local = timezone.localtime(interview.starts_at, timezone=ZoneInfo(interview.time_zone))
+            body = _(
+                "The certification interview for %(profile)s is scheduled on %(when)s (%(tz)s).\n"
+                "Where: %(location)s\n\nThe invitation is attached; add it to your calendar.\n"
+            ) % {
+                "profile": dossier.profile.tr("title"),
+                "when": local.strftime("%Y-%m-%d %H:%M"),
+                "tz": interview.time_zone,
+                "location": interview.location,
+            }
+            message = EmailMessage(_("[AIPIA] Certification interview"), body, to=[person.email])
+        message.attach("interview.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+        message.send()
+    return len(people)

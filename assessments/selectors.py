@@ -1,0 +1,182 @@
+"""Reads for the committee, always scoped to who is asking."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent, DossierStatus
+
+from .models import Assessment, Assignment, Committee, CommitteeMember
+from .scoring import mean_pairwise_kappa, quadratic_weighted_kappa
+from .services import effective_sheets, sheet_scores
+
+
+def is_committee_user(user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or CommitteeMember.objects.filter(user=user).exists())
+
+
+def my_assignments(*, user: User) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(member=user).select_related("dossier__profile").order_by("-assigned_at")
+
+
+def get_my_assignment(*, user: User, assignment_id) -> Assignment:
+    try:
+        return my_assignments(user=user).get(pk=assignment_id)
+    except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such assignment.") from exc
+
+
+def can_see_dossier_content(*, assignment: Assignment) -> bool:
+    """Only after declaring no conflict does an assessor or interviewer see the dossier."""
+    return assignment.status in (Assignment.Status.ACTIVE, Assignment.Status.DONE)
+
+
+def others_sheets_visible(*, assignment: Assignment) -> bool:
+    """Assessors see each other's scores only once their own are submitted."""
+    return assignment.status == Assignment.Status.DONE
+
+
+def committee_dossiers(*, user: User) -> QuerySet[Dossier]:
+    """Dossiers the secretariat or a chair / decision maker works on (never their own)."""
+    qs = Dossier.objects.exclude(status=DossierStatus.DRAFT).exclude(owner=user).select_related("profile", "owner")
+    if user.is_staff:
+        return qs
+    memberships = CommitteeMember.objects.filter(user=user, committee__is_active=True).filter(
+        is_chair=True
+    ) | CommitteeMember.objects.filter(user=user, committee__is_active=True, is_decision_maker=True)
+    profiles = memberships.values_list("committee__profiles", flat=True)
+    panel = Dossier.objects.filter(appeal__panel=user).values_list("pk", flat=True)
+    return qs.filter(profile__in=profiles) | qs.filter(pk__in=panel)
+
+
+def get_committee_dossier(*, user: User, dossier_id) -> Dossier:
+    try:
+        return committee_dossiers(user=user).distinct().get(pk=dossier_id)
+    except (Dossier.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such dossier.") from exc
+
+
+def dossier_agreement(*, dossier: Dossier) -> dict[str, Any]:
+    """Quadratic-weighted kappa between the assessors of the latest version (mean over pairs)."""
+    sheets = effective_sheets(dossier=dossier) if dossier.submissions.exists() else []
+    criteria = list(dossier.profile.criteria.all())
+    if len(sheets) < 2 or not criteria:
+        return {"kappa": None, "assessors": len(sheets)}
+    categories = max(c.max_score for c in criteria) + 1
+    ratings = [[sheet_scores(s)[c.code] for c in criteria] for s in sheets]
+    kappa = mean_pairwise_kappa(ratings, categories=categories)
+    return {"kappa": None if kappa is None else round(kappa, 3), "assessors": len(sheets)}
+
+
+def committee_agreement(*, committee: Committee, months: int = 12) -> list[dict[str, Any]]:
+    """Agreement of a committee's assessors month by month: every pair of sheets on the same dossier
+    version, pooled by the month the later sheet was submitted."""
+    since = timezone.now() - datetime.timedelta(days=31 * months)
+    sheets = (
+        Assessment.objects.filter(
+            assignment__dossier__profile__in=committee.profiles.all(),
+            submitted_at__gte=since,
+            superseded_by__isnull=True,
+            assignment__status__in=[Assignment.Status.ACTIVE, Assignment.Status.DONE],
+        )
+        .select_related("submission")
+        .prefetch_related("scores__criterion")
+    )
+    by_version: dict[int, list[Assessment]] = defaultdict(list)
+    for sheet in sheets:
+        by_version[sheet.submission_id].append(sheet)
+    pooled: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for version_sheets in by_version.values():
+        for i, first in enumerate(version_sheets):
+            for second in version_sheets[i + 1 :]:
+                a, b = sheet_scores(first), sheet_scores(second)
+                month = max(first.submitted_at, second.submitted_at).strftime("%Y-%m")
+                for code in sorted(set(a) & set(b)):
+                    pooled[month][0].append(a[code])
+                    pooled[month][1].append(b[code])
+    return [
+        {
+            "month": month,
+            "pairs": len(x),
+            "kappa": None
+            if (k := quadratic_weighted_kappa(x, y, categories=max(x + y) + 1 if x else 2)) is None
+            else round(k, 3),
+        }
+        for month, (x, y) in sorted(pooled.items())
+    ]
+
+
+@dataclass
+class DashboardRow:
+    dossier: Dossier
+    held_by: str
+    since: datetime.datetime
+    days_in_state: int
+    overdue: bool
+
+
+def _holder(dossier: Dossier) -> str:
+    status = dossier.status
+    if status == DossierStatus.INFORMATION_REQUESTED:
+        return "applicant"
+    if status == DossierStatus.SUBMITTED:
+        return "secretariat"
+    if status in (DossierStatus.UNDER_ASSESSMENT, DossierStatus.INTERVIEW):
+        role = Assignment.Role.ASSESSOR if status == DossierStatus.UNDER_ASSESSMENT else Assignment.Role.INTERVIEWER
+        pending = [
+            str(a.member)
+            for a in dossier.assignments.filter(
+                role=role, status__in=[Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE]
+            ).select_related("member")
+        ]
+        return ", ".join(pending) if pending else "secretariat"
+    if status == DossierStatus.AWAITING_DECISION:
+        return "decision maker"
+    if status == DossierStatus.APPEALED:
+        return "appeal panel"
+    return "—"
+
+
+def dashboard(*, user: User, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Dossiers by state, who holds each open one, how long it has been there, and what is overdue."""
+    now = now or timezone.now()
+    dossiers = committee_dossiers(user=user).distinct()
+    counts: dict[str, int] = defaultdict(int)
+    for status in dossiers.values_list("status", flat=True):
+        counts[status] += 1
+    open_dossiers = list(dossiers.filter(status__in=OPEN_STATUSES).exclude(status=DossierStatus.DRAFT))
+    entered = dict(
+        DossierEvent.objects.filter(dossier__in=open_dossiers)
+        .exclude(to_status="")
+        .values_list("dossier")
+        .annotate(at=Max("created_at"))
+    )
+    rows = []
+    for dossier in open_dossiers:
+        since = entered.get(dossier.pk, dossier.updated_at)
+        days = (now - since).days
+        limit = settings.OVERDUE_AFTER_DAYS.get(dossier.status)
+        rows.append(
+            DashboardRow(
+                dossier=dossier,
+                held_by=_holder(dossier),
+                since=since,
+                days_in_state=days,
+                overdue=limit is not None and days > limit,
+            )
+        )
+    rows.sort(key=lambda r: (not r.overdue, -r.days_in_state))
+    return {
+        "counts": {status: counts.get(status, 0) for status in DossierStatus.values if status != DossierStatus.DRAFT},
+        "rows": rows,
+        "overdue": sum(r.overdue for r in rows),
+    }
