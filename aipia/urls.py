@@ -11,6 +11,7 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("profiles/", include("profiles.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("dossiers/", include("assessments.applicant_urls")),
     path("committee/", include("assessments.urls")),
     path("api/v1/", include("aipia.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

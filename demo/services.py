@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, User
+from assessments import services as assessment_services
+from assessments.models import Committee, CommitteeMember
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, EvidenceFile
 from profiles.models import Profile
@@ -30,7 +32,12 @@ USERS = [
     ("anna.rossi@demo.aipia.it", "Anna", "Rossi", User.Role.APPLICANT, Membership.Status.ACTIVE, False),
     ("marco.bianchi@demo.aipia.it", "Marco", "Bianchi", User.Role.APPLICANT, Membership.Status.ACTIVE, False),
     ("luca.verdi@demo.aipia.it", "Luca", "Verdi", User.Role.APPLICANT, Membership.Status.LAPSED, False),
+    ("sofia.greco@demo.aipia.it", "Sofia", "Greco", User.Role.APPLICANT, Membership.Status.ACTIVE, False),
+    ("davide.russo@demo.aipia.it", "Davide", "Russo", User.Role.APPLICANT, Membership.Status.ACTIVE, False),
+    ("francesca.marino@demo.aipia.it", "Francesca", "Marino", User.Role.APPLICANT, Membership.Status.ACTIVE, False),
     ("giulia.assessor@demo.aipia.it", "Giulia", "Conti", User.Role.ASSESSOR, Membership.Status.ACTIVE, False),
+    ("roberto.assessor@demo.aipia.it", "Roberto", "Gallo", User.Role.ASSESSOR, Membership.Status.ACTIVE, False),
+    ("elena.assessor@demo.aipia.it", "Elena", "Costa", User.Role.ASSESSOR, Membership.Status.ACTIVE, False),
     (
         "paolo.decision@demo.aipia.it",
         "Paolo",
@@ -161,13 +168,94 @@ def _fill(dossier: Dossier, owner: User, *, complete: bool) -> None:
 
 
 DOSSIERS = [
-    # owner email, profile code, what to do
+    # owner email, profile code, how far it goes
     ("anna.rossi@demo.aipia.it", "ai-ml-engineer", "submit"),
     ("anna.rossi@demo.aipia.it", "ai-data-scientist", "partial"),
     ("marco.bianchi@demo.aipia.it", "ai-data-engineer", "complete"),
     ("marco.bianchi@demo.aipia.it", "ai-deep-learning-engineer", "withdraw"),
     ("luca.verdi@demo.aipia.it", "ai-ml-engineer", "complete"),
+    ("sofia.greco@demo.aipia.it", "ai-ml-engineer", "under_assessment"),
+    ("sofia.greco@demo.aipia.it", "ai-data-scientist", "information_requested"),
+    ("davide.russo@demo.aipia.it", "ai-deep-learning-engineer", "interview"),
+    ("davide.russo@demo.aipia.it", "ai-ml-engineer", "approved"),
+    ("francesca.marino@demo.aipia.it", "ai-data-engineer", "rejected"),
+    ("francesca.marino@demo.aipia.it", "ai-data-scientist", "appealed"),
 ]
+ASSESSORS = ("giulia.assessor@demo.aipia.it", "roberto.assessor@demo.aipia.it")
+INTERVIEWER = "elena.assessor@demo.aipia.it"
+DECISION_MAKER = "paolo.decision@demo.aipia.it"
+ADMIN = "admin@demo.aipia.it"
+
+
+def _committee(users: dict[str, User]) -> None:
+    committee, _created = Committee.objects.get_or_create(name="Comitato tecnico AIPIA")
+    committee.profiles.set(Profile.objects.all())
+    roles = {
+        ASSESSORS[0]: {"is_assessor": True, "is_interviewer": True},
+        ASSESSORS[1]: {"is_assessor": True, "is_interviewer": True},
+        INTERVIEWER: {"is_assessor": True, "is_interviewer": True},
+        DECISION_MAKER: {"is_decision_maker": True},
+        ADMIN: {"is_chair": True},
+    }
+    for email, flags in roles.items():
+        CommitteeMember.objects.get_or_create(committee=committee, user=users[email], defaults=flags)
+        if not assessment_services.has_valid_declaration(user=users[email]):
+            assessment_services.sign_impartiality_declaration(user=users[email])
+
+
+def _assess(dossier: Dossier, users: dict[str, User], *, scores: tuple[int, int], plan: str) -> None:
+    """Take a submitted dossier through the committee as far as ``plan`` says."""
+    admin = users[ADMIN]
+    assessment_services.assign_assessors(dossier=dossier, actor=admin, assessors=[users[e] for e in ASSESSORS])
+    for email, score in zip(ASSESSORS, scores, strict=True):
+        assignment = dossier.assignments.get(member=users[email])
+        assessment_services.declare_conflict_of_interest(assignment=assignment, actor=users[email], has_conflict=False)
+        criteria = {c.code: {"score": score, "comment": "Demo score."} for c in dossier.profile.criteria.all()}
+        assessment_services.save_scores(
+            assignment=assignment,
+            actor=users[email],
+            scores=criteria,
+            recommendation="pass" if score >= 3 else "fail",
+            comment="Demo assessment.",
+        )
+        if plan == "under_assessment":
+            return  # the first assessor has a draft; the second has not started
+        if plan == "information_requested":
+            assessment_services.request_information(
+                dossier=dossier,
+                actor=users[email],
+                questions="Please add the report of the fraud scoring project, with the monitoring results.",
+            )
+            return
+        assessment_services.submit_assessment(assignment=assignment, actor=users[email])
+    dossier.refresh_from_db()
+    if plan == "interview":
+        assessment_services.schedule_interview(
+            dossier=dossier,
+            actor=admin,
+            starts_at=timezone.now() + datetime.timedelta(days=10),
+            time_zone="Europe/Rome",
+            mode="video",
+            location="https://meet.example.org/aipia-demo",
+            interviewers=[users[INTERVIEWER]],
+        )
+        return
+    outcome = "approve" if plan == "approved" else "reject"
+    assessment_services.decide(
+        dossier=dossier,
+        actor=users[DECISION_MAKER],
+        outcome=outcome,
+        rationale="Strong, well-documented production evidence on every criterion."
+        if outcome == "approve"
+        else "The portfolio does not yet show production responsibility at the required level.",
+    )
+    if plan == "appealed":
+        dossier.refresh_from_db()
+        assessment_services.lodge_appeal(
+            dossier=dossier,
+            actor=dossier.owner,
+            statement="The committee did not consider my two years leading the data platform team.",
+        )
 
 
 @transaction.atomic
@@ -178,18 +266,21 @@ def seed_demo() -> dict[str, Any]:
     for n, (email, first, last, role, membership, staff) in enumerate(USERS, start=1):
         users[email] = _user(email, first, last, role, membership, staff, n)
 
+    _committee(users)
+
     for email, code, plan in DOSSIERS:
         owner, profile = users[email], Profile.objects.get(code=code)
         if Dossier.objects.filter(owner=owner, profile=profile).exists():
             continue
         dossier = dossier_services.start_dossier(owner=owner, profile=profile)
         _fill(dossier, owner, complete=plan != "partial")
-        if plan == "submit":
+        if plan == "withdraw":
+            dossier_services.withdraw_dossier(dossier=dossier, actor=owner, reason="Applying for another profile first.")
+        elif plan not in ("partial", "complete"):
             dossier_services.submit_dossier(dossier=dossier, actor=owner)
-        elif plan == "withdraw":
-            dossier_services.withdraw_dossier(
-                dossier=dossier, actor=owner, reason="Applying for another profile first."
-            )
+            if plan != "submit":
+                scores = (2, 2) if plan in ("rejected", "appealed") else (3, 4)
+                _assess(dossier, users, scores=scores, plan=plan)
 
     demo_emails = [u[0] for u in USERS]
     dossiers = (

@@ -8,7 +8,7 @@ from django.http import Http404
 from accounts.models import User
 from profiles.models import Profile
 
-from .models import OPEN_STATUSES, Dossier, EvidenceFile
+from .models import OPEN_STATUSES, Dossier, DossierEvent, EvidenceFile
 
 
 def own_dossiers(*, owner: User) -> QuerySet[Dossier]:
@@ -25,6 +25,12 @@ def get_own_dossier(*, owner: User, dossier_id) -> Dossier:
         return own_dossiers(owner=owner).get(pk=dossier_id)
     except (Dossier.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such dossier.") from exc
+
+
+def applicant_timeline(*, dossier: Dossier) -> QuerySet[DossierEvent]:
+    """What the applicant sees of the audit trail: the status changes, with their reasons (questions asked,
+    decision rationale). The committee's internal steps (who was assigned, conflicts) stay internal."""
+    return dossier.events.exclude(to_status="").select_related("actor")
 
 
 def current_files(*, dossier: Dossier) -> QuerySet[EvidenceFile]:

@@ -50,7 +50,14 @@ from .models import (
     ProjectEntry,
     TrainingEntry,
 )
-from .selectors import current_files, get_downloadable_file, get_own_dossier, open_dossier_for, own_dossiers
+from .selectors import (
+    applicant_timeline,
+    current_files,
+    get_downloadable_file,
+    get_own_dossier,
+    open_dossier_for,
+    own_dossiers,
+)
 from .uploads import allowed_labels
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -139,7 +146,7 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "label": _status_label(event.to_status) if event.to_status else event.action,
             "actor": _actor_label(event, dossier),
         }
-        for event in dossier.events.all()
+        for event in applicant_timeline(dossier=dossier)
     ]
     return _page(
         request,
@@ -151,7 +158,22 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         submissions=dossier.submissions.all(),
         can_withdraw=_can_withdraw(dossier),
         timeline=timeline,
+        information_request=_latest_event(timeline, DossierStatus.INFORMATION_REQUESTED)
+        if dossier.status == DossierStatus.INFORMATION_REQUESTED
+        else None,
+        # When appealed, the rationale shown is the rejection's; the appeal's own outcome replaces it later.
+        decision_event=_latest_event(
+            timeline, DossierStatus.REJECTED if dossier.status == DossierStatus.APPEALED else dossier.status
+        )
+        if dossier.status in (DossierStatus.APPROVED, DossierStatus.REJECTED, DossierStatus.APPEALED)
+        else None,
     )
+
+
+def _latest_event(timeline: list[dict], *statuses: str) -> DossierEvent | None:
+    """The newest status change into one of ``statuses`` (its reason holds the questions or the rationale)."""
+    events = [item["event"] for item in timeline if item["event"].to_status in statuses and item["event"].reason]
+    return events[-1] if events else None
 
 
 # --- CV and evidence files -----------------------------------------------------------------------------

@@ -31,7 +31,17 @@ def test_seed_demo_is_idempotent_and_describes_what_it_made(settings):
     assert {u["role"] for u in first["users"]} == {"applicant", "assessor", "decision_maker", "admin"}
     assert first["credentials"] == []
     statuses = {d["status"] for d in first["dossiers"]}
-    assert {"draft", "submitted", "withdrawn"} <= statuses
+    assert {
+        "draft",
+        "submitted",
+        "withdrawn",
+        "under_assessment",
+        "information_requested",
+        "interview",
+        "approved",
+        "rejected",
+        "appealed",
+    } <= statuses
     assert len({d["owner"] for d in first["dossiers"]}) >= 2
     for d in first["dossiers"]:
         assert Dossier.objects.get(pk=d["id"]).owner.email == d["owner"]

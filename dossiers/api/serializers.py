@@ -80,8 +80,11 @@ class EventSerializer(serializers.ModelSerializer):
         model = DossierEvent
         fields = ["action", "from_status", "to_status", "reason", "actor", "created_at"]
 
-    def get_actor(self, event) -> str | None:
-        return str(event.actor) if event.actor else None
+    def get_actor(self, event) -> str:
+        """``applicant``, ``committee`` or ``system``: applicants do not see committee members' names."""
+        if event.actor_id is None:
+            return "system"
+        return "applicant" if event.actor_id == event.dossier.owner_id else "committee"
 
 
 class SubmissionSerializer(serializers.ModelSerializer):

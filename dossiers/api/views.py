@@ -17,7 +17,7 @@ from accounts.services import membership_problem
 from dossiers import services
 from dossiers.completeness import missing_items
 from dossiers.models import EvidenceFile, ExperienceEntry, ProjectEntry, TrainingEntry
-from dossiers.selectors import current_files, get_downloadable_file, get_own_dossier, own_dossiers
+from dossiers.selectors import applicant_timeline, current_files, get_downloadable_file, get_own_dossier, own_dossiers
 from profiles.models import EcfCompetence
 from profiles.selectors import published_profiles
 
@@ -146,7 +146,7 @@ class EventListApi(APIView):
     def get(self, request, pk):
         """The dossier's status timeline (audit events)."""
         dossier = get_own_dossier(owner=request.user, dossier_id=pk)
-        return Response(EventSerializer(dossier.events.select_related("actor"), many=True).data)
+        return Response(EventSerializer(applicant_timeline(dossier=dossier), many=True).data)
 
 
 # --- sections with entries: training, experience, projects -----------------------------------------------

@@ -552,3 +552,32 @@ def test_every_committee_step_is_in_the_audit_trail(rejected):
         "decision.rejected",
     ]:
         assert action in actions
+
+
+def test_the_applicant_sees_the_rationale_and_can_appeal_in_the_browser(rejected, applicant, client):
+    client.force_login(applicant)
+    page = client.get(f"/dossiers/{rejected.pk}/").content.decode()
+    assert "Portfolio lacks production evidence." in page
+    assert f"/dossiers/{rejected.pk}/appeal/" in page
+    # The committee's internal steps are not shown to the applicant.
+    assert "assessment.assessor_assigned" not in page
+    response = client.post(f"/dossiers/{rejected.pk}/appeal/", {"statement": "too short"})
+    assert response.status_code == 400
+    client.post(f"/dossiers/{rejected.pk}/appeal/", {"statement": "The committee overlooked my MLOps certificate."})
+    rejected.refresh_from_db()
+    assert rejected.status == DossierStatus.APPEALED
+
+
+def test_the_applicant_sees_the_committees_questions(under_assessment, assessors, applicant, client):
+    assess(under_assessment, assessors[0], 3)
+    services.request_information(dossier=under_assessment, actor=assessors[0], questions="Which models did you deploy?")
+    client.force_login(applicant)
+    page = client.get(f"/dossiers/{under_assessment.pk}/").content.decode()
+    assert "Which models did you deploy?" in page
+
+
+def test_another_user_cannot_appeal_someone_elses_dossier(rejected, client):
+    from ..factories import member
+
+    client.force_login(member())
+    assert client.post(f"/dossiers/{rejected.pk}/appeal/", {"statement": "x" * 40}).status_code == 404
