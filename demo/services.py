@@ -275,7 +275,9 @@ def seed_demo() -> dict[str, Any]:
         dossier = dossier_services.start_dossier(owner=owner, profile=profile)
         _fill(dossier, owner, complete=plan != "partial")
         if plan == "withdraw":
-            dossier_services.withdraw_dossier(dossier=dossier, actor=owner, reason="Applying for another profile first.")
+            dossier_services.withdraw_dossier(
+                dossier=dossier, actor=owner, reason="Applying for another profile first."
+            )
         elif plan not in ("partial", "complete"):
             dossier_services.submit_dossier(dossier=dossier, actor=owner)
             if plan != "submit":
