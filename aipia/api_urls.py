@@ -2,9 +2,13 @@
 
 from django.urls import include, path
 
+from assessments.api.views import AppealApi
+
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("profiles/", include("profiles.api.urls")),
     path("dossiers/", include("dossiers.api.urls")),
+    # The applicant's appeal belongs to the dossier's URL space but to the assessments app's services.
+    path("dossiers/<uuid:pk>/appeal", AppealApi.as_view(), name="api-dossier-appeal"),
     path("committee/", include("assessments.api.urls")),
 ]

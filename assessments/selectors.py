@@ -47,7 +47,8 @@ def others_sheets_visible(*, assignment: Assignment) -> bool:
 
 def committee_dossiers(*, user: User) -> QuerySet[Dossier]:
     """Dossiers the secretariat or a chair / decision maker works on (never their own)."""
-    qs = Dossier.objects.exclude(status=DossierStatus.DRAFT).exclude(owner=user).select_related("profile", "owner")
+    # Only dossiers that were submitted at least once: a draft withdrawn unsubmitted is nobody's business.
+    qs = Dossier.objects.filter(submitted_at__isnull=False).exclude(owner=user).select_related("profile", "owner")
     if user.is_staff:
         return qs
     memberships = CommitteeMember.objects.filter(user=user, committee__is_active=True).filter(

@@ -139,8 +139,6 @@ def sign_impartiality_declaration(*, user: User) -> ImpartialityDeclaration:
 def request_information(*, dossier: Dossier, actor: User, questions: str) -> InformationRequest:
     """Send the dossier back to the applicant with questions; their resubmission resumes the assessment."""
     dossier = _locked(dossier)
-    if not questions.strip():
-        raise DomainError(_("Write the questions for the applicant."))
     allowed = (
         is_secretariat(user=actor, dossier=dossier)
         or Assignment.objects.filter(
@@ -152,6 +150,8 @@ def request_information(*, dossier: Dossier, actor: User, questions: str) -> Inf
     )
     if not allowed:
         raise NotAllowed(_("Only the secretariat, the chair or an assessor of this dossier can ask for information."))
+    if not questions.strip():
+        raise DomainError(_("Write the questions for the applicant."))
     request = InformationRequest.objects.create(dossier=dossier, requested_by=actor, questions=questions.strip())
     dossier_services.change_status(
         dossier=dossier,
@@ -429,9 +429,11 @@ def amend_assessment(
     original = (
         Assessment.objects.select_for_update().select_related("assignment__dossier__profile").get(pk=assessment.pk)
     )
-    dossier = original.assignment.dossier
+    dossier = _locked(original.assignment.dossier)
     if original.assignment.member_id != actor.pk:
         raise NotAllowed(_("Only its author can amend a scoresheet."))
+    if original.assignment.status not in (Assignment.Status.ACTIVE, Assignment.Status.DONE):
+        raise NotAllowed(_("This assignment has ended: its scores can no longer be amended."))
     if original.submitted_at is None:
         raise InvalidTransition(_("A draft is changed directly, not amended."))
     if Assessment.objects.filter(supersedes=original).exists():
@@ -600,6 +602,8 @@ def record_interview(
     """An interviewer's minutes and scores. When every interviewer has recorded, the dossier awaits decision."""
     interview = Interview.objects.select_for_update().select_related("dossier").get(pk=interview.pk)
     dossier = interview.dossier
+    if InterviewRecord.objects.filter(interview=interview, interviewer=actor).exists():
+        raise InvalidTransition(_("You have already recorded this interview."))
     assignment = Assignment.objects.filter(
         dossier=dossier, member=actor, role=Assignment.Role.INTERVIEWER, status=Assignment.Status.ACTIVE
     ).first()

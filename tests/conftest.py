@@ -27,9 +27,18 @@ def _isolated(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the shipped catalogue once into the test database; every test's transaction rolls back to it."""
+    with django_db_blocker.unblock():
+        import_default_catalogue()
+
+
 @pytest.fixture
 def catalogue(db):
-    import_default_catalogue()
+    # Transactional tests empty the tables when they end; load the catalogue again after one of them.
+    if not Profile.objects.exists():
+        import_default_catalogue()
 
 
 @pytest.fixture

@@ -319,7 +319,7 @@ def test_the_interview_is_recorded_by_its_interviewers_then_the_dossier_awaits_d
     )
     awaiting_interview.refresh_from_db()
     assert awaiting_interview.status == DossierStatus.AWAITING_DECISION
-    with pytest.raises(NotAllowed):
+    with pytest.raises(InvalidTransition, match="already recorded"):
         services.record_interview(
             interview=interview, actor=interviewer, answers=[], minutes="again", score=3, recommendation="pass"
         )

@@ -1,0 +1,524 @@
+"""Committee API: one thin class per operation; every rule lives in assessments.services.
+
+Object permissions come from the selectors: a dossier, assignment or interview the caller may not see
+answers 404, so its existence is not revealed. What the caller may see but not do is refused by the
+services with NotAllowed (403), mapped by ``aipia.api.exception_handler``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from aipia.errors import InvalidTransition
+from dossiers.models import Dossier
+from dossiers.selectors import get_own_dossier
+
+from .. import selectors, services
+from ..models import Appeal, Assessment, Assignment, Committee, Decision, Interview
+from .serializers import (
+    CommitteeAppealSerializer,
+    CommitteeAssignmentDetailSerializer,
+    CommitteeAssignmentSerializer,
+    CommitteeAssignmentSummarySerializer,
+    CommitteeDashboardRowSerializer,
+    CommitteeDecisionSerializer,
+    CommitteeDeclarationSerializer,
+    CommitteeDossierDetailSerializer,
+    CommitteeDossierSummarySerializer,
+    CommitteeInformationRequestSerializer,
+    CommitteeInterviewRecordSerializer,
+    CommitteeInterviewSerializer,
+    CommitteePersonSerializer,
+    CommitteeSheetSerializer,
+)
+
+
+class IsCommitteeUser(BasePermission):
+    message = "Only committee members and the secretariat can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.is_committee_user(request.user)
+
+
+COMMITTEE_ONLY = [IsAuthenticated, IsCommitteeUser]
+
+
+def _users() -> serializers.ManyRelatedField:
+    """A list of user ids in the input, resolved to users; an unknown id is a field error."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), many=True, allow_empty=False
+    )
+
+
+class WallClockDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that may omit its offset: a naive value is kept naive for the service to read
+    in the time zone given beside it (DRF would otherwise read it in the server's zone)."""
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_naive(value):
+            return value
+        return super().enforce_timezone(value)
+
+
+class CommitteeScoreInputSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, allow_null=True, help_text="Null removes a draft score.")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _scores(**kwargs) -> serializers.DictField:
+    return serializers.DictField(
+        child=CommitteeScoreInputSerializer(),
+        help_text='Criterion code → score, e.g. {"CR1": {"score": 3, "comment": "…"}}.',
+        **kwargs,
+    )
+
+
+class CommitteeInterviewAnswerInputSerializer(serializers.Serializer):
+    question = serializers.IntegerField(min_value=0, help_text="Index in the interview's questions.")
+    notes = serializers.CharField(allow_blank=True, required=False, default="")
+    score = serializers.IntegerField(min_value=0, max_value=4, allow_null=True, required=False, default=None)
+
+
+# --- dashboard, declarations, agreement ---------------------------------------------------------------------
+
+
+class DashboardApi(APIView):
+    permission_classes = COMMITTEE_ONLY
+
+    class DashboardOutputSerializer(serializers.Serializer):
+        counts = serializers.DictField(child=serializers.IntegerField(), help_text="Dossiers by status.")
+        overdue = serializers.IntegerField()
+        rows = CommitteeDashboardRowSerializer(many=True, help_text="Open dossiers, overdue and oldest first.")
+
+    @extend_schema(responses={200: DashboardOutputSerializer}, operation_id="committee_dashboard")
+    def get(self, request):
+        """Dossiers by status, who holds each open one, for how long, and what is overdue."""
+        return Response(self.DashboardOutputSerializer(selectors.dashboard(user=request.user)).data)
+
+
+class DeclarationApi(APIView):
+    permission_classes = COMMITTEE_ONLY
+
+    @extend_schema(request=None, responses={201: CommitteeDeclarationSerializer}, operation_id="committee_declare")
+    def post(self, request):
+        """Sign the impartiality and confidentiality declaration, valid for one year."""
+        declaration = services.sign_impartiality_declaration(user=request.user)
+        return Response(CommitteeDeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+
+
+class AgreementApi(APIView):
+    permission_classes = COMMITTEE_ONLY
+
+    class AgreementQuerySerializer(serializers.Serializer):
+        committee = serializers.IntegerField(help_text="Id of a committee the caller belongs to.")
+        months = serializers.IntegerField(min_value=1, max_value=120, default=12)
+
+    class AgreementMonthSerializer(serializers.Serializer):
+        month = serializers.CharField(help_text="YYYY-MM")
+        pairs = serializers.IntegerField()
+        kappa = serializers.FloatField(allow_null=True)
+
+    @extend_schema(
+        parameters=[AgreementQuerySerializer],
+        responses={200: AgreementMonthSerializer(many=True)},
+        operation_id="committee_agreement",
+    )
+    def get(self, request):
+        """Inter-rater agreement (quadratic-weighted kappa) of a committee's assessors, month by month."""
+        query = self.AgreementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        committees = Committee.objects.all()
+        if not request.user.is_staff:
+            committees = committees.filter(members__user=request.user)
+        committee = get_object_or_404(committees.distinct(), pk=query.validated_data["committee"])
+        rows = selectors.committee_agreement(committee=committee, months=query.validated_data["months"])
+        return Response(self.AgreementMonthSerializer(rows, many=True).data)
+
+
+# --- dossiers -----------------------------------------------------------------------------------------------
+
+
+def _dossier(request, pk) -> Dossier:
+    return selectors.get_committee_dossier(user=request.user, dossier_id=pk)
+
+
+def _appeal(dossier: Dossier) -> Appeal:
+    appeal = Appeal.objects.filter(dossier=dossier).first()
+    if appeal is None:
+        raise Http404("No appeal has been lodged on this dossier.")
+    return appeal
+
+
+class CommitteeDossierListApi(APIView):
+    permission_classes = COMMITTEE_ONLY
+
+    @extend_schema(responses={200: CommitteeDossierSummarySerializer(many=True)}, operation_id="committee_dossiers")
+    def get(self, request):
+        """The dossiers the caller works on as secretariat, chair, decision maker or appeal panel member."""
+        dossiers = selectors.committee_dossiers(user=request.user).distinct()
+        return Response(CommitteeDossierSummarySerializer(dossiers, many=True).data)
+
+
+class CommitteeDossierDetailApi(APIView):
+    @extend_schema(responses={200: CommitteeDossierDetailSerializer}, operation_id="committee_dossier")
+    def get(self, request, pk):
+        """The dossier's latest version, its assignments, scores combined, interviews, decisions and appeal."""
+        dossier = _dossier(request, pk)
+        submission = dossier.submissions.order_by("-number").first()
+        data = {
+            "dossier": dossier,
+            "submission": submission,
+            "assignments": dossier.assignments.select_related("member"),
+            # A dossier withdrawn before it was ever submitted has no version to aggregate.
+            "aggregate": services.dossier_aggregate(dossier=dossier) if submission else None,
+            "agreement": selectors.dossier_agreement(dossier=dossier),
+            "interviews": dossier.interviews.prefetch_related("records__interviewer"),
+            "decisions": dossier.decisions.select_related("decided_by"),
+            "appeal": Appeal.objects.filter(dossier=dossier).select_related("decision").first(),
+        }
+        return Response(CommitteeDossierDetailSerializer(data).data)
+
+
+class AssessorSuggestionsApi(APIView):
+    class AssessorSuggestionsOutputSerializer(serializers.Serializer):
+        suggested = CommitteePersonSerializer(many=True, help_text="Enough assessors to start, least busy first.")
+        eligible = CommitteePersonSerializer(many=True, help_text="Every assessor who may be assigned.")
+
+    @extend_schema(responses={200: AssessorSuggestionsOutputSerializer}, operation_id="committee_assessor_suggestions")
+    def get(self, request, pk):
+        """Who can be assigned as assessor, and the suggestion by workload."""
+        dossier = _dossier(request, pk)
+        data = {
+            "suggested": services.suggest_assessors(dossier=dossier),
+            "eligible": services.eligible_assessors(dossier=dossier),
+        }
+        return Response(self.AssessorSuggestionsOutputSerializer(data).data)
+
+
+class InformationRequestApi(APIView):
+    class InformationRequestInputSerializer(serializers.Serializer):
+        questions = serializers.CharField()
+
+    @extend_schema(
+        request=InformationRequestInputSerializer,
+        responses={201: CommitteeInformationRequestSerializer},
+        operation_id="committee_request_information",
+    )
+    def post(self, request, pk):
+        """Send the dossier back to the applicant with questions (secretariat, chair or an active assessor)."""
+        dossier = self._dossier(request, pk)
+        data = self.InformationRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        information_request = services.request_information(
+            dossier=dossier, actor=request.user, questions=data.validated_data["questions"]
+        )
+        return Response(CommitteeInformationRequestSerializer(information_request).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _dossier(request, pk) -> Dossier:
+        # Assessors do not see the committee's dossier list, but may ask questions on a dossier they assess.
+        try:
+            return _dossier(request, pk)
+        except Http404:
+            assignment = (
+                selectors.my_assignments(user=request.user)
+                .filter(dossier_id=pk, role=Assignment.Role.ASSESSOR)
+                .order_by("-assigned_at")
+                .first()
+            )
+            if assignment is None or not selectors.can_see_dossier_content(assignment=assignment):
+                raise
+            return assignment.dossier
+
+
+class AssignAssessorsApi(APIView):
+    class AssignAssessorsInputSerializer(serializers.Serializer):
+        assessors = _users()
+
+    @extend_schema(
+        request=AssignAssessorsInputSerializer,
+        responses={201: CommitteeAssignmentSerializer(many=True)},
+        operation_id="committee_assign_assessors",
+    )
+    def post(self, request, pk):
+        """Assign assessors by user id; the first assignment (at least two) starts the assessment."""
+        dossier = _dossier(request, pk)
+        data = self.AssignAssessorsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignments = services.assign_assessors(
+            dossier=dossier, actor=request.user, assessors=data.validated_data["assessors"]
+        )
+        return Response(CommitteeAssignmentSerializer(assignments, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ScheduleInterviewApi(APIView):
+    class ScheduleInterviewInputSerializer(serializers.Serializer):
+        starts_at = WallClockDateTimeField(
+            help_text="ISO 8601; without an offset it is read in ``time_zone``, e.g. 2030-05-02T10:00:00."
+        )
+        time_zone = serializers.CharField(max_length=64, help_text="IANA name, e.g. Europe/Rome.")
+        mode = serializers.ChoiceField(choices=Interview.Mode.choices)
+        location = serializers.CharField(max_length=500, help_text="Address, or the video link.")
+        duration_minutes = serializers.IntegerField(min_value=10, max_value=480, default=45)
+        interviewers = _users()
+
+    @extend_schema(
+        request=ScheduleInterviewInputSerializer,
+        responses={201: CommitteeInterviewSerializer},
+        operation_id="committee_schedule_interview",
+    )
+    def post(self, request, pk):
+        """Schedule the interview; the applicant and the interviewers are invited by e-mail (iCalendar)."""
+        dossier = _dossier(request, pk)
+        data = self.ScheduleInterviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        interview = services.schedule_interview(dossier=dossier, actor=request.user, **data.validated_data)
+        return Response(CommitteeInterviewSerializer(interview).data, status=status.HTTP_201_CREATED)
+
+
+class DecisionApi(APIView):
+    class DecisionInputSerializer(serializers.Serializer):
+        outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+        rationale = serializers.CharField(help_text="At least 20 characters; the applicant reads it.")
+
+    @extend_schema(
+        request=DecisionInputSerializer, responses={201: CommitteeDecisionSerializer}, operation_id="committee_decide"
+    )
+    def post(self, request, pk):
+        """Approve or reject the dossier with a written rationale (a decision maker not involved in it)."""
+        dossier = _dossier(request, pk)
+        data = self.DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = services.decide(dossier=dossier, actor=request.user, **data.validated_data)
+        return Response(CommitteeDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+class AppealPanelApi(APIView):
+    class AppealPanelInputSerializer(serializers.Serializer):
+        members = _users()
+
+    @extend_schema(
+        request=AppealPanelInputSerializer,
+        responses={200: CommitteeAppealSerializer},
+        operation_id="committee_set_appeal_panel",
+    )
+    def post(self, request, pk):
+        """Choose the appeal panel: committee members involved neither in the assessment nor in the decision."""
+        appeal = _appeal(_dossier(request, pk))
+        data = self.AppealPanelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = services.set_appeal_panel(appeal=appeal, actor=request.user, members=data.validated_data["members"])
+        return Response(CommitteeAppealSerializer(appeal).data)
+
+
+class AppealDecisionApi(APIView):
+    class AppealDecisionInputSerializer(serializers.Serializer):
+        overturn = serializers.BooleanField(help_text="True approves the dossier; false upholds the rejection.")
+        rationale = serializers.CharField(help_text="At least 20 characters; the applicant reads it.")
+
+    @extend_schema(
+        request=AppealDecisionInputSerializer,
+        responses={201: CommitteeDecisionSerializer},
+        operation_id="committee_decide_appeal",
+    )
+    def post(self, request, pk):
+        """The appeal panel upholds the rejection or overturns it."""
+        appeal = _appeal(_dossier(request, pk))
+        data = self.AppealDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = services.decide_appeal(appeal=appeal, actor=request.user, **data.validated_data)
+        return Response(CommitteeDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+# --- the caller's assignments ---------------------------------------------------------------------------
+
+
+def _assignment(request, pk) -> Assignment:
+    return selectors.get_my_assignment(user=request.user, assignment_id=pk)
+
+
+def _assignment_detail(assignment: Assignment) -> dict[str, Any]:
+    """What the assigned member may see now: the dossier only after declaring no conflict, the other
+    assessors' sheets only after submitting their own."""
+    dossier = assignment.dossier
+    submission = dossier.submissions.order_by("-number").first()
+    content = selectors.can_see_dossier_content(assignment=assignment) and submission is not None
+    others = selectors.others_sheets_visible(assignment=assignment) and submission is not None
+    return {
+        "assignment": assignment,
+        "submission": submission if content else None,
+        "interviews": dossier.interviews.all() if content else [],
+        "sheet": services.current_sheet(assignment=assignment) if submission else None,
+        "other_sheets": [s for s in services.effective_sheets(dossier=dossier) if s.assignment_id != assignment.pk]
+        if others
+        else None,
+        "aggregate": services.dossier_aggregate(dossier=dossier) if others else None,
+    }
+
+
+class AssignmentListApi(APIView):
+    @extend_schema(
+        responses={200: CommitteeAssignmentSummarySerializer(many=True)}, operation_id="committee_assignments"
+    )
+    def get(self, request):
+        """The caller's assignments as assessor or interviewer, newest first."""
+        assignments = selectors.my_assignments(user=request.user).select_related("dossier__owner")
+        return Response(CommitteeAssignmentSummarySerializer(assignments, many=True).data)
+
+
+class AssignmentDetailApi(APIView):
+    @extend_schema(responses={200: CommitteeAssignmentDetailSerializer}, operation_id="committee_assignment")
+    def get(self, request, pk):
+        """One of the caller's assignments, with what they may see of the dossier at this stage."""
+        assignment = _assignment(request, pk)
+        return Response(CommitteeAssignmentDetailSerializer(_assignment_detail(assignment)).data)
+
+
+class ConflictDeclarationApi(APIView):
+    class ConflictDeclarationInputSerializer(serializers.Serializer):
+        has_conflict = serializers.BooleanField()
+        reason = serializers.CharField(
+            required=False, allow_blank=True, default="", help_text="Required when there is a conflict."
+        )
+
+    @extend_schema(
+        request=ConflictDeclarationInputSerializer,
+        responses={200: CommitteeAssignmentDetailSerializer},
+        operation_id="committee_declare_conflict",
+    )
+    def post(self, request, pk):
+        """Declare whether you have a conflict of interest, once, before seeing the dossier."""
+        assignment = _assignment(request, pk)
+        data = self.ConflictDeclarationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.declare_conflict_of_interest(assignment=assignment, actor=request.user, **data.validated_data)
+        assignment = _assignment(request, pk)
+        return Response(CommitteeAssignmentDetailSerializer(_assignment_detail(assignment)).data)
+
+
+class ScoresApi(APIView):
+    class ScoresInputSerializer(serializers.Serializer):
+        scores = _scores()
+        recommendation = serializers.ChoiceField(
+            choices=Assessment.Recommendation.choices, allow_blank=True, required=False, default=""
+        )
+        comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+    @extend_schema(
+        request=ScoresInputSerializer, responses={200: CommitteeSheetSerializer}, operation_id="committee_save_scores"
+    )
+    def put(self, request, pk):
+        """Save the draft scoresheet. Scores sent are set (null removes one), others are kept; the
+        recommendation and the comment are replaced. Nobody else sees a draft."""
+        assignment = _assignment(request, pk)
+        data = self.ScoresInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sheet = services.save_scores(assignment=assignment, actor=request.user, **data.validated_data)
+        return Response(CommitteeSheetSerializer(sheet).data)
+
+
+class ScoresSubmissionApi(APIView):
+    @extend_schema(request=None, responses={200: CommitteeSheetSerializer}, operation_id="committee_submit_scores")
+    def post(self, request, pk):
+        """Submit the draft: every criterion scored and a recommendation given. Then it is immutable."""
+        assignment = _assignment(request, pk)
+        sheet = services.submit_assessment(assignment=assignment, actor=request.user)
+        return Response(CommitteeSheetSerializer(sheet).data)
+
+
+class ScoresAmendmentApi(APIView):
+    class ScoresAmendmentInputSerializer(serializers.Serializer):
+        scores = _scores(required=False, default=dict)
+        recommendation = serializers.ChoiceField(choices=Assessment.Recommendation.choices)
+        comment = serializers.CharField(allow_blank=True, required=False, default="")
+        reason = serializers.CharField(help_text="Why the submitted scores are corrected; kept in the audit trail.")
+
+    @extend_schema(
+        request=ScoresAmendmentInputSerializer,
+        responses={201: CommitteeSheetSerializer},
+        operation_id="committee_amend_scores",
+    )
+    def post(self, request, pk):
+        """Correct the submitted scoresheet: a new sheet supersedes it (scores not sent are carried over)."""
+        assignment = _assignment(request, pk)
+        data = self.ScoresAmendmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sheet = services.current_sheet(assignment=assignment)
+        if sheet is None:
+            raise InvalidTransition("There is no submitted scoresheet to amend.")
+        amended = services.amend_assessment(assessment=sheet, actor=request.user, **data.validated_data)
+        return Response(CommitteeSheetSerializer(amended).data, status=status.HTTP_201_CREATED)
+
+
+# --- interviews -----------------------------------------------------------------------------------------
+
+
+class InterviewRecordApi(APIView):
+    class InterviewRecordInputSerializer(serializers.Serializer):
+        answers = CommitteeInterviewAnswerInputSerializer(many=True, required=False, default=list)
+        minutes = serializers.CharField()
+        score = serializers.IntegerField(min_value=0, max_value=4)
+        recommendation = serializers.CharField(help_text="pass or fail")
+
+        def validate_recommendation(self, value: str) -> str:
+            if value not in (Assessment.Recommendation.PASS, Assessment.Recommendation.FAIL):
+                raise serializers.ValidationError("Recommend pass or fail.")
+            return value
+
+    @extend_schema(
+        request=InterviewRecordInputSerializer,
+        responses={201: CommitteeInterviewRecordSerializer},
+        operation_id="committee_record_interview",
+    )
+    def post(self, request, pk):
+        """An interviewer's minutes and scores; once every interviewer has recorded, the dossier awaits decision."""
+        interview = get_object_or_404(
+            Interview.objects.filter(dossier__assignments__member=request.user).distinct(), pk=pk
+        )
+        data = self.InterviewRecordInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answers = [dict(answer) for answer in data.validated_data["answers"]]
+        if any(answer["question"] >= len(interview.questions) for answer in answers):
+            raise serializers.ValidationError({"answers": ["Refer to the interview's questions by their index."]})
+        record = services.record_interview(
+            interview=interview, actor=request.user, **{**data.validated_data, "answers": answers}
+        )
+        return Response(CommitteeInterviewRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+# --- the applicant's appeal (routed under the dossier API) ------------------------------------------------
+
+
+class AppealApi(APIView):
+    """``POST /api/v1/dossiers/<uuid:pk>/appeal``: the applicant appeals a rejection."""
+
+    class DossierAppealInputSerializer(serializers.Serializer):
+        statement = serializers.CharField(help_text="The grounds of the appeal, at least 20 characters.")
+
+    class DossierAppealOutputSerializer(CommitteeAppealSerializer):
+        class Meta(CommitteeAppealSerializer.Meta):
+            fields = ["status", "statement", "lodged_at", "deadline"]
+
+    @extend_schema(
+        request=DossierAppealInputSerializer,
+        responses={201: DossierAppealOutputSerializer},
+        operation_id="dossiers_appeal",
+    )
+    def post(self, request, pk):
+        """Appeal the rejection of your dossier, within the appeal period, with your grounds."""
+        dossier = get_own_dossier(owner=request.user, dossier_id=pk)
+        data = self.DossierAppealInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = services.lodge_appeal(dossier=dossier, actor=request.user, **data.validated_data)
+        return Response(self.DossierAppealOutputSerializer(appeal).data, status=status.HTTP_201_CREATED)
