@@ -21,7 +21,9 @@ from .services import effective_sheets, sheet_scores
 
 
 def is_committee_user(user: User) -> bool:
-    return user.is_authenticated and (user.is_staff or CommitteeMember.objects.filter(user=user).exists())
+    return user.is_authenticated and (
+        user.is_staff or CommitteeMember.objects.filter(user=user, committee__is_active=True).exists()
+    )
 
 
 def my_assignments(*, user: User) -> QuerySet[Assignment]:

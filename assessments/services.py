@@ -53,21 +53,17 @@ LIVE_ASSIGNMENT = (Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACT
 # --- who is who ------------------------------------------------------------------------------------------
 
 
-def committee_membership(*, user: User, dossier: Dossier) -> CommitteeMember | None:
-    """The user's membership of an active committee responsible for the dossier's profile."""
-    return (
-        CommitteeMember.objects.filter(user=user, committee__is_active=True, committee__profiles=dossier.profile_id)
-        .select_related("committee")
-        .first()
-    )
+def has_committee_role(*, user: User, dossier: Dossier, role: str) -> bool:
+    """Whether ``user`` holds ``role`` (``is_assessor``, ``is_interviewer``, ``is_decision_maker``,
+    ``is_chair``) on any active committee responsible for the dossier's profile."""
+    return CommitteeMember.objects.filter(
+        user=user, committee__is_active=True, committee__profiles=dossier.profile_id, **{role: True}
+    ).exists()
 
 
 def is_secretariat(*, user: User, dossier: Dossier) -> bool:
     """Staff, or the chair of the dossier's committee: they check completeness and assign people."""
-    if user.is_staff:
-        return True
-    member = committee_membership(user=user, dossier=dossier)
-    return bool(member and member.is_chair)
+    return user.is_staff or has_committee_role(user=user, dossier=dossier, role="is_chair")
 
 
 def has_valid_declaration(*, user: User, on: datetime.date | None = None) -> bool:
@@ -121,6 +117,8 @@ def latest_submission(dossier: Dossier) -> DossierSubmission:
 @transaction.atomic
 def sign_impartiality_declaration(*, user: User) -> ImpartialityDeclaration:
     """Record the member's signature of the current declaration, valid for one year from today."""
+    if not (user.is_staff or CommitteeMember.objects.filter(user=user, committee__is_active=True).exists()):
+        raise NotAllowed(_("Only committee members sign the impartiality declaration."))
     now = timezone.now()
     today = timezone.localdate()
     try:
@@ -234,9 +232,8 @@ def _assessors_needed(dossier: Dossier) -> int:
 
 def _check_assignable(member_user: User, dossier: Dossier, *, role: str) -> None:
     _ensure_not_owner(member_user, dossier)
-    membership = committee_membership(user=member_user, dossier=dossier)
     flag = "is_assessor" if role == Assignment.Role.ASSESSOR else "is_interviewer"
-    if membership is None or not getattr(membership, flag):
+    if not has_committee_role(user=member_user, dossier=dossier, role=flag):
         raise NotAllowed(
             _("%(name)s is not on this profile's committee with the role: %(role)s.")
             % {"name": member_user, "role": Assignment.Role(role).label.lower()}
@@ -685,8 +682,7 @@ def decision_record(*, dossier: Dossier) -> dict[str, Any]:
 
 def _ensure_can_decide(actor: User, dossier: Dossier) -> None:
     _ensure_not_owner(actor, dossier)
-    membership = committee_membership(user=actor, dossier=dossier)
-    if membership is None or not membership.is_decision_maker:
+    if not has_committee_role(user=actor, dossier=dossier, role="is_decision_maker"):
         raise NotAllowed(_("Only a decision maker of the committee for this profile can decide."))
     _ensure_declaration(actor)
     if involved_in_assessment(user=actor, dossier=dossier):
@@ -819,6 +815,7 @@ def decide_appeal(*, appeal: Appeal, actor: User, overturn: bool, rationale: str
     dossier = _locked(appeal.dossier)
     if not appeal.panel.filter(pk=actor.pk).exists():
         raise NotAllowed(_("Only a member of the appeal panel can record its decision."))
+    _ensure_declaration(actor)
     if appeal.status != Appeal.Status.LODGED or dossier.status != DossierStatus.APPEALED:
         raise InvalidTransition(_("This appeal has already been decided."), code="already_decided")
     if len(rationale.strip()) < 20:

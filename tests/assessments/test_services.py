@@ -90,7 +90,8 @@ def test_an_expired_declaration_must_be_renewed(submitted, secretary, assessors)
 
 def test_someone_outside_the_committee_cannot_be_assigned(submitted, secretary, assessors):
     outsider = UserFactory()
-    services.sign_impartiality_declaration(user=outsider)
+    with pytest.raises(NotAllowed, match="Only committee members"):
+        services.sign_impartiality_declaration(user=outsider)
     with pytest.raises(NotAllowed, match="not on this profile's committee"):
         services.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], outsider])
 
