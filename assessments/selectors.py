@@ -68,6 +68,12 @@ def get_committee_dossier(*, user: User, dossier_id) -> Dossier:
         raise Http404("No such dossier.") from exc
 
 
+def committees_of(*, user: User) -> QuerySet[Committee]:
+    """The active committees the user sits on (all of them for staff)."""
+    committees = Committee.objects.filter(is_active=True)
+    return committees if user.is_staff else committees.filter(members__user=user).distinct()
+
+
 def dossier_agreement(*, dossier: Dossier) -> dict[str, Any]:
     """Quadratic-weighted kappa between the assessors of the latest version (mean over pairs)."""
     sheets = effective_sheets(dossier=dossier) if dossier.submissions.exists() else []
@@ -182,4 +188,31 @@ def dashboard(*, user: User, now: datetime.datetime | None = None) -> dict[str, 
         "counts": {status: counts.get(status, 0) for status in DossierStatus.values if status != DossierStatus.DRAFT},
         "rows": rows,
         "overdue": sum(r.overdue for r in rows),
+        "time_in_status": time_in_status(dossiers=dossiers, now=now),
+    }
+
+
+def time_in_status(*, dossiers: QuerySet[Dossier], now: datetime.datetime) -> dict[str, dict[str, float]]:
+    """Average and longest days dossiers spent in each status (the current stay counts up to ``now``),
+    from the audit trail of status changes."""
+    spans: dict[str, list[float]] = defaultdict(list)
+    events = (
+        DossierEvent.objects.filter(dossier__in=dossiers)
+        .exclude(to_status="")
+        .order_by("dossier_id", "created_at", "pk")
+        .values_list("dossier_id", "to_status", "created_at")
+    )
+    previous: tuple[Any, str, datetime.datetime] | None = None
+    for dossier_id, status, at in events:
+        if previous is not None and previous[0] == dossier_id:
+            spans[previous[1]].append((at - previous[2]).total_seconds() / 86400)
+        elif previous is not None and previous[1] in OPEN_STATUSES:
+            spans[previous[1]].append((now - previous[2]).total_seconds() / 86400)
+        previous = (dossier_id, status, at)
+    if previous is not None and previous[1] in OPEN_STATUSES:
+        spans[previous[1]].append((now - previous[2]).total_seconds() / 86400)
+    return {
+        status: {"average_days": round(sum(v) / len(v), 1), "longest_days": round(max(v), 1), "stays": len(v)}
+        for status, v in spans.items()
+        if status != DossierStatus.DRAFT
     }

@@ -301,6 +301,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "overdue": board["overdue"],
             "assignments": selectors.my_assignments(user=request.user),
             "needs_declaration": not services.has_valid_declaration(user=request.user),
+            "time_in_status": [
+                {"status": status, "label": _status_label(status), **figures}
+                for status, figures in board["time_in_status"].items()
+            ],
+            "agreement": [
+                {"committee": committee, "months": selectors.committee_agreement(committee=committee)}
+                for committee in selectors.committees_of(user=request.user)
+            ],
         },
     )
 

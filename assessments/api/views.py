@@ -100,6 +100,10 @@ class DashboardApi(APIView):
         counts = serializers.DictField(child=serializers.IntegerField(), help_text="Dossiers by status.")
         overdue = serializers.IntegerField()
         rows = CommitteeDashboardRowSerializer(many=True, help_text="Open dossiers, overdue and oldest first.")
+        time_in_status = serializers.DictField(
+            child=serializers.DictField(child=serializers.FloatField()),
+            help_text="Per status: average_days, longest_days and stays, from the audit trail.",
+        )
 
     @extend_schema(responses={200: DashboardOutputSerializer}, operation_id="committee_dashboard")
     def get(self, request):

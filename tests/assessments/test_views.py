@@ -107,3 +107,18 @@ def test_the_dashboard_lists_open_dossiers_with_their_holder(as_user, under_asse
     page = as_user(secretary).get("/committee/").content.decode()
     assert str(under_assessment.pk) in page
     assert assessors[0].get_full_name() in page
+
+
+def test_the_dashboard_reports_time_in_each_status_and_agreement_by_month(as_user, awaiting_decision, secretary):
+    page = as_user(secretary).get("/committee/").content.decode()
+    assert "Time spent in each status" in page
+    assert "Agreement between assessors" in page
+    from django.utils import timezone
+
+    from assessments.selectors import committee_agreement, time_in_status
+    from dossiers.models import Dossier
+
+    figures = time_in_status(dossiers=Dossier.objects.all(), now=timezone.now())
+    assert {"submitted", "under_assessment", "awaiting_decision"} <= set(figures)
+    months = committee_agreement(committee=awaiting_decision.profile.committees.get())
+    assert months and months[0]["pairs"] == awaiting_decision.profile.criteria.count()
