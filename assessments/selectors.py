@@ -108,6 +108,8 @@ def committee_agreement(*, committee: Committee, months: int = 12) -> list[dict[
         for i, first in enumerate(version_sheets):
             for second in version_sheets[i + 1 :]:
                 a, b = sheet_scores(first), sheet_scores(second)
+                # Both are submitted (the query filters on submitted_at).
+                assert first.submitted_at is not None and second.submitted_at is not None
                 month = max(first.submitted_at, second.submitted_at).strftime("%Y-%m")
                 for code in sorted(set(a) & set(b)):
                     pooled[month][0].append(a[code])
