@@ -74,6 +74,10 @@ def has_valid_declaration(*, user: User, on: datetime.date | None = None) -> boo
 def _ensure_secretariat(user: User, dossier: Dossier) -> None:
     if not is_secretariat(user=user, dossier=dossier):
         raise NotAllowed(_("Only the committee's chair or the secretariat can do this."))
+    _ensure_not_owner(user, dossier)
+    if not user.is_staff:
+        # A chair is a committee member like any other: no work on dossiers without a valid declaration.
+        _ensure_declaration(user)
 
 
 def _ensure_declaration(user: User) -> None:

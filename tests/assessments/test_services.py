@@ -582,3 +582,38 @@ def test_another_user_cannot_appeal_someone_elses_dossier(rejected, client):
 
     client.force_login(member())
     assert client.post(f"/dossiers/{rejected.pk}/appeal/", {"statement": "x" * 40}).status_code == 404
+
+
+@pytest.mark.parametrize("status", [s for s in DossierStatus.values if s not in ("submitted", "under_assessment")])
+def test_information_can_be_requested_only_before_the_assessment_ends(submitted, secretary, status):
+    Dossier.objects.filter(pk=submitted.pk).update(status=status)
+    with pytest.raises(InvalidTransition):
+        services.request_information(dossier=submitted, actor=secretary, questions="Anything else?")
+
+
+@pytest.mark.parametrize("status", [s for s in DossierStatus.values if s != "interview"])
+def test_an_interview_is_scheduled_only_when_one_is_awaited(submitted, secretary, interviewer, status):
+    Dossier.objects.filter(pk=submitted.pk).update(status=status)
+    with pytest.raises(InvalidTransition):
+        services.schedule_interview(
+            dossier=submitted,
+            actor=secretary,
+            starts_at=timezone.now() + datetime.timedelta(days=2),
+            time_zone="Europe/Rome",
+            mode="video",
+            location="https://meet.example.org/x",
+            interviewers=[interviewer],
+        )
+
+
+@pytest.mark.parametrize("status", [s for s in DossierStatus.values if s != "rejected"])
+def test_only_a_rejected_dossier_can_be_appealed(submitted, applicant, status):
+    Dossier.objects.filter(pk=submitted.pk).update(status=status)
+    with pytest.raises(InvalidTransition):
+        services.lodge_appeal(dossier=submitted, actor=applicant, statement="I believe the decision is wrong.")
+
+
+def test_a_chair_without_a_valid_declaration_cannot_assign(submitted, committee, assessors):
+    chair = committee_user(committee, is_chair=True, declared=False)
+    with pytest.raises(NotAllowed, match="impartiality"):
+        services.assign_assessors(dossier=submitted, actor=chair, assessors=assessors[:2])
