@@ -51,8 +51,12 @@ def send_interview_invitations(*, interview_id: int) -> int:
         starts_at=interview.starts_at,
         duration_minutes=interview.duration_minutes,
         time_zone=interview.time_zone,
-        summary=f"AIPIA certification interview — {dossier.profile.title_en}",
-        description=f"Certification interview for {dossier.profile.title_en}.",
+        # One invitation goes to everyone, so it speaks both of the site's languages.
+        summary=f"AIPIA — colloquio di certificazione / certification interview: {dossier.profile.title_en}",
+        description=(
+            f"Colloquio di certificazione per {dossier.profile.title_it}.\n"
+            f"Certification interview for {dossier.profile.title_en}."
+        ),
         location=interview.location,
         organizer_email=settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">"),
         attendees=[(p.get_full_name() or p.email, p.email) for p in people],

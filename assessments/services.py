@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
@@ -261,8 +262,10 @@ def assign_assessors(*, dossier: Dossier, actor: User, assessors: Sequence[User]
         raise DomainError(_("Choose each assessor once."))
     live = _live_assessors(dossier).count()
     if dossier.status == DossierStatus.SUBMITTED and live + len(assessors) < _min_assessors(dossier):
+        needed = _min_assessors(dossier)
         raise DomainError(
-            _("Assign at least %(n)d assessors.") % {"n": _min_assessors(dossier)}, code="too_few_assessors"
+            ngettext("Assign at least %(n)d assessor.", "Assign at least %(n)d assessors.", needed) % {"n": needed},
+            code="too_few_assessors",
         )
     created = []
     for user in assessors:
@@ -384,7 +387,7 @@ def save_scores(
     submission = latest_submission(assignment.dossier)
     sheet = current_sheet(assignment=assignment)
     if sheet is not None and sheet.submitted_at is not None:
-        raise InvalidTransition(_("This scoresheet is submitted and can no longer change; amend it instead."))
+        raise InvalidTransition(_("This scoresheet is submitted and can no longer be changed; amend it instead."))
     if sheet is None:
         sheet = Assessment.objects.create(assignment=assignment, submission=submission)
     sheet.recommendation, sheet.comment = recommendation, comment.strip()
@@ -691,7 +694,7 @@ def _ensure_can_decide(actor: User, dossier: Dossier) -> None:
     _ensure_declaration(actor)
     if involved_in_assessment(user=actor, dossier=dossier):
         raise NotAllowed(
-            _("You assessed or interviewed this candidate (or declared a conflict): someone else must decide."),
+            _("You assessed or interviewed this applicant (or declared a conflict): someone else must decide."),
             code="segregation_of_duties",
         )
 
@@ -754,7 +757,7 @@ def lodge_appeal(*, dossier: Dossier, actor: User, statement: str) -> Appeal:
         raise InvalidTransition(_("Only a rejected dossier can be appealed."))
     decision = Decision.objects.filter(dossier=dossier, kind=Decision.Kind.INITIAL).first()
     if decision is None or Appeal.objects.filter(dossier=dossier).exists():
-        raise InvalidTransition(_("This decision cannot be appealed (again)."))
+        raise InvalidTransition(_("This decision has already been appealed."))
     if timezone.now() > appeal_deadline(decision=decision):
         raise InvalidTransition(
             _("The appeal period ended on %(date)s.")
