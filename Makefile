@@ -33,9 +33,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-check-deploy: install  ## Django's deployment checks with production-like settings
+check-deploy: install  ## Django's deployment checks with production-like settings (and a throwaway test seal)
+	DEBUG=true DATABASE_URL=sqlite:////tmp/aipia-check.sqlite3 $(BIN)/python manage.py create_test_seal /tmp/aipia-check-seal.p12
 	DEBUG=false SECRET_KEY=$$(head -c 64 /dev/urandom | base64 | tr -d '\n/+=' | head -c 60) \
 	  ALLOWED_HOSTS=credentials.example.org DATABASE_URL=sqlite:////tmp/aipia-check.sqlite3 \
+	  SEAL_PKCS12_PATH=/tmp/aipia-check-seal.p12 \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 messages: install  ## refresh the Italian translation catalogue, then compile it

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "profiles",
     "dossiers",
     "assessments",
+    "credentials",
     "demo",
 ]
 
@@ -178,6 +179,25 @@ OVERDUE_AFTER_DAYS = {
     "appealed": env.int("OVERDUE_APPEALED_DAYS", default=30),
 }
 
+# The issuer and its electronic seal. The seal certificate's organizationIdentifier must equal
+# ISSUER_EIDAS_IDENTIFIER. Production: a PKCS#12 file; development and tests: a local test CA, created on
+# first use and marked as not qualified (never allowed when DEBUG is off unless SEAL_ALLOW_TEST_KEY is set).
+ISSUER_LEGAL_NAME = env("ISSUER_LEGAL_NAME", default="AIPIA - Associazione Italiana per l'Intelligenza Artificiale")
+ISSUER_EIDAS_IDENTIFIER = env("ISSUER_EIDAS_IDENTIFIER", default="VATIT-12345678901")
+ISSUER_COUNTRY = env("ISSUER_COUNTRY", default="IT")
+ISSUER_HOMEPAGE = env("ISSUER_HOMEPAGE", default="https://www.aipia.it")
+SEAL_PKCS12_PATH = env("SEAL_PKCS12_PATH", default="")
+SEAL_PKCS12_PASSWORD = env("SEAL_PKCS12_PASSWORD", default="")
+SEAL_ALLOW_TEST_KEY = env.bool("SEAL_ALLOW_TEST_KEY", default=DEBUG)
+SEAL_TEST_KEY_PATH = env.path("SEAL_TEST_KEY_PATH", default=VAR_DIR / "keys" / "test-seal.p12")
+if not DEBUG and not SEAL_PKCS12_PATH and not SEAL_ALLOW_TEST_KEY:
+    raise ImproperlyConfigured("SEAL_PKCS12_PATH (and SEAL_PKCS12_PASSWORD) must be set when DEBUG is off.")
+# RFC 3161 timestamp authority: when set, seals are JAdES B-T instead of B-B.
+TSA_URL = env("TSA_URL", default="")
+# The official EDC JSON-LD contexts and SHACL shapes, read from disk, never fetched at run time.
+EDC_DIR = env.path("EDC_DIR", default=BASE_DIR.parent / "shared" / "edc")
+CREDENTIAL_VALIDITY_YEARS = env.int("CREDENTIAL_VALIDITY_YEARS", default=3)
+
 # Where a non-member learns how to join the association.
 MEMBERSHIP_INFO_URL = env("MEMBERSHIP_INFO_URL", default="https://www.aipia.it/associarsi")
 ASSOCIATION_NAME = env("ASSOCIATION_NAME", default="AIPIA — Associazione Italiana per l'Intelligenza Artificiale")
@@ -207,7 +227,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "aipia"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # A credential whose issuance task was lost (broker down at commit, worker killed) is picked up again.
+    "resume-stalled-issuances": {"task": "credentials.resume_stalled_issuances", "schedule": 300.0},
+}
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
@@ -253,4 +276,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # WeasyPrint logs every rendering step at INFO, and fontTools every subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

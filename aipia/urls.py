@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from credentials import views as credential_views
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -13,6 +15,10 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("dossiers/", include("assessments.applicant_urls")),
     path("committee/", include("assessments.urls")),
+    path("credentials/", include("credentials.urls")),
+    path("v/<str:token>", credential_views.verify_token_page, name="verify"),
+    path(".well-known/jwks.json", credential_views.jwks, name="jwks"),
+    path(".well-known/seal-certificates.pem", credential_views.seal_certificates_pem, name="seal-certificates"),
     path("api/v1/", include("aipia.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

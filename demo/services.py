@@ -258,9 +258,18 @@ def _assess(dossier: Dossier, users: dict[str, User], *, scores: tuple[int, int]
         )
 
 
-@transaction.atomic
 def seed_demo() -> dict[str, Any]:
-    """Create whatever demo data is missing and describe all of it (the ``seed_demo --json`` document)."""
+    """Create whatever demo data is missing and describe all of it (the ``seed_demo --json`` document).
+
+    The description is read after the commit, once the approvals' credentials have been issued (in the
+    embedded default the issuance task runs in-process when the approval commits).
+    """
+    _create()
+    return describe()
+
+
+@transaction.atomic
+def _create() -> None:
     import_default_catalogue()
     users = {}
     for n, (email, first, last, role, membership, staff) in enumerate(USERS, start=1):
@@ -284,6 +293,11 @@ def seed_demo() -> dict[str, Any]:
                 scores = (2, 2) if plan in ("rejected", "appealed") else (3, 4)
                 _assess(dossier, users, scores=scores, plan=plan)
 
+
+def describe() -> dict[str, Any]:
+    from credentials.models import Credential
+    from credentials.services import verify_url_for
+
     demo_emails = [u[0] for u in USERS]
     dossiers = (
         Dossier.objects.filter(owner__email__in=demo_emails)
@@ -293,6 +307,11 @@ def seed_demo() -> dict[str, Any]:
     return {
         "users": [{"email": u[0], "password": DEMO_PASSWORD, "role": u[3].value} for u in USERS],
         "dossiers": [{"id": str(d.pk), "owner": d.owner.email, "status": d.status} for d in dossiers],
-        "credentials": [],
+        "credentials": [
+            {"id": str(c.pk), "verify_url": verify_url_for(c.token), "holder": c.holder.email, "status": c.status}
+            for c in Credential.objects.filter(holder__email__in=demo_emails, issuance=Credential.Issuance.DONE)
+            .select_related("holder")
+            .order_by("issued_at")
+        ],
         "site_url": settings.SITE_URL,
     }

@@ -41,7 +41,7 @@ from .models import (
     SelfAssessment,
     TrainingEntry,
 )
-from .signals import dossier_submitted
+from .signals import dossier_status_changed, dossier_submitted
 from .uploads import ALLOWED, check_upload
 
 
@@ -112,6 +112,9 @@ def _transition(dossier: Dossier, *, to: str, actor: User | None, action: str, r
         fields.append("submitted_at")
     dossier.save(update_fields=fields)
     event = _record(dossier, action=action, actor=actor, from_status=from_status, to_status=to, reason=reason)
+    dossier_status_changed.send(
+        sender=Dossier, dossier=dossier, from_status=from_status, to_status=to, actor=actor, event=event
+    )
     from .tasks import notify_status_change
 
     transaction.on_commit(partial(notify_status_change.delay, event.pk))

@@ -15,8 +15,10 @@ def seed(*args) -> str:
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_describes_what_it_made(settings):
+def test_seed_demo_is_idempotent_and_describes_what_it_made(settings, django_capture_on_commit_callbacks):
     settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()  # the approvals' credentials are issued when the seeding commits
     first = json.loads(seed("--json"))
     counts = (User.objects.count(), Dossier.objects.count(), DossierEvent.objects.count(), EvidenceFile.objects.count())
     second = json.loads(seed("--json"))
@@ -29,7 +31,9 @@ def test_seed_demo_is_idempotent_and_describes_what_it_made(settings):
     )
 
     assert {u["role"] for u in first["users"]} == {"applicant", "assessor", "decision_maker", "admin"}
-    assert first["credentials"] == []
+    assert first["credentials"], "the approved demo dossier has its credential"
+    for credential in first["credentials"]:
+        assert "/v/" in credential["verify_url"]
     statuses = {d["status"] for d in first["dossiers"]}
     assert {
         "draft",

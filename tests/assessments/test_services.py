@@ -365,8 +365,10 @@ def test_the_decision_maker_approves_with_a_rationale_and_the_applicant_is_told(
     awaiting_decision.refresh_from_db()
     assert awaiting_decision.status == DossierStatus.APPROVED
     assert decision.record["aggregate"]["passed"] is True
-    assert mail.outbox[-1].to == [applicant.email]
-    assert "strong production evidence" in mail.outbox[-1].body
+    to_applicant = [m for m in mail.outbox if m.to == [applicant.email]]
+    assert any("strong production evidence" in m.body for m in to_applicant)
+    # Approval starts the credential's issuance.
+    assert awaiting_decision.credential.status == "active"
 
 
 def test_the_decision_maker_cannot_be_an_assessor_of_the_dossier(awaiting_decision, assessors, committee):

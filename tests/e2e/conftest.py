@@ -13,8 +13,10 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")  # a folder: save a picture of each step, for a human to look at
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it is open,
+    # and pyHanko's synchronous calls in later (non-browser) tests need that loop gone.
     if not Path(CHROMIUM).exists():
         if os.environ.get("E2E_REQUIRED"):
             pytest.fail(f"Chromium not found at {CHROMIUM} and E2E_REQUIRED is set.")

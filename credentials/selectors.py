@@ -1,0 +1,21 @@
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+
+from .models import Credential, SealCertificate
+
+
+def own_credentials(*, holder: User) -> QuerySet[Credential]:
+    return Credential.objects.filter(holder=holder).select_related("profile")
+
+
+def get_own_credential(*, holder: User, credential_id) -> Credential:
+    try:
+        return own_credentials(holder=holder).get(pk=credential_id)
+    except (Credential.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such credential.") from exc
+
+
+def published_seal_certificates() -> QuerySet[SealCertificate]:
+    return SealCertificate.objects.order_by("created_at")

@@ -1,0 +1,393 @@
+"""Issuing credentials: from an approved dossier to a sealed EDC, a sealed PDF and a QR code.
+
+The pipeline (``issue_credential``) is idempotent end to end:
+- the credential row is created once per approved dossier (a one-to-one database constraint), in the
+  approval's own transaction, with its serial number, dates and status-list positions fixed there;
+- a worker claims the row with a compare-and-set (``pending``/``failed``, or ``running`` past its lease)
+  before doing any work, so a duplicated task does nothing while another runs;
+- everything the documents contain is read from the row, so a retry rebuilds the same content;
+- the finished files are stored under names derived from the credential id, and the row is switched to
+  ``done`` in one final locked update — a worker killed half-way leaves a ``running`` row whose lease
+  expires, and the sweeper (``resume_stalled_issuances``) hands it to another worker.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from aipia.errors import DomainError
+from dossiers.models import Dossier, DossierStatus
+
+from . import edc, keyring, pdf, qr, seal
+from .models import Credential, CredentialEvent, SerialCounter, StatusList, StatusListEntry
+
+logger = logging.getLogger(__name__)
+LEASE = datetime.timedelta(minutes=5)
+STATUS_LIST_SIZE = 131072  # W3C Bitstring Status List minimum for herd privacy
+
+
+# --- creation, in the approval's transaction ---------------------------------------------------------------
+
+
+def _next_serial(year: int) -> str:
+    counter, _created = SerialCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"AIPIA-{year}-{counter.last:06d}"
+
+
+def _add_years(moment: datetime.datetime, years: int) -> datetime.datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _current_list(purpose: str) -> StatusList:
+    status_list = StatusList.objects.filter(purpose=purpose).order_by("-number").first()
+    if status_list is None or status_list.entries.count() >= status_list.size // 2:
+        # Keep lists at most half full, so random indexes are found quickly and stay unpredictable.
+        number = (status_list.number + 1) if status_list else 1
+        status_list, _created = StatusList.objects.get_or_create(
+            purpose=purpose, number=number, defaults={"size": STATUS_LIST_SIZE}
+        )
+    return status_list
+
+
+def _allocate_status_entries(credential: Credential) -> None:
+    """A random, unused index in the current revocation and suspension lists (one each, once)."""
+    for purpose in StatusList.Purpose.values:
+        if StatusListEntry.objects.filter(credential=credential, purpose=purpose).exists():
+            continue
+        status_list = _current_list(purpose)
+        for _attempt in range(50):
+            try:
+                with transaction.atomic():
+                    StatusListEntry.objects.create(
+                        status_list=status_list,
+                        index=secrets.randbelow(status_list.size),
+                        credential=credential,
+                        purpose=purpose,
+                    )
+                break
+            except IntegrityError:
+                continue  # that index is taken: draw another
+        else:
+            raise DomainError(f"No free index found in {status_list}.")
+
+
+@transaction.atomic
+def start_issuance(*, dossier: Dossier, actor: User | None) -> Credential:
+    """Create the credential of an approved dossier (once) and enqueue its issuance when the approval commits."""
+    existing = Credential.objects.filter(dossier=dossier).first()
+    if existing is not None:
+        return existing
+    if dossier.status != DossierStatus.APPROVED:
+        raise DomainError("Only an approved dossier leads to a credential.")
+    now = timezone.now()
+    credential = Credential.objects.create(
+        dossier=dossier,
+        holder=dossier.owner,
+        profile=dossier.profile,
+        serial=_next_serial(timezone.localdate(now).year),
+        holder_name=dossier.owner.get_full_name() or dossier.owner.email,
+        scheme_version=dossier.scheme_version,
+        issued_at=now.replace(microsecond=0),
+        valid_from=now.replace(microsecond=0),
+        valid_until=_add_years(now.replace(microsecond=0), settings.CREDENTIAL_VALIDITY_YEARS),
+        decided_at=now,
+    )
+    _allocate_status_entries(credential)
+    CredentialEvent.objects.create(credential=credential, action="credential.issuance_requested", actor=actor)
+    # robust: a broker hiccup (or, in the embedded default, a failing in-process pipeline) must not undo or
+    # break the approval; the sweeper picks up a credential whose task never ran.
+    transaction.on_commit(partial(enqueue_issuance, credential.pk), robust=True)
+    return credential
+
+
+def enqueue_issuance(credential_id) -> None:
+    from .tasks import issue_credential_task
+
+    issue_credential_task.delay(str(credential_id))
+
+
+# --- the pipeline ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Documents:
+    sealed_json: bytes
+    pdf: bytes
+    qr_png: bytes
+    token: str
+    verify_url: str
+
+
+def verify_url_for(token: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/v/{token}"
+
+
+def credential_data(credential: Credential) -> edc.CredentialData:
+    """Everything the EDC says, read from the credential row and the catalogue."""
+    profile = credential.profile
+    entries = credential.status_entries.select_related("status_list").order_by("purpose")
+    competences = tuple(
+        edc.Competence(
+            code=pc.competence.code, title_en=pc.competence.title_en, title_it=pc.competence.title_it, level=pc.level
+        )
+        for pc in profile.profile_competences.select_related("competence")
+    )
+    holder = credential.holder
+    return edc.CredentialData(
+        credential_id=credential.pk,
+        issuer_id=f"{settings.SITE_URL.rstrip('/')}/issuer",
+        issuer_legal_name=settings.ISSUER_LEGAL_NAME,
+        issuer_eidas_identifier=settings.ISSUER_EIDAS_IDENTIFIER,
+        issuer_country=settings.ISSUER_COUNTRY,
+        issuer_homepage=settings.ISSUER_HOMEPAGE,
+        holder_given_name=holder.first_name or credential.holder_name,
+        holder_family_name=holder.last_name or "",
+        holder_email=holder.email,
+        profile_code=profile.code,
+        profile_title_en=profile.title_en,
+        profile_title_it=profile.title_it,
+        profile_description_en=profile.summary_en,
+        profile_description_it=profile.summary_it,
+        eqf_level=profile.eqf_level,
+        scheme_version=credential.scheme_version,
+        standard_edition=profile.standard_edition,
+        competences=competences,
+        assessment_date=credential.decided_at,
+        issued=credential.issued_at,
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+        status_entries=tuple(
+            edc.StatusEntry(purpose=e.purpose, list_url=status_list_url(e.status_list), index=e.index) for e in entries
+        ),
+        verify_url="",  # filled below once the token exists
+    )
+
+
+def status_list_url(status_list: StatusList) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/status/{status_list.purpose}/{status_list.number}"
+
+
+_renderer: pdf.CertificateRenderer | None = None
+_signer_cache: dict = {}
+
+
+def _certificate_renderer() -> pdf.CertificateRenderer:
+    # One renderer (and so one FontConfiguration) per worker process keeps memory flat.
+    global _renderer
+    if _renderer is None:
+        _renderer = pdf.CertificateRenderer()
+    return _renderer
+
+
+def build_documents(credential: Credential, key) -> Documents:
+    """Build, seal and render every artefact of ``credential``; pure apart from reading the rows."""
+    token = qr.make_token(
+        credential_id=credential.pk,
+        holder_name=credential.holder_name,
+        profile_code=credential.profile.code,
+        valid_from=timezone.localdate(credential.valid_from),
+        valid_until=timezone.localdate(credential.valid_until),
+        key=key,
+    )
+    url = verify_url_for(token)
+    data = credential_data(credential)
+    data = edc.CredentialData(**{**data.__dict__, "verify_url": url})
+    payload = edc.canonical_json(edc.build_credential(data))
+    sealed = seal.seal(payload, key, signing_time=timezone.now(), tsa_url=settings.TSA_URL or None)
+    import json
+
+    sealed_bytes = json.dumps(sealed, ensure_ascii=False, indent=2).encode("utf-8")
+    profile = credential.profile
+    certificate = pdf.CertificateData(
+        credential_id=str(credential.pk),
+        holder_name=credential.holder_name,
+        profile_title_en=profile.title_en,
+        profile_title_it=profile.title_it,
+        profile_code=profile.code,
+        eqf_level=profile.eqf_level,
+        standard_edition=profile.standard_edition,
+        scheme_version=credential.scheme_version,
+        competences=tuple((c.code, c.title_en, c.title_it, c.level) for c in data.competences),
+        issued=timezone.localdate(credential.issued_at),
+        valid_from=timezone.localdate(credential.valid_from),
+        valid_until=timezone.localdate(credential.valid_until),
+        issuer_name=settings.ISSUER_LEGAL_NAME,
+        verify_url=url,
+        qr_svg=qr.qr_svg(url),
+        is_test_seal=key.is_test,
+    )
+    unsigned = _certificate_renderer().render(certificate)
+    signed = pdf.seal_pdf(unsigned, key=key, embedded_json=sealed_bytes, signer_cache=_signer_cache)
+    return Documents(sealed_json=sealed_bytes, pdf=signed, qr_png=qr.qr_png(url), token=token, verify_url=url)
+
+
+def _claim(credential_id) -> bool:
+    """Compare-and-set: only one worker at a time runs a credential's pipeline."""
+    now = timezone.now()
+    claimable = Q(issuance__in=[Credential.Issuance.PENDING, Credential.Issuance.FAILED]) | Q(
+        issuance=Credential.Issuance.RUNNING, issuance_started_at__lt=now - LEASE
+    )
+    return bool(
+        Credential.objects.filter(claimable, pk=credential_id).update(
+            issuance=Credential.Issuance.RUNNING,
+            issuance_started_at=now,
+            issuance_attempts=F("issuance_attempts") + 1,
+            issuance_step="claimed",
+        )
+    )
+
+
+def _store(credential: Credential, field: str, name: str, content: bytes) -> None:
+    file = getattr(credential, field)
+    storage = file.storage
+    path = f"credentials/{credential.pk}/{name}"
+    if storage.exists(path):
+        storage.delete(path)
+    file.name = storage.save(path, ContentFile(content))
+
+
+def issue_credential(*, credential_id) -> bool:
+    """Run the pipeline for one credential. Returns True if this call finished it, False if there was
+    nothing to do (already issued, or another worker holds it). Raises after recording a failure."""
+    if not _claim(credential_id):
+        return False
+    credential = Credential.objects.select_related("profile", "holder").get(pk=credential_id)
+    step = "seal key"
+    try:
+        key, seal_record = keyring.active_seal()
+        step = "documents"
+        documents = build_documents(credential, key)
+        step = "storage"
+        _store(credential, "sealed_json", f"{credential.pk}.jsonld", documents.sealed_json)
+        _store(credential, "pdf", f"{credential.pk}.pdf", documents.pdf)
+        _store(credential, "qr_png", f"{credential.pk}-qr.png", documents.qr_png)
+    except Exception as exc:
+        _record_failure(credential_id, step, exc)
+        raise
+    with transaction.atomic():
+        row = Credential.objects.select_for_update().get(pk=credential_id)
+        if row.issuance != Credential.Issuance.RUNNING:
+            return False  # someone else finished or reset it meanwhile; our files are identical in content
+        row.sealed_json.name, row.pdf.name, row.qr_png.name = (
+            credential.sealed_json.name,
+            credential.pdf.name,
+            credential.qr_png.name,
+        )
+        row.token = documents.token
+        row.seal = seal_record
+        from_status = row.status
+        row.status = Credential.Status.ACTIVE
+        row.issuance = Credential.Issuance.DONE
+        row.issuance_step = ""
+        row.issuance_error = ""
+        row.issuance_finished_at = timezone.now()
+        row.save()
+        CredentialEvent.objects.create(
+            credential=row,
+            action="credential.issued",
+            from_status=from_status,
+            to_status=row.status,
+            data={"kid": seal_record.kid, "attempts": row.issuance_attempts},
+        )
+        transaction.on_commit(partial(_enqueue_notification, row.pk), robust=True)
+    return True
+
+
+def _record_failure(credential_id, step: str, exc: Exception) -> None:
+    logger.exception("Issuance of credential %s failed at %s", credential_id, step)
+    with transaction.atomic():
+        Credential.objects.filter(pk=credential_id).update(
+            issuance=Credential.Issuance.FAILED,
+            issuance_step=step,
+            issuance_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        CredentialEvent.objects.create(
+            credential_id=credential_id, action="credential.issuance_failed", reason=f"{step}: {exc}"[:2000]
+        )
+
+
+@transaction.atomic
+def retry_issuance(*, credential: Credential, actor: User) -> Credential:
+    """An admin's retry of a failed issuance."""
+    row = Credential.objects.select_for_update().get(pk=credential.pk)
+    if row.issuance != Credential.Issuance.FAILED:
+        raise DomainError("Only a failed issuance can be retried.")
+    row.issuance = Credential.Issuance.PENDING
+    row.save(update_fields=["issuance"])
+    CredentialEvent.objects.create(credential=row, action="credential.issuance_retried", actor=actor)
+    transaction.on_commit(partial(enqueue_issuance, row.pk), robust=True)
+    return row
+
+
+def resume_stalled_issuances() -> int:
+    """Re-enqueue issuances that are pending without a task, or running past their lease (a dead worker)."""
+    stale = timezone.now() - LEASE
+    ids = list(
+        Credential.objects.filter(
+            Q(issuance=Credential.Issuance.PENDING, issued_at__lt=stale)
+            | Q(issuance=Credential.Issuance.RUNNING, issuance_started_at__lt=stale)
+        ).values_list("pk", flat=True)
+    )
+    for credential_id in ids:
+        enqueue_issuance(credential_id)
+    return len(ids)
+
+
+def _enqueue_notification(credential_id) -> None:
+    from .tasks import notify_holder_task
+
+    notify_holder_task.delay(str(credential_id))
+
+
+def notify_holder(*, credential_id) -> bool:
+    """E-mail the holder their certificate (PDF attached), once."""
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    claimed = Credential.objects.filter(
+        pk=credential_id, notified_at__isnull=True, issuance=Credential.Issuance.DONE
+    ).update(notified_at=timezone.now())
+    if not claimed:
+        return False
+    credential = Credential.objects.select_related("holder", "profile").get(pk=credential_id)
+    holder = credential.holder
+    try:
+        with translation.override(holder.preferred_language):
+            subject = _("[AIPIA] Your European Digital Credential: %(profile)s") % {
+                "profile": credential.profile.tr("title")
+            }
+            body = _(
+                "Congratulations! You are certified as %(profile)s.\n\n"
+                "Your sealed certificate is attached. Your credential, its downloads and its verification link:\n"
+                "%(url)s\n\nAnyone can check it at any time: %(verify)s\n"
+            ) % {
+                "profile": credential.profile.tr("title"),
+                "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/",
+                "verify": verify_url_for(credential.token),
+            }
+        message = EmailMessage(subject, body, to=[holder.email])
+        with credential.pdf.open("rb") as handle:
+            message.attach(f"{credential.serial}.pdf", handle.read(), "application/pdf")
+        message.send()
+    except Exception:
+        # Let a retry send it: the claim is undone.
+        Credential.objects.filter(pk=credential_id).update(notified_at=None)
+        raise
+    return True

@@ -1,0 +1,32 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="credentials.issue",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def issue_credential_task(credential_id: str) -> bool:
+    """Safe to run twice: the service claims the credential before doing anything."""
+    return services.issue_credential(credential_id=credential_id)
+
+
+@shared_task(
+    name="credentials.notify_holder",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_holder_task(credential_id: str) -> bool:
+    return services.notify_holder(credential_id=credential_id)
+
+
+@shared_task(name="credentials.resume_stalled_issuances")
+def resume_stalled_issuances_task() -> int:
+    return services.resume_stalled_issuances()

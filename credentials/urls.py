@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "credentials"
+urlpatterns = [
+    path("", views.credential_list, name="list"),
+    path("<uuid:pk>/", views.credential_detail, name="detail"),
+    path("<uuid:pk>/download/<str:kind>/", views.credential_download, name="download"),
+]

@@ -1,0 +1,156 @@
+"""The issuance pipeline against the database: one credential per approval, idempotent, retried, audited."""
+
+import json
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from credentials import services
+from credentials.models import Credential, StatusListEntry
+from credentials.seal import check_seal
+from dossiers import services as dossier_services
+from dossiers.models import Dossier, DossierStatus
+
+
+def approve(dossier, capture):
+    """Approve a submitted dossier the way a decision does (through the dossier's status change)."""
+    Dossier.objects.filter(pk=dossier.pk).update(status=DossierStatus.AWAITING_DECISION)
+    with capture(execute=True):
+        dossier_services.change_status(
+            dossier=dossier, to=DossierStatus.APPROVED, actor=None, action="decision.approved"
+        )
+    return Credential.objects.get(dossier=dossier)
+
+
+@pytest.fixture
+def approved(complete_dossier, applicant, django_capture_on_commit_callbacks):
+    dossier_services.submit_dossier(dossier=complete_dossier, actor=applicant)
+    return approve(complete_dossier, django_capture_on_commit_callbacks)
+
+
+def test_approval_issues_one_sealed_credential_with_pdf_and_qr(approved, applicant):
+    approved.refresh_from_db()
+    assert approved.issuance == Credential.Issuance.DONE and approved.status == Credential.Status.ACTIVE
+    assert approved.serial.startswith(f"AIPIA-{timezone.now().year}-")
+    with approved.sealed_json.open("rb") as handle:
+        sealed = json.loads(handle.read())
+    check = check_seal(sealed)
+    assert check.intact
+    credential = json.loads(check.payload)
+    assert credential["id"] == f"urn:uuid:{approved.pk}"
+    with approved.pdf.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    with approved.qr_png.open("rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert approved.token and approved.seal.organization_identifier == "VATIT-12345678901"
+    assert approved.events.filter(action="credential.issued").exists()
+
+
+def test_each_credential_gets_one_revocation_and_one_suspension_index(approved):
+    entries = StatusListEntry.objects.filter(credential=approved)
+    assert sorted(e.purpose for e in entries) == ["revocation", "suspension"]
+    assert all(0 <= e.index < e.status_list.size for e in entries)
+    assert all(e.status_list.size >= 131072 for e in entries)
+
+
+def test_the_holder_receives_the_pdf_by_email_once(approved, applicant, django_capture_on_commit_callbacks):
+    messages = [m for m in mail.outbox if m.to == [applicant.email] and m.attachments]
+    assert len(messages) == 1
+    assert messages[0].attachments[0][2] == "application/pdf"
+    assert services.notify_holder(credential_id=approved.pk) is False
+
+
+def test_running_the_pipeline_again_changes_nothing(approved):
+    approved.refresh_from_db()
+    before = (approved.serial, approved.pdf.name, approved.token, approved.issuance_attempts)
+    assert services.issue_credential(credential_id=approved.pk) is False
+    approved.refresh_from_db()
+    assert (approved.serial, approved.pdf.name, approved.token, approved.issuance_attempts) == before
+
+
+def test_a_second_approval_signal_does_not_create_a_second_credential(approved):
+    dossier = approved.dossier
+    again = services.start_issuance(dossier=dossier, actor=None)
+    assert again.pk == approved.pk
+    assert Credential.objects.filter(dossier=dossier).count() == 1
+
+
+def test_a_failing_step_is_recorded_then_an_admin_retry_issues_it(
+    complete_dossier, applicant, monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    from credentials import pdf
+
+    dossier_services.submit_dossier(dossier=complete_dossier, actor=applicant)
+
+    def broken(self, data):
+        raise RuntimeError("renderer out of memory")
+
+    monkeypatch.setattr(pdf.CertificateRenderer, "render", broken)
+    settings.CELERY_TASK_EAGER_PROPAGATES = False
+    credential = approve(complete_dossier, django_capture_on_commit_callbacks)
+    credential.refresh_from_db()
+    assert credential.issuance == Credential.Issuance.FAILED
+    assert credential.status == Credential.Status.ISSUING
+    assert "renderer out of memory" in credential.issuance_error and credential.issuance_step == "documents"
+    assert credential.events.filter(action="credential.issuance_failed").exists()
+
+    monkeypatch.undo()
+    from ..factories import UserFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry_issuance(credential=credential, actor=UserFactory(is_staff=True))
+    credential.refresh_from_db()
+    assert credential.issuance == Credential.Issuance.DONE and credential.status == Credential.Status.ACTIVE
+
+
+def test_a_running_issuance_is_not_taken_by_a_second_worker_until_its_lease_expires(approved):
+    Credential.objects.filter(pk=approved.pk).update(
+        issuance=Credential.Issuance.RUNNING, issuance_started_at=timezone.now()
+    )
+    assert services.issue_credential(credential_id=approved.pk) is False
+    Credential.objects.filter(pk=approved.pk).update(issuance_started_at=timezone.now() - services.LEASE * 2)
+    assert services.issue_credential(credential_id=approved.pk) is True
+    approved.refresh_from_db()
+    assert approved.issuance == Credential.Issuance.DONE
+
+
+def test_the_holder_page_offers_downloads_and_the_share_link(approved, applicant, client):
+    client.force_login(applicant)
+    page = client.get(f"/credentials/{approved.pk}/").content.decode()
+    assert "/v/" in page and "linkedin.com/profile/add" in page
+    for kind in ("pdf", "jsonld", "qr"):
+        response = client.get(f"/credentials/{approved.pk}/download/{kind}/")
+        assert response.status_code == 200
+        response.close()
+
+
+def test_another_user_cannot_see_or_download_a_credential(approved, client):
+    from ..factories import member
+
+    client.force_login(member())
+    assert client.get(f"/credentials/{approved.pk}/").status_code == 404
+    assert client.get(f"/credentials/{approved.pk}/download/pdf/").status_code == 404
+
+
+def test_the_qr_link_opens_a_verification_page_without_login(approved, client):
+    approved.refresh_from_db()
+    response = client.get(f"/v/{approved.token}")
+    assert response.status_code == 200
+    assert approved.holder_name in response.content.decode()
+    assert client.get(f"/v/{approved.token[:-3]}abc").status_code == 400
+
+
+def test_jwks_publishes_every_seal_certificate_ever_used(approved, client):
+    keys = client.get("/.well-known/jwks.json").json()["keys"]
+    assert approved.seal.kid in [k["kid"] for k in keys]
+    assert all(k["x5c"] for k in keys)
+
+
+def test_export_writes_the_three_files(approved, tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "export"
+    call_command("export_credential", str(approved.pk), str(target))
+    names = sorted(p.name for p in target.iterdir())
+    assert names == sorted([f"{approved.pk}.jsonld", f"{approved.pk}.pdf", f"{approved.pk}-qr.png"])
