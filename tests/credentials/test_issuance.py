@@ -154,3 +154,28 @@ def test_export_writes_the_three_files(approved, tmp_path):
     call_command("export_credential", str(approved.pk), str(target))
     names = sorted(p.name for p in target.iterdir())
     assert names == sorted([f"{approved.pk}.jsonld", f"{approved.pk}.pdf", f"{approved.pk}-qr.png"])
+
+
+def test_the_issued_credential_conforms_to_the_edc_shapes(approved, settings):
+    from credentials.shacl import check_conformance
+
+    with approved.sealed_json.open("rb") as handle:
+        payload = json.loads(check_seal(json.loads(handle.read())).payload)
+    report = check_conformance(payload, edc_dir=settings.EDC_DIR, allow_status_list_entries=True)
+    assert report.conforms, report.messages
+    assert payload["issuer"]["eIDASIdentifier"]["notation"] == approved.seal.organization_identifier
+
+
+def test_the_pdf_carries_the_sealed_credential_and_a_valid_seal(approved):
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with approved.pdf.open("rb") as handle:
+        data = handle.read()
+    reader = PdfFileReader(BytesIO(data))
+    assert reader.embedded_signatures and reader.embedded_signatures[0].field_name == "Seal"
+    with approved.sealed_json.open("rb") as handle:
+        sealed = handle.read()
+    _name, file_spec = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    assert file_spec.get_object()["/EF"]["/F"].get_object().data == sealed
