@@ -11,4 +11,5 @@ urlpatterns = [
     # The applicant's appeal belongs to the dossier's URL space but to the assessments app's services.
     path("dossiers/<uuid:pk>/appeal", AppealApi.as_view(), name="api-dossier-appeal"),
     path("committee/", include("assessments.api.urls")),
+    path("credentials/", include("credentials.api.urls")),
 ]

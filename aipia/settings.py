@@ -255,6 +255,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStatusEnum": "dossiers.models.DossierStatus",
+        "CredentialStatusEnum": "credentials.models.Credential.Status",
+        "CredentialIssuanceEnum": "credentials.models.Credential.Issuance",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -63,10 +63,14 @@ def credential_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @xframe_options_sameorigin
 def credential_download(request: HttpRequest, pk: uuid.UUID, kind: str) -> FileResponse:
     credential = get_own_credential(holder=request.user, credential_id=pk)
+    return credential_download_response(credential, kind, inline=request.GET.get("inline") == "1" and kind == "pdf")
+
+
+def credential_download_response(credential: Credential, kind: str, *, inline: bool) -> FileResponse:
+    """The file of an issued credential; 404 while it is being issued."""
     if kind not in DOWNLOADS or credential.issuance != Credential.Issuance.DONE:
         raise Http404("Not available.")
     field, content_type, extension = DOWNLOADS[kind]
-    inline = request.GET.get("inline") == "1" and kind == "pdf"
     response = FileResponse(
         getattr(credential, field).open("rb"),
         as_attachment=not inline,

@@ -179,3 +179,21 @@ def test_the_pdf_carries_the_sealed_credential_and_a_valid_seal(approved):
         sealed = handle.read()
     _name, file_spec = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
     assert file_spec.get_object()["/EF"]["/F"].get_object().data == sealed
+
+
+def test_the_holder_gets_the_credential_and_its_files_through_the_api(approved, applicant):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(applicant)
+    (listed,) = client.get("/api/v1/credentials/").json()
+    assert listed["id"] == str(approved.pk) and listed["status"] == "active" and "/v/" in listed["verify_url"]
+    response = client.get(listed["downloads"]["jsonld"])
+    assert response.status_code == 200 and response["Content-Type"] == "application/ld+json"
+    response.close()
+    other = APIClient()
+    from ..factories import member
+
+    other.force_authenticate(member())
+    assert other.get(f"/api/v1/credentials/{approved.pk}/").status_code == 404
+    assert other.get(f"/api/v1/credentials/{approved.pk}/pdf").status_code == 404

@@ -1,0 +1,76 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from credentials.models import Credential
+from credentials.selectors import get_own_credential, own_credentials
+from credentials.services import verify_url_for
+from credentials.views import DOWNLOADS, credential_download_response, linkedin_url
+
+
+class HolderCredentialSerializer(serializers.ModelSerializer):
+    profile = serializers.CharField(source="profile.code")
+    verify_url = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField()
+    linkedin_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Credential
+        fields = [
+            "id",
+            "serial",
+            "profile",
+            "status",
+            "issuance",
+            "holder_name",
+            "issued_at",
+            "valid_from",
+            "valid_until",
+            "verify_url",
+            "linkedin_url",
+            "downloads",
+        ]
+
+    def _ready(self, credential) -> bool:
+        return credential.issuance == Credential.Issuance.DONE
+
+    def get_verify_url(self, credential) -> str | None:
+        return verify_url_for(credential.token) if self._ready(credential) else None
+
+    def get_linkedin_url(self, credential) -> str | None:
+        return linkedin_url(credential) if self._ready(credential) else None
+
+    def get_downloads(self, credential) -> dict[str, str]:
+        if not self._ready(credential):
+            return {}
+        return {kind: f"/api/v1/credentials/{credential.pk}/{kind}" for kind in DOWNLOADS}
+
+
+class HolderCredentialListApi(APIView):
+    @extend_schema(responses={200: HolderCredentialSerializer(many=True)}, operation_id="credentials_list")
+    def get(self, request):
+        """The caller's own credentials (while "issuing", the downloads are not there yet)."""
+        return Response(HolderCredentialSerializer(own_credentials(holder=request.user), many=True).data)
+
+
+class HolderCredentialDetailApi(APIView):
+    @extend_schema(responses={200: HolderCredentialSerializer}, operation_id="credentials_retrieve")
+    def get(self, request, pk):
+        return Response(HolderCredentialSerializer(get_own_credential(holder=request.user, credential_id=pk)).data)
+
+
+class HolderCredentialDownloadApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The PDF, the sealed .jsonld or the QR PNG.")
+        },
+        operation_id="credentials_download",
+    )
+    def get(self, request, pk, kind: str):
+        if kind not in DOWNLOADS:
+            raise Http404("Unknown download.")
+        return credential_download_response(
+            get_own_credential(holder=request.user, credential_id=pk), kind, inline=False
+        )
