@@ -44,7 +44,6 @@ def test_after_declaring_the_assessor_sees_the_frozen_dossier_and_its_files(as_u
     response = client.get(f"/committee/assignments/{assignment.pk}/files/{file_id}/")
     assert response.status_code == 200 and "sandbox" in response["Content-Security-Policy"]
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    response.close()
 
 
 def test_an_assessor_does_not_see_the_other_scores_before_submitting(as_user, under_assessment, assessors):

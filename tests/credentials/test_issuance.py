@@ -122,7 +122,7 @@ def test_the_holder_page_offers_downloads_and_the_share_link(approved, applicant
     for kind in ("pdf", "jsonld", "qr"):
         response = client.get(f"/credentials/{approved.pk}/download/{kind}/")
         assert response.status_code == 200
-        response.close()
+        assert b"".join(response.streaming_content)  # reading it all closes the file
 
 
 def test_another_user_cannot_see_or_download_a_credential(approved, client):
@@ -190,7 +190,7 @@ def test_the_holder_gets_the_credential_and_its_files_through_the_api(approved, 
     assert listed["id"] == str(approved.pk) and listed["status"] == "active" and "/v/" in listed["verify_url"]
     response = client.get(listed["downloads"]["jsonld"])
     assert response.status_code == 200 and response["Content-Type"] == "application/ld+json"
-    response.close()
+    assert b"".join(response.streaming_content)  # reading it all closes the file
     other = APIClient()
     from ..factories import member
 

@@ -82,11 +82,13 @@ def worker(tmp_path, settings):
     )
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = BROKER, False
+    _reset_connections()
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         yield key_path
     finally:
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
+        _reset_connections()
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
@@ -94,6 +96,14 @@ def worker(tmp_path, settings):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def _reset_connections() -> None:
+    # The app may already hold a connection pool made for the previous broker URL (earlier tests).
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def wait_for(predicate, timeout: float = 60.0):
