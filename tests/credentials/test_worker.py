@@ -99,9 +99,8 @@ def worker(tmp_path, settings):
 
 
 def _reset_connections() -> None:
-    # The app may already hold a connection pool made for the previous broker URL (earlier tests).
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The app may hold pools made for the other broker URL (earlier tests): forget them, so that new ones
+    # are made for the current URL. Not closed: kombu shares them, and eager tasks still borrow a producer.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
