@@ -473,7 +473,8 @@ def _display_image(data: CredentialData, texts: _Texts, language: str) -> bytes:
     centred(410, f"ID {data.credential_id}", 10, fill=110)
 
     output = io.BytesIO()
-    image.save(output, format="PNG", optimize=True)
+    # No optimize=True: it triples the cost (16 ms against 5 ms) for a few hundred bytes.
+    image.save(output, format="PNG")
     return output.getvalue()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import json
 import re
@@ -140,8 +141,11 @@ def qr_svg(url: str) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
+@functools.lru_cache(maxsize=16)
 def _qr(url: str) -> segno.QRCode:
     # boost_error (segno's default) raises the level above M when that fits in the same version.
+    # Cached: the pipeline draws the same code twice (SVG for the PDF, PNG for download), and choosing
+    # the mask is most of the cost (~17 ms).
     return segno.make_qr(url, error=QR_ERROR_CORRECTION)
 
 
