@@ -14,6 +14,7 @@ The pipeline (``issue_credential``) is idempotent end to end:
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def verify_url_for(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/v/{token}"
 
 
-def credential_data(credential: Credential) -> edc.CredentialData:
+def credential_data(credential: Credential, *, verify_url: str) -> edc.CredentialData:
     """Everything the EDC says, read from the credential row and the catalogue."""
     profile = credential.profile
     entries = credential.status_entries.select_related("status_list").order_by("purpose")
@@ -175,7 +176,7 @@ def credential_data(credential: Credential) -> edc.CredentialData:
         status_entries=tuple(
             edc.StatusEntry(purpose=e.purpose, list_url=status_list_url(e.status_list), index=e.index) for e in entries
         ),
-        verify_url="",  # filled below once the token exists
+        verify_url=verify_url,
     )
 
 
@@ -206,12 +207,9 @@ def build_documents(credential: Credential, key) -> Documents:
         key=key,
     )
     url = verify_url_for(token)
-    data = credential_data(credential)
-    data = edc.CredentialData(**{**data.__dict__, "verify_url": url})
+    data = credential_data(credential, verify_url=url)
     payload = edc.canonical_json(edc.build_credential(data))
     sealed = seal.seal(payload, key, signing_time=timezone.now(), tsa_url=settings.TSA_URL or None)
-    import json
-
     sealed_bytes = json.dumps(sealed, ensure_ascii=False, indent=2).encode("utf-8")
     profile = credential.profile
     certificate = pdf.CertificateData(

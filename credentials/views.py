@@ -89,19 +89,9 @@ def jwks(request: HttpRequest) -> JsonResponse:
 
     keys = []
     for record in published_seal_certificates():
-        jwk = public_jwk(x509.load_pem_x509_certificate(record.certificate_pem.encode()))
         chain = x509.load_pem_x509_certificates(record.chain_pem.encode())
-        jwk["x5c"] = [qr_b64(c) for c in chain]
-        keys.append(jwk)
+        keys.append(public_jwk(chain[0], chain=chain))
     return JsonResponse({"keys": keys})
-
-
-def qr_b64(certificate) -> str:
-    import base64
-
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return base64.b64encode(certificate.public_bytes(Encoding.DER)).decode()
 
 
 @require_safe

@@ -5,5 +5,5 @@ from .views import HolderCredentialDetailApi, HolderCredentialDownloadApi, Holde
 urlpatterns = [
     path("", HolderCredentialListApi.as_view(), name="api-credential-list"),
     path("<uuid:pk>/", HolderCredentialDetailApi.as_view(), name="api-credential-detail"),
-    path("<uuid:pk>/<str:kind>", HolderCredentialDownloadApi.as_view(), name="api-credential-download"),
+    path("<uuid:pk>/files/<str:kind>", HolderCredentialDownloadApi.as_view(), name="api-credential-download"),
 ]

@@ -45,7 +45,7 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     def get_downloads(self, credential) -> dict[str, str]:
         if not self._ready(credential):
             return {}
-        return {kind: f"/api/v1/credentials/{credential.pk}/{kind}" for kind in DOWNLOADS}
+        return {kind: f"/api/v1/credentials/{credential.pk}/files/{kind}" for kind in DOWNLOADS}
 
 
 class HolderCredentialListApi(APIView):

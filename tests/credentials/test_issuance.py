@@ -196,4 +196,4 @@ def test_the_holder_gets_the_credential_and_its_files_through_the_api(approved, 
 
     other.force_authenticate(member())
     assert other.get(f"/api/v1/credentials/{approved.pk}/").status_code == 404
-    assert other.get(f"/api/v1/credentials/{approved.pk}/pdf").status_code == 404
+    assert other.get(f"/api/v1/credentials/{approved.pk}/files/pdf").status_code == 404
