@@ -515,7 +515,7 @@ def bare_measurements(credential_id: str, iterations: int) -> dict:
         (edc, "build_credential", "EDC JSON-LD (edc.build_credential)"),
         (edc, "canonical_json", "canonical JSON (edc.canonical_json)"),
         (seal, "seal", "JAdES seal (seal.seal)"),
-        (qr, "qr_svg", "QR SVG (qr.qr_svg)"),
+        (qr, "qr_pdf_image", "QR image for the PDF (qr.qr_pdf_image)"),
         (pdf.CertificateRenderer, "render", "WeasyPrint render"),
         (pdf, "seal_pdf", "PAdES seal (pdf.seal_pdf)"),
         (qr, "qr_png", "QR PNG (qr.qr_png)"),

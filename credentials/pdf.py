@@ -10,7 +10,8 @@ Security contract of the rendering:
   :class:`StaticOnlyURLFetcher` refuses every other URL (http, https, ftp, data, and file URLs outside
   that folder), and WeasyPrint logs the refusal instead of fetching.
 - Every text field is autoescaped, so a holder name such as ``<img src=x>`` prints as those characters.
-  The one exception is :attr:`CertificateData.qr_svg`, embedded as markup on purpose.
+  Nothing is marked safe: the QR code goes in as a ``data:image/png`` URL that we build from its bytes,
+  the only kind of ``data:`` URL the fetcher accepts.
 
 Workers keep one :class:`CertificateRenderer` per process: it holds WeasyPrint's font configuration and
 the parsed stylesheet, which would otherwise be rebuilt (and leak a little memory) on every render.
@@ -18,6 +19,8 @@ the parsed stylesheet, which would otherwise be rebuilt (and leak a little memor
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import mimetypes
 import threading
@@ -33,7 +36,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from django.template import Context, Engine
-from django.utils.safestring import mark_safe
 from pyhanko.pdf_utils import embed
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
@@ -57,6 +59,8 @@ SEAL_FIELD_NAME = "Seal"
 # CMS from pyHanko 0.38 needs about 1,250 (signed attributes, algorithm identifiers, signer info).
 CMS_OVERHEAD = 3072
 JSON_LD_MIME_TYPE = "application/ld+json"
+PNG_DATA_URL = "data:image/png;base64,"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # Characters per printed line of the verify URL: the caption is 48 mm wide, a 6 pt monospace glyph 1.27 mm.
 VERIFY_URL_LINE = 34
@@ -94,10 +98,9 @@ class CertificateData:
     valid_until: date
     issuer_name: str
     verify_url: str
-    # Inline SVG with a viewBox (the stylesheet sizes it), made by credentials/qr.py from the verify URL
-    # we built. The only field embedded as markup: our own code wrote every tag and attribute of it, and
-    # the URL, user text included, exists in it only as the geometry of the QR modules.
-    qr_svg: str
+    # The QR code as a PNG with one pixel per module (credentials/qr.py ``qr_pdf_image``); the stylesheet
+    # sizes it and prints it without interpolation.
+    qr_png: bytes
     is_test_seal: bool  # prints a "TEST — NOT A QUALIFIED SEAL" band
 
 
@@ -131,6 +134,8 @@ class StaticOnlyURLFetcher(URLFetcher):
         self.root = root.resolve()
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith(PNG_DATA_URL):
+            return _png_data_response(url)
         parts = urlsplit(url)
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
             raise ForbiddenResourceError(f"Refusing to fetch {url!r}: only the certificate's own assets are served")
@@ -139,6 +144,18 @@ class StaticOnlyURLFetcher(URLFetcher):
             raise ForbiddenResourceError(f"Refusing to fetch {url!r}: outside {self.root}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type})
+
+
+def _png_data_response(url: str) -> URLFetcherResponse:
+    # The certificate's own QR image. Only base64 PNG is accepted: a data: URL fetches nothing, and
+    # checking the signature keeps any other content type (CSS, SVG with references) out.
+    try:
+        body = base64.b64decode(url[len(PNG_DATA_URL) :], validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ForbiddenResourceError("Refusing a data: URL that is not base64") from error
+    if not body.startswith(PNG_SIGNATURE):
+        raise ForbiddenResourceError("Refusing a data: URL that is not a PNG image")
+    return URLFetcherResponse(PNG_DATA_URL, body, headers={"Content-Type": "image/png"})
 
 
 class CertificateRenderer:
@@ -293,7 +310,7 @@ def _to_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
 
 def _template_context(data: CertificateData) -> dict[str, Any]:
     # Every printed value is a string by the time it reaches the template: the standalone engine then
-    # never consults Django's localisation settings, and nothing but qr_svg escapes autoescaping.
+    # never consults Django's localisation settings, and nothing escapes autoescaping.
     return {
         "credential_id": data.credential_id,
         "holder_name": data.holder_name,
@@ -322,7 +339,7 @@ def _template_context(data: CertificateData) -> dict[str, Any]:
         ),
         "verify_url": data.verify_url,
         "verify_url_lines": _url_lines(data.verify_url),
-        "qr_svg": mark_safe(data.qr_svg),  # noqa: S308 - our own SVG of a URL we built, see CertificateData
+        "qr_src": PNG_DATA_URL + base64.b64encode(data.qr_png).decode("ascii"),
         "is_test_seal": data.is_test_seal,
     }
 

@@ -227,7 +227,7 @@ def build_documents(credential: Credential, key) -> Documents:
         valid_until=timezone.localdate(credential.valid_until),
         issuer_name=settings.ISSUER_LEGAL_NAME,
         verify_url=url,
-        qr_svg=qr.qr_svg(url),
+        qr_png=qr.qr_pdf_image(url),
         is_test_seal=key.is_test,
     )
     unsigned = _certificate_renderer().render(certificate)

@@ -1,5 +1,6 @@
 """Pure tests of the printable certificate: rendering (layout, text, QR, no fetching) and its PAdES seal."""
 
+import base64
 import io
 import logging
 import os
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
-import segno
 import zxingcpp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -27,6 +27,7 @@ from weasyprint import HTML
 
 from credentials.keys import SealKey, TestCA, create_test_ca, create_test_seal
 from credentials.pdf import (
+    PNG_DATA_URL,
     STATIC_DIR,
     STYLESHEET,
     CertificateData,
@@ -35,6 +36,7 @@ from credentials.pdf import (
     StaticOnlyURLFetcher,
     seal_pdf,
 )
+from credentials.qr import qr_pdf_image
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MM = 72 / 25.4  # PDF points per millimetre
@@ -89,8 +91,7 @@ def make_data(**changes) -> CertificateData:
         valid_until=date(2029, 3, 30),
         issuer_name="AIPIA — Associazione Italiana per l'Intelligenza Artificiale",
         verify_url=VERIFY_URL,
-        # As credentials/qr.py makes it: a viewBox and no fixed size, so that the stylesheet sizes it.
-        qr_svg=segno.make(VERIFY_URL, error="m").svg_inline(omitsize=True, dark="#000", light="#fff"),
+        qr_png=qr_pdf_image(VERIFY_URL),
         is_test_seal=False,
     )
     return replace(data, **changes)
@@ -302,7 +303,7 @@ def test_markup_in_a_field_prints_as_text_and_fetches_nothing(markup, monkeypatc
     assert markup not in html
     assert "&lt;" in html
     assert squeeze(markup) in squeeze(page_text(pdf))
-    assert all(url.startswith(STATIC_DIR.as_uri() + "/") for url in requested)
+    assert all(url.startswith((STATIC_DIR.as_uri() + "/", PNG_DATA_URL)) for url in requested)
 
 
 @pytest.mark.parametrize(
@@ -312,6 +313,9 @@ def test_markup_in_a_field_prints_as_text_and_fetches_nothing(markup, monkeypatc
         "https://example.org/x.css",
         "ftp://example.org/x.css",
         "data:text/css,body{color:red}",
+        "data:image/svg+xml;base64,PHN2Zy8+",
+        "data:image/png;base64,PHN2Zy8+",
+        "data:image/png;base64,not base64!",
         "file:///etc/passwd",
         "file://example.org/etc/passwd",
         STATIC_DIR.as_uri() + "/../../pdf.py",
@@ -330,6 +334,22 @@ def test_the_url_fetcher_serves_the_static_assets():
 
     assert response.read() == STYLESHEET.read_bytes()
     assert response.content_type == "text/css"
+
+
+def test_the_url_fetcher_serves_a_png_data_url_as_its_bytes():
+    png = qr_pdf_image(VERIFY_URL)
+
+    response = StaticOnlyURLFetcher()(PNG_DATA_URL + base64.b64encode(png).decode())
+
+    assert response.read() == png
+    assert response.content_type == "image/png"
+
+
+def test_the_qr_code_is_embedded_as_an_uninterpolated_image(certificate_pdf):
+    images = re.findall(rb"/Subtype\s*/Image.*?>>", certificate_pdf, re.DOTALL)
+
+    assert len(images) == 1
+    assert re.search(rb"/Interpolate\s+false", images[0])
 
 
 def test_weasyprint_logs_instead_of_fetching_an_outside_url(caplog):
@@ -360,7 +380,6 @@ def test_weasyprint_logs_instead_of_fetching_an_outside_url(caplog):
 
 def test_rendering_needs_no_django_settings():
     script = (
-        "import segno\n"
         "from tests.credentials.test_pdf import make_data\n"
         "from credentials.pdf import CertificateRenderer\n"
         "print(len(CertificateRenderer().render(make_data())) > 1000)\n"
