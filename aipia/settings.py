@@ -198,6 +198,17 @@ TSA_URL = env("TSA_URL", default="")
 EDC_DIR = env.path("EDC_DIR", default=BASE_DIR.parent / "shared" / "edc")
 CREDENTIAL_VALIDITY_YEARS = env.int("CREDENTIAL_VALIDITY_YEARS", default=3)
 
+# Verification (credentials/verification.py). Our own seal certificates (and their CAs) are always trust
+# anchors; a PEM file adds more, e.g. the CA certificates of an EU trusted list export.
+VERIFY_TRUST_ANCHORS_FILE = env("VERIFY_TRUST_ANCHORS_FILE", default="")
+# Public verification endpoints (the QR page, the verification API, the verifier page, the register):
+# requests per client IP, in DRF's rate syntax. Raise it for load tests from one address.
+VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="120/min")
+# Largest credential file (JSON-LD or PDF) the verifier accepts.
+VERIFY_MAX_UPLOAD_BYTES = env.int("VERIFY_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# How long verifiers and proxies may cache a status list (seconds): short, so that a revocation spreads fast.
+STATUS_LIST_MAX_AGE = env.int("STATUS_LIST_MAX_AGE", default=60)
+
 # Where a non-member learns how to join the association.
 MEMBERSHIP_INFO_URL = env("MEMBERSHIP_INFO_URL", default="https://www.aipia.it/associarsi")
 ASSOCIATION_NAME = env("ASSOCIATION_NAME", default="AIPIA — Associazione Italiana per l'Intelligenza Artificiale")
@@ -244,7 +255,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "aipia.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="20/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env("AUTH_THROTTLE_RATE", default="20/min"),
+        "verification": VERIFY_RATE_LIMIT,
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AIPIA Credentials API",

@@ -80,6 +80,18 @@ class Credential(models.Model):
     token = models.TextField(blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
+    # Status changes after issuance (credentials/status.py). A suspension may end by itself at
+    # ``suspended_until``; a revocation is final. ``status_version`` grows with every change, so caches of
+    # verification answers keyed by it are never stale.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    status_version = models.PositiveIntegerField(default=0)
+    # ISO/IEC 17024 §7.2 public register of certified persons; the holder may opt out.
+    listed_in_register = models.BooleanField(default=True)
+
     class Meta:
         ordering = ["-issued_at"]
 
@@ -98,6 +110,14 @@ class StatusList(models.Model):
     number = models.PositiveIntegerField()
     size = models.PositiveIntegerField(default=131072)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The published list, rebuilt in the same transaction as every status change (credentials/status.py):
+    # the GZIP + multibase base64url bitstring, the sealed status list credential served at its URL, and
+    # the ETag of those bytes.
+    encoded_list = models.TextField(blank=True)
+    sealed_json = models.BinaryField(blank=True, default=b"")
+    etag = models.CharField(max_length=80, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["purpose", "number"], name="status_list_number_unique")]
