@@ -1,0 +1,38 @@
+"""The public endpoints' rate limit, as the Django-view decorator applies it."""
+
+import pytest
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from aipia.throttling import PublicEndpointThrottle, public_rate_limit
+
+
+@public_rate_limit
+def hello(request):
+    return HttpResponse("hello")
+
+
+@pytest.fixture
+def two_per_minute(monkeypatch):
+    monkeypatch.setattr(PublicEndpointThrottle, "THROTTLE_RATES", {"verification": "2/min"})
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_client_over_the_limit_gets_429_with_retry_after(two_per_minute):
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.7")
+
+    answers = [hello(request) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert 1 <= int(answers[2]["Retry-After"]) <= 60
+
+
+def test_the_limit_is_counted_per_client_address(two_per_minute):
+    for _ in range(2):
+        hello(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7"))
+
+    assert hello(RequestFactory().get("/", REMOTE_ADDR="203.0.113.8")).status_code == 200
+    assert hello(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7")).status_code == 429
