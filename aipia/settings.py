@@ -241,6 +241,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # A credential whose issuance task was lost (broker down at commit, worker killed) is picked up again.
     "resume-stalled-issuances": {"task": "credentials.resume_stalled_issuances", "schedule": 300.0},
+    # Suspensions with an end date are lifted (and the status lists republished) within five minutes of it.
+    "lift-ended-suspensions": {"task": "credentials.lift_ended_suspensions", "schedule": 300.0},
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

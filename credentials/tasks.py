@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import services, status
 
 
 @shared_task(
@@ -30,3 +30,20 @@ def notify_holder_task(credential_id: str) -> bool:
 @shared_task(name="credentials.resume_stalled_issuances")
 def resume_stalled_issuances_task() -> int:
     return services.resume_stalled_issuances()
+
+
+@shared_task(
+    name="credentials.notify_status_change",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_status_change_task(event_id: int) -> bool:
+    """Safe to run twice: the service marks the event as notified before sending."""
+    return status.notify_status_change(event_id=event_id)
+
+
+@shared_task(name="credentials.lift_ended_suspensions")
+def lift_ended_suspensions_task() -> int:
+    return status.lift_ended_suspensions()
