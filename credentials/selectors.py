@@ -19,3 +19,13 @@ def get_own_credential(*, holder: User, credential_id) -> Credential:
 
 def published_seal_certificates() -> QuerySet[SealCertificate]:
     return SealCertificate.objects.order_by("created_at")
+
+
+def credential_for_verification(*, credential_id) -> Credential | None:
+    """The credential a QR token names, with its profile: one query by primary key (None if unknown)."""
+    return Credential.objects.select_related("profile").filter(pk=credential_id).first()
+
+
+def profile_competences_for(credential: Credential) -> list:
+    """The competences (with their e-CF levels) the credential's profile certifies, as the credential lists them."""
+    return list(credential.profile.profile_competences.select_related("competence"))

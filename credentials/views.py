@@ -1,21 +1,37 @@
 from __future__ import annotations
 
+import datetime
+import hashlib
 import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_safe
 
-from . import qr
+from aipia.throttling import public_rate_limit
+
+from . import qr, verification
 from .keys import public_jwk
 from .models import Credential
-from .selectors import get_own_credential, own_credentials, published_seal_certificates
+from .selectors import (
+    credential_for_verification,
+    get_own_credential,
+    own_credentials,
+    profile_competences_for,
+    published_seal_certificates,
+)
 from .services import verify_url_for
 
 DOWNLOADS = {
@@ -101,24 +117,162 @@ def seal_certificates_pem(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="application/x-pem-file")
 
 
+# --- verification pages -----------------------------------------------------------------------------------------
+
+# The rendered QR page is cached for anonymous visitors; the CSRF token of the language switcher differs per
+# visitor, so the cached HTML holds this marker and each response gets its visitor's token.
+_CSRF_MARKER = "__verify-csrf-token__"
+VERIFY_PAGE_CACHE_SECONDS = 60
+
+
+@public_rate_limit
 @require_safe
 def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The QR code's target: the printed facts, checked against our published keys, plus the live status."""
-    from cryptography import x509
+    """The QR code's target: the printed facts, checked against our published keys, plus the live status.
 
-    keys = {}
-    for record in published_seal_certificates():
-        keys[record.kid] = x509.load_pem_x509_certificate(record.certificate_pem.encode()).public_key()
+    Per request: one signature check (keys cached per process), one query by primary key, and, for anonymous
+    visitors, a cached render keyed by the token, the credential's ``status_version``, the verdict and the
+    language, so a suspension or revocation shows on the very next request.
+    """
     try:
-        claims = qr.read_token(token, keys=keys)
+        claims = verification.check_token(token)
     except qr.InvalidToken as exc:
-        return render(request, "credentials/verify.html", {"problem": str(exc)}, status=400)
-    credential = Credential.objects.filter(pk=claims.credential_id).select_related("profile").first()
-    status = credential.status if credential else "unknown"
-    if credential and status == Credential.Status.ACTIVE and credential.valid_until < timezone.now():
-        status = Credential.Status.EXPIRED
-    return render(
-        request,
-        "credentials/verify.html",
-        {"claims": claims, "credential": credential, "status": status, "checked_at": timezone.now()},
+        response = render(request, "credentials/verify.html", {"problem": exc.reason}, status=400)
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+    credential = credential_for_verification(credential_id=claims.credential_id)
+    live = verification.live_status_of(credential) if credential else None
+    report = verification.report_for_token(claims, live, issuer_name=settings.ISSUER_LEGAL_NAME)
+    cacheable = not request.user.is_authenticated and not request.GET
+    key = ":".join(
+        (
+            "verify-page",
+            hashlib.sha256(token.encode()).hexdigest()[:40],
+            str(live.status_version if live else "-"),
+            report.status,
+            translation.get_language() or "",
+        )
     )
+    html = cache.get(key) if cacheable else None
+    if html is None:
+        context = {
+            **report_context(report),
+            "profile": {"title": credential.profile.tr("title"), "eqf_level": credential.profile.eqf_level}
+            if credential
+            else None,
+            "competences": profile_competences_for(credential) if credential else [],
+        }
+        if cacheable:
+            context["csrf_token"] = _CSRF_MARKER
+        html = render_to_string("credentials/verify.html", context, request=request)
+        if cacheable:
+            cache.set(key, html, VERIFY_PAGE_CACHE_SECONDS)
+    if cacheable:
+        html = html.replace(_CSRF_MARKER, get_token(request))
+    response = HttpResponse(html)
+    # Browsers must ask again each time (the status may have changed), and shared caches must not keep it.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+CHECK_LABELS = {
+    "pdf": _("PDF seal"),
+    "format": _("Format"),
+    "seal": _("Seal"),
+    "issuer": _("Issuer"),
+    "expiry": _("Validity period"),
+    "revocation": _("Revocation"),
+    "suspension": _("Suspension"),
+}
+RESULT_LABELS = {
+    verification.PASSED: _("Passed"),
+    verification.FAILED: _("Failed"),
+    verification.SKIPPED: _("Not checked"),
+}
+
+
+def report_context(report: verification.Report) -> dict:
+    """What the report partial (templates/credentials/_verification_report.html) shows."""
+    return {
+        "report": report,
+        "checks": [
+            {
+                "name": check.name,
+                "label": CHECK_LABELS.get(check.name, check.name),
+                "result": check.result,
+                "result_label": RESULT_LABELS[check.result],
+                "detail": check.detail,
+            }
+            for check in report.checks
+        ],
+        "valid_from": _moment(report.credential.valid_from),
+        "valid_until": _moment(report.credential.valid_until),
+        "checked_at": report.checked_at,
+    }
+
+
+def _moment(value: str | None) -> datetime.date | datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.date.fromisoformat(value)
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@public_rate_limit
+@csrf_protect
+def verify_upload_page(request: HttpRequest) -> HttpResponse:
+    """A person drops a sealed credential (.jsonld) or a PDF certificate, or pastes the JSON, and reads the report."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    context: dict = {"max_megabytes": settings.VERIFY_MAX_UPLOAD_BYTES / (1024 * 1024)}
+    status = 200
+    if request.method == "POST":
+        try:
+            data = _submitted_document(request)
+            context.update(
+                report_context(verification.verify_document(data, max_bytes=settings.VERIFY_MAX_UPLOAD_BYTES))
+            )
+        except verification.UnreadableInput as exc:
+            context["problem"] = upload_problem(exc)
+            status = exc.status_code
+    response = render(request, "credentials/verify_upload.html", context, status=status)
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _submitted_document(request: HttpRequest) -> bytes:
+    upload = request.FILES.get("file")
+    pasted = request.POST.get("json", "").strip()
+    if upload is not None:
+        return read_upload(upload)
+    if pasted:
+        return pasted.encode("utf-8")
+    raise verification.UnreadableInput("empty", "Nothing was sent.")
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file, refusing (413) one larger than ``VERIFY_MAX_UPLOAD_BYTES``."""
+    limit = settings.VERIFY_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise verification.UnreadableInput("too_large", f"The file is larger than the limit of {limit} bytes.")
+    return upload.read(limit + 1)
+
+
+def upload_problem(exc: verification.UnreadableInput) -> str:
+    """The user-facing (translated) message for input we cannot verify."""
+    if exc.code == "too_large":
+        return _("The file is larger than the limit of %(limit)s MB.") % {
+            "limit": f"{settings.VERIFY_MAX_UPLOAD_BYTES / (1024 * 1024):g}"
+        }
+    messages = {
+        "empty": _("Nothing to verify: choose a file or paste a sealed credential."),
+        "not_json": _("This is not JSON: a sealed credential is a JSON document (.jsonld)."),
+        "not_sealed": _(
+            'This JSON is not a sealed credential: expected a JAdES seal, an object with "payload" and "signatures".'
+        ),
+    }
+    return messages.get(exc.code, _("This file is neither a sealed credential (.jsonld) nor a PDF certificate."))

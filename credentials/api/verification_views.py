@@ -1,0 +1,137 @@
+"""The public verification API (DESIGN.md §4): verify a sealed credential or PDF, or one of ours by id."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aipia.throttling import PublicEndpointThrottle
+from credentials import verification
+from credentials.models import Credential
+from credentials.views import read_upload, upload_problem
+
+
+class VerificationCheckSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=verification.CHECK_NAMES)
+    result = serializers.ChoiceField(choices=verification.RESULTS)
+    detail = serializers.CharField(help_text="Why, in words.")
+
+
+class VerifiedCredentialSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    holder = serializers.CharField(allow_null=True)
+    profile = serializers.CharField(allow_null=True, help_text="Our profile code, or the title of a foreign claim.")
+    valid_from = serializers.CharField(allow_null=True, help_text="ISO 8601, as in the credential.")
+    valid_until = serializers.CharField(allow_null=True, help_text="ISO 8601, as in the credential.")
+
+
+class VerificationReportSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=verification.STATUSES)
+    checks = VerificationCheckSerializer(many=True)
+    credential = VerifiedCredentialSerializer()
+
+
+class VerificationUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A sealed credential (.jsonld) or a sealed PDF certificate; typed by content."
+    )
+
+
+_PROBLEM = inline_serializer(
+    "VerificationProblem", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
+
+
+# Public and read-only in effect: nobody needs to be identified, so no authentication runs — and with it no
+# CSRF check, which DRF applies to session-authenticated callers only. The limit is per client address.
+_PUBLIC: dict = {
+    "authentication_classes": [],
+    "permission_classes": [AllowAny],
+    "throttle_classes": [PublicEndpointThrottle],
+}
+
+
+class VerificationApi(APIView):
+    authentication_classes = _PUBLIC["authentication_classes"]
+    permission_classes = _PUBLIC["permission_classes"]
+    throttle_classes = _PUBLIC["throttle_classes"]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        operation_id="verifications_create",
+        summary="Verify a sealed credential (JSON) or an uploaded .jsonld or PDF",
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "multipart/form-data": VerificationUploadSerializer,
+        },
+        responses={
+            200: VerificationReportSerializer,
+            400: OpenApiResponse(_PROBLEM, description="Not JSON, not a PDF, or nothing sent."),
+            413: OpenApiResponse(_PROBLEM, description="Larger than the upload limit."),
+            422: OpenApiResponse(_PROBLEM, description="Well-formed JSON that is not a sealed credential."),
+            429: OpenApiResponse(description="Too many requests from this address."),
+        },
+        examples=[
+            OpenApiExample(
+                "A sealed credential",
+                request_only=True,
+                media_type="application/json",
+                value={"payload": '{"@context": ["…"], "id": "urn:uuid:…"}', "signatures": [{"protected": "…"}]},
+            )
+        ],
+    )
+    def post(self, request):
+        """Verify a sealed credential: the body is the sealed JSON itself, or a multipart upload ``file``
+        (a ``.jsonld`` or a PDF certificate, typed by content). Nothing is stored and no URL in the document is
+        fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200 answer."""
+        limit = settings.VERIFY_MAX_UPLOAD_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        try:
+            # Multipart framing adds a little to the file's own size.
+            if length > limit + 64 * 1024:
+                raise verification.UnreadableInput("too_large", "too large")
+            report = verification.verify_document(self._document(request), max_bytes=limit)
+        except verification.UnreadableInput as exc:
+            return Response({"detail": upload_problem(exc), "code": exc.code}, status=exc.status_code)
+        return Response(report.as_dict())
+
+    def _document(self, request) -> bytes:
+        if request.content_type.startswith("multipart/form-data"):
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise verification.UnreadableInput("empty", 'Send the file in the multipart field "file".')
+            return read_upload(upload)
+        if not request.content_type.startswith("application/json"):
+            raise ParseError("Send a sealed credential as application/json, or a file as multipart/form-data.")
+        return request.body
+
+
+class CredentialVerificationApi(APIView):
+    authentication_classes = _PUBLIC["authentication_classes"]
+    permission_classes = _PUBLIC["permission_classes"]
+    throttle_classes = _PUBLIC["throttle_classes"]
+
+    @extend_schema(
+        operation_id="credentials_verification_retrieve",
+        summary="The verification report of a credential we issued",
+        responses={200: VerificationReportSerializer, 404: OpenApiResponse(description="No such credential.")},
+    )
+    def get(self, request, pk):
+        """The same report as ``POST /api/v1/verifications`` for a credential we issued: its sealed ``.jsonld``
+        verified as a third party would, with the live suspension and revocation status."""
+        credential = Credential.objects.filter(pk=pk).exclude(issuance=Credential.Issuance.PENDING).first()
+        if credential is None:
+            raise Http404("No such credential.")
+        return Response(verification.verify_issued(credential).as_dict())

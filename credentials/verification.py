@@ -1,0 +1,975 @@
+"""Verification of credentials: one module behind every entry point (QR page, API, verifier page, offline).
+
+Every entry point produces a :class:`Report` made of the checks of DESIGN.md §3, each ``passed``,
+``failed`` or ``skipped`` with a human reason:
+
+- ``format``: the document is JSON-LD that conforms to the official EDC SHACL shapes (our W3C status
+  entries are checked structurally, see docs/decisions/0003); for a QR token, the token is well formed;
+- ``seal``: the signature is intact and the seal certificate was within its validity at signing time
+  (the RFC 3161 timestamp's time when the seal carries a valid one, otherwise the claimed ``sigT``);
+- ``issuer``: the seal certificate chains to a configured trust anchor at that time, and its
+  organizationIdentifier equals the credential issuer's eIDASIdentifier;
+- ``expiry``: now lies between ``validFrom`` and ``validUntil``;
+- ``revocation`` and ``suspension``: the credential's status entries, looked up through an injected
+  :data:`StatusLookup` (the server reads only the lists it publishes itself and never fetches a URL found in
+  a document; the offline verifier reads downloaded lists).
+
+"Could not check" is never "not revoked": a status entry whose list cannot be read gives a ``skipped``
+check marked *inconclusive*, and then the report is not valid and its status is ``unknown``.
+
+The pure functions take everything they need as arguments (``trust_anchors``, ``status_lookup``,
+``edc_dir``, ``keys``, ``live_status``, ``now``); left out, they are read from Django (settings and the
+database) lazily, so the offline verifier can use this module without Django settings.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from . import qr
+from .keys import organization_identifier
+from .seal import SIGNING_TIME_FORMAT, SealCheck, check_chain, check_seal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import Credential
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+ACTIVE, EXPIRED, SUSPENDED, REVOKED, UNKNOWN = "active", "expired", "suspended", "revoked", "unknown"
+STATUSES = (ACTIVE, EXPIRED, SUSPENDED, REVOKED, UNKNOWN)
+RESULTS = (PASSED, FAILED, SKIPPED)
+# The checks of DESIGN.md §3, in the order they are reported; "pdf" comes first for a PDF upload.
+CHECK_NAMES = ("pdf", "format", "seal", "issuer", "expiry", "revocation", "suspension")
+# A failed one of these means we cannot tell what the document says: the status is "unknown".
+_AUTHENTICITY = frozenset({"pdf", "format", "seal", "issuer"})
+EMBEDDED_CREDENTIAL_NAME = "credential.jsonld"
+_FORMAT_CACHE_SIZE = 512
+
+# Looks up one status entry: ``status_lookup(list_url=..., index=...)`` returns True when the bit is set
+# (revoked, suspended), False when it is not, and None for a list that the looker-up does not hold (for the
+# server: a list it does not publish). It may raise StatusUnavailable with a reason.
+StatusLookup = Callable[..., bool | None]
+
+
+class StatusUnavailable(Exception):
+    """A status list could not be read; ``reason`` says why, for the report."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- the report ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    result: str  # passed | failed | skipped
+    detail: str
+    # False for a skipped check that leaves the answer open ("could not check"): the report is then not valid.
+    # True for a check that does not apply (e.g. a credential that carries no suspension entry at all).
+    conclusive: bool = True
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "result": self.result, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    id: str | None = None
+    holder: str | None = None
+    profile: str | None = None  # our profile code (e.g. ai-ml-engineer), or the title of a foreign claim
+    valid_from: str | None = None  # ISO 8601, as in the credential (a date for a QR token)
+    valid_until: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "id": self.id,
+            "holder": self.holder,
+            "profile": self.profile,
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    valid: bool
+    status: str  # active | expired | suspended | revoked | unknown
+    checks: tuple[Check, ...]
+    credential: CredentialSummary = field(default_factory=CredentialSummary)
+    issuer_name: str | None = None
+    # Known for credentials we issued (from our records):
+    credential_uuid: uuid.UUID | None = None
+    suspended_since: datetime | None = None
+    suspended_until: datetime | None = None
+    suspension_reason: str = ""
+    revoked_at: datetime | None = None
+    revocation_reason: str = ""
+    checked_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The public answer of DESIGN.md §4 (``POST /api/v1/verifications``)."""
+        return {
+            "valid": self.valid,
+            "status": self.status,
+            "checks": [check.as_dict() for check in self.checks],
+            "credential": self.credential.as_dict(),
+        }
+
+    def check(self, name: str) -> Check | None:
+        return next((check for check in self.checks if check.name == name), None)
+
+
+def conclude(
+    checks: Sequence[Check], *, credential: CredentialSummary | None = None, now: datetime | None = None, **extra: Any
+) -> Report:
+    """The report for ``checks``: valid only when nothing failed and nothing was left undetermined.
+
+    Status: ``unknown`` when an authenticity check (pdf, format, seal, issuer) failed or a check could not
+    be done; otherwise ``revoked``, ``suspended``, ``expired`` in that order of precedence; ``active`` when
+    every check passed (or does not apply).
+    """
+    by_name = {check.name: check for check in checks}
+    failed = {check.name for check in checks if check.result == FAILED}
+    undetermined = any(check.result == SKIPPED and not check.conclusive for check in checks)
+    expiry = by_name.get("expiry")
+    if failed & _AUTHENTICITY:
+        status = UNKNOWN
+    elif "revocation" in failed:
+        status = REVOKED
+    elif "suspension" in failed:
+        status = SUSPENDED
+    elif "expiry" in failed:
+        status = EXPIRED if expiry is not None and not expiry.detail.startswith(_NOT_YET) else UNKNOWN
+    elif undetermined or failed:
+        status = UNKNOWN
+    else:
+        status = ACTIVE
+    return Report(
+        valid=status == ACTIVE,
+        status=status,
+        checks=tuple(checks),
+        credential=credential or CredentialSummary(),
+        checked_at=now,
+        **extra,
+    )
+
+
+_NOT_YET = "Not yet valid"
+
+
+def failure(name: str, detail: str, *, now: datetime | None = None) -> Report:
+    """A report for input that could not be verified at all (e.g. not a sealed credential)."""
+    return conclude([Check(name, FAILED, detail)], now=now)
+
+
+# --- sealed credentials (JAdES) ------------------------------------------------------------------------------
+
+
+def verify_sealed_credential(
+    sealed: Any,
+    *,
+    trust_anchors: Sequence[x509.Certificate] | None = None,
+    status_lookup: StatusLookup | None = None,
+    edc_dir: Path | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Verify a sealed credential (the parsed ``.jsonld``: JWS JSON serialization, general or flattened).
+
+    Left out, ``trust_anchors`` are our seal certificates' CAs plus ``VERIFY_TRUST_ANCHORS_FILE``,
+    ``status_lookup`` is ``credentials.status.status_bit`` (our own published lists only) and ``edc_dir`` is
+    ``settings.EDC_DIR``. Never raises for bad input; fetches nothing.
+    """
+    now = _now(now)
+    if trust_anchors is None:
+        trust_anchors = default_trust_anchors()
+    if status_lookup is None:
+        status_lookup = default_status_lookup()
+    if edc_dir is None:
+        edc_dir = default_edc_dir()
+    seal = check_seal(sealed)
+    checks: list[Check] = []
+    document = _payload_object(seal.payload)
+    checks.append(_format_check(seal, document, edc_dir))
+    signed_at, seal_check = _seal_check(seal)
+    checks.append(seal_check)
+    checks.append(_issuer_check(seal, document, trust_anchors, signed_at))
+    if not seal.intact or document is None:
+        why = "not checked: the seal is broken, so nothing the document says can be relied on."
+        if seal.intact:
+            why = "not checked: the sealed content is not a JSON object."
+        checks += [Check(name, SKIPPED, why) for name in ("expiry", "revocation", "suspension")]
+    else:
+        checks.append(_expiry_check(document.get("validFrom"), _valid_until(document), now))
+        entries = _status_entries(document)
+        checks.append(_status_check("revocation", entries, status_lookup))
+        checks.append(_status_check("suspension", entries, status_lookup))
+    return conclude(checks, credential=_summary(document), now=now, issuer_name=_issuer_name(document, seal))
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("`now` must be an aware datetime.")
+    return now
+
+
+def _payload_object(payload: bytes) -> dict | None:
+    try:
+        value = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _format_check(seal: SealCheck, document: dict | None, edc_dir: Path) -> Check:
+    if not seal.payload and not seal.intact:
+        return Check("format", FAILED, f"This is not a sealed credential: {seal.problem}")
+    if document is None:
+        return Check("format", FAILED, "The sealed content is not a JSON object, so it is not a JSON-LD credential.")
+    conforms, messages = _conformance(seal.payload, document, Path(edc_dir))
+    if conforms:
+        return Check(
+            "format",
+            PASSED,
+            "JSON-LD conforming to the official European Digital Credential shapes (EDC generic, full).",
+        )
+    shown = "; ".join(messages[:3]) + (f" (and {len(messages) - 3} more)" if len(messages) > 3 else "")
+    return Check("format", FAILED, f"The credential does not conform to the EDC shapes: {shown}")
+
+
+_format_cache: OrderedDict[tuple[bytes, str], tuple[bool, tuple[str, ...]]] = OrderedDict()
+_format_lock = threading.Lock()
+
+
+def _conformance(payload: bytes, document: dict, edc_dir: Path) -> tuple[bool, tuple[str, ...]]:
+    # SHACL validation takes 70-200 ms; the same sealed bytes always give the same answer, so it is kept
+    # per process by the payload's digest (a credential verified by id, or uploaded again, costs nothing).
+    from .shacl import check_conformance
+
+    key = (hashlib.sha256(payload).digest(), str(edc_dir))
+    with _format_lock:
+        if key in _format_cache:
+            _format_cache.move_to_end(key)
+            return _format_cache[key]
+    report = check_conformance(document, edc_dir=edc_dir, allow_status_list_entries=True)
+    answer = (report.conforms, tuple(report.messages))
+    with _format_lock:
+        _format_cache[key] = answer
+        while len(_format_cache) > _FORMAT_CACHE_SIZE:
+            _format_cache.popitem(last=False)
+    return answer
+
+
+def _seal_check(seal: SealCheck) -> tuple[datetime | None, Check]:
+    if not seal.intact:
+        return None, Check("seal", FAILED, seal.problem or "The seal is not intact.")
+    signed_at, when = _signing_moment(seal)
+    certificate = seal.certificate
+    assert certificate is not None  # an intact seal has its certificate
+    if signed_at is None:
+        return None, Check(
+            "seal",
+            FAILED,
+            "The seal carries no signing time (sigT), so its certificate's validity at signing time cannot be checked.",
+        )
+    if not certificate.not_valid_before_utc <= signed_at <= certificate.not_valid_after_utc:
+        return signed_at, Check(
+            "seal",
+            FAILED,
+            f"The signature is intact, but the seal certificate was not valid when it was made ({when}): it is "
+            f"valid from {_stamp(certificate.not_valid_before_utc)} to {_stamp(certificate.not_valid_after_utc)}.",
+        )
+    detail = f"The signature is intact and the seal certificate was valid when it was made ({when})."
+    if seal.timestamp_problem:
+        detail += f" The signature timestamp was not used: {seal.timestamp_problem}"
+    return signed_at, Check("seal", PASSED, detail)
+
+
+def _signing_moment(seal: SealCheck) -> tuple[datetime | None, str]:
+    if seal.timestamp is not None:
+        return seal.timestamp, f"timestamp {_stamp(seal.timestamp)}"
+    if seal.signing_time is not None:
+        return seal.signing_time, f"claimed signing time {_stamp(seal.signing_time)}"
+    return None, ""
+
+
+def _issuer_check(
+    seal: SealCheck, document: dict | None, trust_anchors: Sequence[x509.Certificate], signed_at: datetime | None
+) -> Check:
+    if not seal.intact or seal.certificate is None:
+        return Check("issuer", SKIPPED, "not checked: the seal is not intact.")
+    certificate = seal.certificate
+    identifier = organization_identifier(certificate)
+    claimed = _eidas_identifier(document)
+    who = _certificate_name(certificate)
+    problems = []
+    trusted, chain_problem = check_chain(seal.chain, trust_anchors=trust_anchors, at=signed_at or datetime.now(UTC))
+    if not trusted:
+        problems.append(f"{chain_problem} The issuer is not in our trust list.")
+    if identifier is None:
+        problems.append(f"The seal certificate of {who} has no organizationIdentifier.")
+    elif claimed is None:
+        problems.append("The credential's issuer has no eIDASIdentifier.")
+    elif identifier != claimed:
+        problems.append(
+            f"The seal certificate's organizationIdentifier ({identifier}) is not the issuer's eIDASIdentifier "
+            f"({claimed}): the credential was sealed by someone else than its stated issuer."
+        )
+    elif not trusted:
+        problems.append(f"The seal certificate's organizationIdentifier matches the issuer ({identifier}).")
+    if problems:
+        return Check("issuer", FAILED, " ".join(problems))
+    return Check(
+        "issuer",
+        PASSED,
+        f"Sealed by {who} ({identifier}), which matches the credential's issuer; the certificate chains to a "
+        "trust anchor.",
+    )
+
+
+def _expiry_check(valid_from: Any, valid_until: Any, now: datetime) -> Check:
+    start, end = _instant(valid_from), _instant(valid_until)
+    if (valid_from is not None and start is None) or (valid_until is not None and end is None):
+        return Check("expiry", FAILED, "The validity dates cannot be read.")
+    if start is not None and now < start:
+        return Check("expiry", FAILED, f"{_NOT_YET}: valid from {_stamp(start)}.")
+    if end is not None and now > end:
+        return Check("expiry", FAILED, f"Expired on {_stamp(end)}.")
+    if end is None:
+        return Check("expiry", PASSED, "Valid, with no end date.")
+    return Check("expiry", PASSED, f"Within its validity period, until {_stamp(end)}.")
+
+
+def _status_entries(document: dict) -> list[dict]:
+    value = document.get("credentialStatus")
+    entries = value if isinstance(value, list) else [value] if value is not None else []
+    return [entry for entry in entries if isinstance(entry, dict)]
+
+
+def _status_check(purpose: str, entries: Iterable[dict], status_lookup: StatusLookup) -> Check:
+    mine = [entry for entry in entries if entry.get("statusPurpose") == purpose]
+    if not mine:
+        return Check(
+            purpose,
+            SKIPPED,
+            f"The credential carries no {purpose} status entry: its issuer does not publish a {purpose} status for it.",
+        )
+    verdicts = []
+    for entry in mine:
+        url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
+        if not isinstance(url, str) or not isinstance(index, str) or not index.isascii() or not index.isdigit():
+            return Check(purpose, SKIPPED, f"not checked: the {purpose} status entry cannot be read.", False)
+        host = urlsplit(url).netloc or url
+        try:
+            bit = status_lookup(list_url=url, index=int(index))
+        except StatusUnavailable as error:
+            return Check(purpose, SKIPPED, f"not checked: {error.reason}", False)
+        except Exception as error:  # a status we could not read must never read as "not revoked"
+            return Check(
+                purpose,
+                SKIPPED,
+                f"not checked: the status list at {host} could not be read ({error.__class__.__name__}).",
+                False,
+            )
+        if bit is None:
+            return Check(
+                purpose,
+                SKIPPED,
+                f"not checked: the status list at {host} is not published by us; the server does not fetch "
+                "other sites' URLs.",
+                False,
+            )
+        verdicts.append((bit, host, index))
+    if any(bit for bit, _host, _index in verdicts):
+        word = "Revoked" if purpose == "revocation" else "Suspended"
+        return Check(purpose, FAILED, f"{word}, according to the issuer's status list.")
+    word = "Not revoked" if purpose == "revocation" else "Not suspended"
+    hosts = ", ".join(sorted({host for _bit, host, _index in verdicts}))
+    return Check(purpose, PASSED, f"{word}, according to the status list published at {hosts}.")
+
+
+# --- reading the credential -----------------------------------------------------------------------------------
+
+
+def _summary(document: dict | None) -> CredentialSummary:
+    if document is None:
+        return CredentialSummary()
+    subject = _first(document.get("credentialSubject"))
+    holder = None
+    if isinstance(subject, dict):
+        holder = _text(subject.get("fullName")) or " ".join(
+            part for part in (_text(subject.get("givenName")), _text(subject.get("familyName"))) if part
+        )
+    return CredentialSummary(
+        id=document.get("id") if isinstance(document.get("id"), str) else None,
+        holder=holder or None,
+        profile=_profile(subject),
+        valid_from=_string(document.get("validFrom")),
+        valid_until=_string(_valid_until(document)),
+    )
+
+
+def _profile(subject: Any) -> str | None:
+    if not isinstance(subject, dict):
+        return None
+    claim = _first(subject.get("hasClaim"))
+    if not isinstance(claim, dict):
+        return None
+    specification = _first(claim.get("specifiedBy"))
+    if isinstance(specification, dict):
+        identifier = _first(specification.get("identifier"))
+        if isinstance(identifier, dict) and identifier.get("schemeName") == "AIPIA certification profile":
+            return _string(identifier.get("notation"))
+    return _text(claim.get("title"))
+
+
+def _valid_until(document: dict) -> Any:
+    return document.get("validUntil", document.get("expirationDate"))
+
+
+def _eidas_identifier(document: dict | None) -> str | None:
+    issuer = document.get("issuer") if document else None
+    identifier = _first(issuer.get("eIDASIdentifier")) if isinstance(issuer, dict) else None
+    if isinstance(identifier, dict):
+        return _string(identifier.get("notation"))
+    return _string(identifier)
+
+
+def _issuer_name(document: dict | None, seal: SealCheck) -> str | None:
+    issuer = document.get("issuer") if document else None
+    if isinstance(issuer, dict):
+        name = _text(issuer.get("legalName")) or _text(issuer.get("prefLabel"))
+        if name:
+            return name
+    return _certificate_name(seal.certificate) if seal.certificate is not None else None
+
+
+def _certificate_name(certificate: x509.Certificate) -> str:
+    for oid in (x509.NameOID.ORGANIZATION_NAME, x509.NameOID.COMMON_NAME):
+        values = certificate.subject.get_attributes_for_oid(oid)
+        if values:
+            value = values[0].value
+            return value if isinstance(value, str) else value.decode("utf-8", "replace")
+    return certificate.subject.rfc4514_string()
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _text(value: Any) -> str | None:
+    """A language map's English (or first) text, or a plain string."""
+    value = _first(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        text = value.get("en") or next((v for v in value.values() if isinstance(v, str)), None)
+        return _text(text) if isinstance(text, list) else text
+    return None
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(SIGNING_TIME_FORMAT)
+
+
+# --- PDF certificates (PAdES) ---------------------------------------------------------------------------------
+
+
+def verify_pdf(
+    data: bytes,
+    *,
+    trust_anchors: Sequence[x509.Certificate] | None = None,
+    status_lookup: StatusLookup | None = None,
+    edc_dir: Path | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Verify a sealed PDF certificate: its PAdES seal (reported as the ``pdf`` check), then the credential
+    embedded in it as ``credential.jsonld``, exactly as :func:`verify_sealed_credential` does."""
+    now = _now(now)
+    if trust_anchors is None:
+        trust_anchors = default_trust_anchors()
+    pdf_check, embedded = _pdf_seal_and_attachment(data, trust_anchors, now)
+    if embedded is None:
+        skipped = [Check(name, SKIPPED, "not checked: there is no credential to check.") for name in CHECK_NAMES[2:]]
+        missing = Check(
+            "format",
+            FAILED,
+            f"The PDF carries no embedded credential ({EMBEDDED_CREDENTIAL_NAME}): it is not one "
+            "of our sealed certificates.",
+        )
+        return conclude([pdf_check, missing, *skipped], now=now)
+    try:
+        sealed = json.loads(embedded)
+    except (ValueError, UnicodeDecodeError):
+        sealed = None
+    if not isinstance(sealed, dict):
+        skipped = [Check(name, SKIPPED, "not checked: there is no credential to check.") for name in CHECK_NAMES[2:]]
+        return conclude([pdf_check, Check("format", FAILED, "The embedded credential is not JSON."), *skipped], now=now)
+    report = verify_sealed_credential(
+        sealed, trust_anchors=trust_anchors, status_lookup=status_lookup, edc_dir=edc_dir, now=now
+    )
+    return conclude([pdf_check, *report.checks], credential=report.credential, now=now, issuer_name=report.issuer_name)
+
+
+def _pdf_seal_and_attachment(
+    data: bytes, trust_anchors: Sequence[x509.Certificate], now: datetime
+) -> tuple[Check, bytes | None]:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+        embedded = _embedded_file(reader, EMBEDDED_CREDENTIAL_NAME)
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError):
+        return Check("pdf", FAILED, "The file cannot be read as a PDF."), None
+    if not signatures:
+        return Check("pdf", FAILED, "The PDF carries no seal (no PAdES signature)."), embedded
+    return _pdf_seal_check(signatures[-1], trust_anchors, now), embedded
+
+
+def _embedded_file(reader: Any, name: str) -> bytes | None:
+    names = reader.root.get("/Names")
+    files = names.get_object().get("/EmbeddedFiles") if names is not None else None
+    if files is None:
+        return None
+    pairs = files.get_object().get("/Names")
+    if pairs is None:
+        return None
+    pairs = list(pairs.get_object())
+    for position in range(0, len(pairs) - 1, 2):
+        if str(pairs[position]) == name:
+            spec = pairs[position + 1].get_object()
+            return spec["/EF"]["/F"].get_object().data
+    return None
+
+
+def _pdf_seal_check(signature: Any, trust_anchors: Sequence[x509.Certificate], now: datetime) -> Check:
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    signed_at = signature.self_reported_timestamp or now
+    roots = [asn1_x509.Certificate.load(a.public_bytes(serialization.Encoding.DER)) for a in trust_anchors]
+    try:
+        context = ValidationContext(trust_roots=roots, allow_fetching=False, moment=signed_at)
+        status = validate_pdf_signature(signature, signer_validation_context=context)
+    except Exception as error:  # pyHanko raises many types for damaged signatures; all mean "not intact"
+        return Check("pdf", FAILED, f"The PDF's seal cannot be validated ({error.__class__.__name__}).")
+    if not status.intact or not status.valid:
+        return Check("pdf", FAILED, "The PDF's seal is broken: the file was altered after it was sealed.")
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        return Check(
+            "pdf", FAILED, "The PDF was changed after it was sealed: the seal no longer covers the whole file."
+        )
+    signer = x509.load_der_x509_certificate(signature.signer_cert.dump())
+    others = [x509.load_der_x509_certificate(c.dump()) for c in signature.other_embedded_certs]
+    trusted, problem = check_chain([signer, *others], trust_anchors=trust_anchors, at=signed_at)
+    if not trusted:
+        return Check("pdf", FAILED, f"The PDF's seal is intact, but {problem} The signer is not in our trust list.")
+    return Check(
+        "pdf",
+        PASSED,
+        f"The PDF's seal is intact, covers the whole file and was made by {_certificate_name(signer)}, "
+        f"whose certificate chains to a trust anchor (signed {_stamp(signed_at)}).",
+    )
+
+
+# --- QR tokens ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What our records say about a credential now (for the QR page and the by-id answer)."""
+
+    credential_uuid: uuid.UUID
+    issued: bool
+    status: str  # Credential.Status: a reinstated credential keeps its suspended_at, so the status decides
+    valid_from: datetime
+    valid_until: datetime
+    suspended_at: datetime | None
+    suspended_until: datetime | None
+    suspension_reason: str
+    revoked_at: datetime | None
+    revocation_reason: str
+    status_version: int
+    issuer_name: str
+
+
+# Given a credential id, our record of it (None: we have none). May raise StatusUnavailable.
+LiveStatusLookup = Callable[[uuid.UUID], LiveStatus | None]
+
+
+def check_token(token: str, *, keys: Mapping[str, Any] | None = None) -> qr.TokenClaims:
+    """The claims of a QR token whose signature verifies with ``keys`` (default: our published seal keys).
+
+    Raises ``qr.InvalidToken`` with the reason otherwise. Cheap: one ECDSA verification, no database query
+    once the keys are loaded (a token signed with a key this process has not seen reloads them once).
+    """
+    if keys is not None:
+        return qr.read_token(token, keys=keys)
+    try:
+        return qr.read_token(token, keys=_published_keys())
+    except qr.InvalidToken as error:
+        if not error.reason.startswith("Unknown key id"):
+            raise
+        return qr.read_token(token, keys=_published_keys(reload=True))
+
+
+def verify_token(
+    token: str,
+    *,
+    keys: Mapping[str, Any] | None = None,
+    live_status: LiveStatusLookup | None = None,
+    issuer_name: str | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Verify a QR token: its signature with ``keys`` (default: our published keys), then the credential's
+    status from ``live_status`` (default: our database). Never raises for a bad token."""
+    now = _now(now)
+    try:
+        claims = check_token(token, keys=keys)
+    except qr.InvalidToken as error:
+        return token_failure(error.reason, now=now)
+    if live_status is None:
+        live_status = database_live_status
+    try:
+        live: LiveStatus | StatusUnavailable | None = live_status(claims.credential_id)
+    except StatusUnavailable as error:
+        live = error
+    return report_for_token(claims, live, issuer_name=issuer_name, now=now)
+
+
+def token_failure(reason: str, *, now: datetime | None = None) -> Report:
+    """The report for a token that does not verify."""
+    return conclude([Check("seal", FAILED, f"The QR code does not verify: {reason}")], now=now)
+
+
+def report_for_token(
+    claims: qr.TokenClaims,
+    live: LiveStatus | StatusUnavailable | None,
+    *,
+    issuer_name: str | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """The report for a token whose signature verified, given our record of the credential (pure)."""
+    now = _now(now)
+    summary = CredentialSummary(
+        id=f"urn:uuid:{claims.credential_id}",
+        holder=claims.holder_name,
+        profile=claims.profile_code,
+        valid_from=claims.valid_from.isoformat(),
+        valid_until=claims.valid_until.isoformat(),
+    )
+    record = live if isinstance(live, LiveStatus) else None
+    issuer = issuer_name or (record.issuer_name if record else None)
+    checks = [
+        Check("format", PASSED, "A well-formed QR token (compact JWS, ES256, format version 1)."),
+        Check("seal", PASSED, f"The token's signature is intact (seal key {claims.kid}…)."),
+        Check(
+            "issuer",
+            PASSED,
+            f"Signed with a published seal key of {issuer}." if issuer else "Signed with a published seal key.",
+        ),
+    ]
+    if isinstance(live, StatusUnavailable):
+        checks.append(_expiry_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
+        checks += [Check(name, SKIPPED, f"not checked: {live.reason}", False) for name in ("revocation", "suspension")]
+        return conclude(checks, credential=summary, now=now, issuer_name=issuer)
+    if record is None or not record.issued:
+        checks.append(_expiry_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
+        why = "not checked: we have no record of this credential."
+        checks += [Check(name, SKIPPED, why, False) for name in ("revocation", "suspension")]
+        return conclude(checks, credential=summary, now=now, issuer_name=issuer)
+    checks.append(_expiry_check(record.valid_from.isoformat(), record.valid_until.isoformat(), now))
+    checks += live_status_checks(record, now=now)
+    return conclude(checks, credential=summary, now=now, issuer_name=issuer, **live_details(record, now=now))
+
+
+def live_status_checks(record: LiveStatus, *, now: datetime) -> list[Check]:
+    """Revocation and suspension as our records say now."""
+    if _revoked(record):
+        when = f" on {_stamp(record.revoked_at)}" if record.revoked_at else ""
+        revocation = Check("revocation", FAILED, f"Revoked{when}: {record.revocation_reason}")
+    else:
+        revocation = Check("revocation", PASSED, "Not revoked, according to the issuer's records now.")
+    if _suspended(record, now):
+        until = f" until {_stamp(record.suspended_until)}" if record.suspended_until else ""
+        since = _stamp(record.suspended_at) if record.suspended_at else "?"
+        suspension = Check("suspension", FAILED, f"Suspended since {since}{until}: {record.suspension_reason}")
+    else:
+        suspension = Check("suspension", PASSED, "Not suspended, according to the issuer's records now.")
+    return [revocation, suspension]
+
+
+def live_details(record: LiveStatus, *, now: datetime) -> dict[str, Any]:
+    """The Report fields that only our own records give (reasons and dates)."""
+    suspended = _suspended(record, now)
+    return {
+        "credential_uuid": record.credential_uuid,
+        "suspended_since": record.suspended_at if suspended else None,
+        "suspended_until": record.suspended_until if suspended else None,
+        "suspension_reason": record.suspension_reason if suspended else "",
+        "revoked_at": record.revoked_at if _revoked(record) else None,
+        "revocation_reason": record.revocation_reason if _revoked(record) else "",
+    }
+
+
+def _revoked(record: LiveStatus) -> bool:
+    return record.status == REVOKED or record.revoked_at is not None
+
+
+def _suspended(record: LiveStatus, now: datetime) -> bool:
+    # A suspension with an end date is over at that moment, even before the daily job records it.
+    return (
+        record.status == SUSPENDED
+        and not _revoked(record)
+        and (record.suspended_until is None or now < record.suspended_until)
+    )
+
+
+def _day_start(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _day_end(day: date) -> str:
+    return f"{day.isoformat()}T23:59:59Z"
+
+
+# --- credentials we issued ------------------------------------------------------------------------------------
+
+
+def verify_issued(
+    credential: Credential,
+    *,
+    trust_anchors: Sequence[x509.Certificate] | None = None,
+    status_lookup: StatusLookup | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """The full report for a credential we issued: its stored sealed ``.jsonld`` verified like an upload,
+    with the suspension and revocation dates and reasons from our records."""
+    from .models import Credential as CredentialModel
+
+    now = _now(now)
+    if credential.issuance != CredentialModel.Issuance.DONE or not credential.sealed_json:
+        return conclude(
+            [Check("seal", SKIPPED, "not checked: the credential is still being issued.", False)],
+            credential=CredentialSummary(id=f"urn:uuid:{credential.pk}"),
+            now=now,
+        )
+    with credential.sealed_json.open("rb") as handle:
+        raw = handle.read()
+    try:
+        sealed = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        sealed = raw
+    report = verify_sealed_credential(sealed, trust_anchors=trust_anchors, status_lookup=status_lookup, now=now)
+    return replace(report, **live_details(live_status_of(credential), now=now))
+
+
+def live_status_of(credential: Credential) -> LiveStatus:
+    from django.conf import settings
+
+    from .models import Credential as CredentialModel
+
+    return LiveStatus(
+        credential_uuid=credential.pk,
+        issued=credential.issuance == CredentialModel.Issuance.DONE,
+        status=credential.status,
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+        suspended_at=credential.suspended_at,
+        suspended_until=credential.suspended_until,
+        suspension_reason=credential.suspension_reason,
+        revoked_at=credential.revoked_at,
+        revocation_reason=credential.revocation_reason,
+        status_version=credential.status_version,
+        issuer_name=settings.ISSUER_LEGAL_NAME,
+    )
+
+
+def database_live_status(credential_id: uuid.UUID) -> LiveStatus | None:
+    """Our record of a credential: one query by primary key."""
+    from .models import Credential as CredentialModel
+
+    credential = CredentialModel.objects.filter(pk=credential_id).first()
+    return live_status_of(credential) if credential is not None else None
+
+
+# --- Django-side defaults -------------------------------------------------------------------------------------
+
+_keys_lock = threading.Lock()
+_keys: dict[str, Any] = {}
+
+
+def _published_keys(*, reload: bool = False) -> dict[str, Any]:
+    """Our seal keys by kid, loaded once per process; keys are never unpublished, so only a key this process
+    has not seen (after a rotation) makes it read them again."""
+    from .selectors import published_seal_certificates
+
+    with _keys_lock:
+        if reload or not _keys:
+            fresh = {
+                record.kid: x509.load_pem_x509_certificate(record.certificate_pem.encode()).public_key()
+                for record in published_seal_certificates()
+            }
+            _keys.clear()
+            _keys.update(fresh)
+        return dict(_keys)
+
+
+def forget_cached_keys() -> None:
+    """For tests and key rotation."""
+    with _keys_lock:
+        _keys.clear()
+
+
+def default_trust_anchors() -> list[x509.Certificate]:
+    """The CA at the top of each of our seal certificates' chains, plus ``VERIFY_TRUST_ANCHORS_FILE``."""
+    from django.conf import settings
+
+    from .selectors import published_seal_certificates
+
+    anchors: list[x509.Certificate] = []
+    for chain_pem in published_seal_certificates().values_list("chain_pem", flat=True):
+        chain = _pem_certificates(chain_pem)
+        if chain and chain[-1] not in anchors:
+            anchors.append(chain[-1])
+    if settings.VERIFY_TRUST_ANCHORS_FILE:
+        anchors += [c for c in _anchors_file(str(settings.VERIFY_TRUST_ANCHORS_FILE)) if c not in anchors]
+    return anchors
+
+
+@functools.lru_cache(maxsize=64)
+def _pem_certificates(pem: str) -> tuple[x509.Certificate, ...]:
+    return tuple(x509.load_pem_x509_certificates(pem.encode()))
+
+
+def _anchors_file(path: str) -> tuple[x509.Certificate, ...]:
+    return _pem_certificates(Path(path).read_text(encoding="ascii"))
+
+
+def default_status_lookup() -> StatusLookup:
+    """``credentials.status.status_bit``: our own published lists only; nothing is fetched."""
+    from . import status
+
+    return status.status_bit
+
+
+def default_edc_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.EDC_DIR)
+
+
+# --- uploaded documents (API and verifier page) ---------------------------------------------------------------
+
+JSON, PDF = "json", "pdf"
+
+
+class UnreadableInput(Exception):
+    """Input that is not something we can verify. ``code`` is one of "empty", "too_large" (HTTP 413),
+    "not_json", "not_sealed" (HTTP 422) and "unknown_type"; ``status_code`` is the HTTP answer."""
+
+    STATUS_CODES = {"too_large": 413, "not_sealed": 422}
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status_code = self.STATUS_CODES.get(code, 400)
+
+
+def sniff(data: bytes) -> str | None:
+    """ "json" or "pdf" by content (never by name or declared type), or None."""
+    head = data[:1024]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if head.lstrip(b" \t\r\n")[:1] in (b"{", b"["):
+        return JSON
+    if b"%PDF-" in head:  # readers accept the header anywhere in the first 1024 bytes
+        return PDF
+    return None
+
+
+def parse_sealed_json(data: bytes | str) -> dict:
+    """The sealed credential in ``data``; UnreadableInput (400 not JSON, 422 JSON but not a sealed credential)."""
+    try:
+        value = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise UnreadableInput(
+            "not_json", "This is not JSON: a sealed credential is a JSON document (.jsonld)."
+        ) from error
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("payload"), str)
+        or not ("signatures" in value or "protected" in value)
+    ):
+        raise UnreadableInput(
+            "not_sealed",
+            'This JSON is not a sealed credential: expected a JAdES seal, an object with "payload" and '
+            '"signatures" (see docs/verification.md).',
+        )
+    return value
+
+
+def verify_document(
+    data: bytes,
+    *,
+    max_bytes: int,
+    trust_anchors: Sequence[x509.Certificate] | None = None,
+    status_lookup: StatusLookup | None = None,
+    edc_dir: Path | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Verify an uploaded file, typed by its content: a sealed credential (JSON) or a sealed PDF certificate.
+
+    Raises UnreadableInput for an empty, oversized (413) or unrecognised file, or JSON that is not a sealed
+    credential (422).
+    """
+    if len(data) > max_bytes:
+        raise UnreadableInput("too_large", f"The file is larger than the limit of {max_bytes} bytes.")
+    if not data.strip():
+        raise UnreadableInput("empty", "The file is empty.")
+    kind = sniff(data)
+    options: dict[str, Any] = {"trust_anchors": trust_anchors, "status_lookup": status_lookup, "edc_dir": edc_dir}
+    if kind == JSON:
+        return verify_sealed_credential(parse_sealed_json(data), now=now, **options)
+    if kind == PDF:
+        return verify_pdf(data, now=now, **options)
+    raise UnreadableInput(
+        "unknown_type", "This file is neither a sealed credential (.jsonld, JSON) nor a PDF certificate."
+    )

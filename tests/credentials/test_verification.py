@@ -1,0 +1,617 @@
+"""The verification module: every check passing and failing, for sealed credentials, PDFs, QR tokens and our own
+credentials. Pure tests use an injected trust list and status lookup; the last ones run the real pipeline."""
+
+import base64
+import dataclasses
+import io
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from credentials import qr, verification
+from credentials.edc import Competence, CredentialData, StatusEntry, build_credential, canonical_json
+from credentials.keys import create_test_ca, create_test_seal
+from credentials.seal import seal
+from credentials.verification import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    LiveStatus,
+    StatusUnavailable,
+    report_for_token,
+    verify_pdf,
+    verify_sealed_credential,
+    verify_token,
+)
+
+EDC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "edc"
+EUROPASS_SAMPLES = ("sample-europass-microcredential-sealed.jsonld", "sample-europass-participation-sealed.jsonld")
+ISSUED = datetime(2026, 3, 2, 9, 15, 30, tzinfo=UTC)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+REVOCATION_LIST = "https://credentials.aipia.example/status/revocation/1"
+SUSPENSION_LIST = "https://credentials.aipia.example/status/suspension/1"
+CREDENTIAL_ID = uuid.UUID("0b6f3a52-7d0e-4c4e-9a51-3f1d2c9b8a70")
+
+
+class FakeStatusLists:
+    """Our published lists, as a test double for credentials.status.status_bit: None for any other URL."""
+
+    def __init__(self):
+        self.bits = {REVOCATION_LIST: set(), SUSPENSION_LIST: set()}
+        self.asked = []
+
+    def __call__(self, *, list_url, index):
+        self.asked.append((list_url, index))
+        if list_url not in self.bits:
+            return None
+        return index in self.bits[list_url]
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return create_test_ca(now=ISSUED - timedelta(days=30))
+
+
+@pytest.fixture(scope="module")
+def key(ca):
+    key, _ = create_test_seal(
+        organization_name="AIPIA", organization_identifier="VATIT-12345678901", now=ISSUED - timedelta(days=1), ca=ca
+    )
+    return key
+
+
+def credential_data(**changes) -> CredentialData:
+    data = CredentialData(
+        credential_id=CREDENTIAL_ID,
+        issuer_id="https://credentials.aipia.example/issuer",
+        issuer_legal_name="AIPIA — Associazione Italiana per l'Intelligenza Artificiale",
+        issuer_eidas_identifier="VATIT-12345678901",
+        issuer_country="IT",
+        issuer_homepage="https://aipia.example/",
+        holder_given_name="Giulia",
+        holder_family_name="Bianchi",
+        holder_email="giulia.bianchi@example.org",
+        profile_code="ai-ml-engineer",
+        profile_title_en="AI/ML Engineer",
+        profile_title_it="Ingegnere AI/ML",
+        profile_description_en="Designs, builds and operates machine-learning systems.",
+        profile_description_it="Progetta, realizza e gestisce sistemi di apprendimento automatico.",
+        eqf_level=6,
+        scheme_version="1.0",
+        standard_edition="UNI 11621-8:2026",
+        competences=(Competence(code="A.6", title_en="Application Design", title_it="Progettazione", level=3),),
+        assessment_date=ISSUED - timedelta(days=1),
+        issued=ISSUED,
+        valid_from=ISSUED,
+        valid_until=ISSUED.replace(year=2029),
+        status_entries=(
+            StatusEntry(purpose="revocation", list_url=REVOCATION_LIST, index=94567),
+            StatusEntry(purpose="suspension", list_url=SUSPENSION_LIST, index=23),
+        ),
+        verify_url="https://credentials.aipia.example/v/x",
+    )
+    return dataclasses.replace(data, **changes)
+
+
+def sealed_credential(key, *, document=None, signing_time=ISSUED, **changes) -> dict:
+    document = document if document is not None else build_credential(credential_data(**changes))
+    return seal(canonical_json(document), key, signing_time=signing_time)
+
+
+@pytest.fixture(scope="module")
+def good_sealed(key):
+    return sealed_credential(key)
+
+
+@pytest.fixture
+def lists():
+    return FakeStatusLists()
+
+
+def verify(sealed, ca, lists, *, now=NOW, anchors=None):
+    return verify_sealed_credential(
+        sealed,
+        trust_anchors=[ca.certificate] if anchors is None else anchors,
+        status_lookup=lists,
+        edc_dir=EDC_DIR,
+        now=now,
+    )
+
+
+def results(report) -> dict[str, str]:
+    return {check.name: check.result for check in report.checks}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# --- a good credential ---------------------------------------------------------------------------------------
+
+
+def test_a_good_credential_passes_every_check_and_is_valid(good_sealed, ca, lists):
+    report = verify(good_sealed, ca, lists)
+
+    assert [check.name for check in report.checks] == [
+        "format",
+        "seal",
+        "issuer",
+        "expiry",
+        "revocation",
+        "suspension",
+    ]
+    assert results(report) == dict.fromkeys(results(report), PASSED), report.checks
+    assert report.valid and report.status == "active"
+    assert report.credential.as_dict() == {
+        "id": f"urn:uuid:{CREDENTIAL_ID}",
+        "holder": "Giulia Bianchi",
+        "profile": "ai-ml-engineer",
+        "valid_from": "2026-03-02T09:15:30Z",
+        "valid_until": "2029-03-02T09:15:30Z",
+    }
+    assert sorted(lists.asked) == [(REVOCATION_LIST, 94567), (SUSPENSION_LIST, 23)]
+
+
+def test_the_answer_has_exactly_the_public_shape(good_sealed, ca, lists):
+    answer = verify(good_sealed, ca, lists).as_dict()
+
+    assert set(answer) == {"valid", "status", "checks", "credential"}
+    assert all(set(check) == {"name", "result", "detail"} and check["detail"] for check in answer["checks"])
+    json.dumps(answer)  # serialisable as is
+
+
+# --- seal ----------------------------------------------------------------------------------------------------
+
+
+def test_a_tampered_payload_fails_the_seal_and_the_status_is_unknown(good_sealed, ca, lists):
+    tampered = json.loads(json.dumps(good_sealed))
+    tampered["payload"] = tampered["payload"].replace("Giulia", "Giuliana")
+
+    report = verify(tampered, ca, lists)
+
+    assert results(report)["seal"] == FAILED
+    assert "altered after sealing" in report.check("seal").detail
+    assert not report.valid and report.status == "unknown"
+    assert results(report)["revocation"] == SKIPPED and lists.asked == []
+
+
+def test_a_tampered_protected_header_fails_the_seal(good_sealed, ca, lists):
+    tampered = json.loads(json.dumps(good_sealed))
+    header = json.loads(b64url_decode(tampered["signatures"][0]["protected"]))
+    header["sigT"] = "2026-03-02T09:15:31Z"
+    tampered["signatures"][0]["protected"] = b64url(json.dumps(header, separators=(",", ":")).encode())
+
+    report = verify(tampered, ca, lists)
+
+    assert results(report)["seal"] == FAILED and report.status == "unknown" and not report.valid
+
+
+def test_a_signature_by_another_key_than_the_certificate_fails_the_seal(good_sealed, ca, lists):
+    other, _ = create_test_seal(
+        organization_name="AIPIA", organization_identifier="VATIT-12345678901", now=ISSUED - timedelta(days=1), ca=ca
+    )
+    forged = sealed_credential(other)
+    # The forger's signature, presented under our certificate.
+    header = json.loads(b64url_decode(good_sealed["signatures"][0]["protected"]))
+    forged_header = json.loads(b64url_decode(forged["signatures"][0]["protected"]))
+    forged_header["x5c"], forged_header["x5t#S256"], forged_header["kid"] = (
+        header["x5c"],
+        header["x5t#S256"],
+        header["kid"],
+    )
+    forged["signatures"][0]["protected"] = b64url(json.dumps(forged_header, separators=(",", ":")).encode())
+
+    report = verify(forged, ca, lists)
+
+    assert results(report)["seal"] == FAILED and not report.valid
+
+
+def test_a_certificate_outside_its_validity_at_signing_time_fails_the_seal(key, ca, lists):
+    sealed = sealed_credential(key, signing_time=key.certificate.not_valid_before_utc - timedelta(days=1))
+
+    report = verify(sealed, ca, lists)
+
+    assert results(report)["seal"] == FAILED
+    assert "was not valid when it was made" in report.check("seal").detail
+    assert not report.valid and report.status == "unknown"
+
+
+def test_a_seal_made_after_the_certificate_expired_fails_even_if_checked_later(key, ca, lists):
+    sealed = sealed_credential(key, signing_time=key.certificate.not_valid_after_utc + timedelta(days=1))
+
+    report = verify(sealed, ca, lists, now=key.certificate.not_valid_after_utc + timedelta(days=2))
+
+    assert results(report)["seal"] == FAILED
+
+
+# --- issuer --------------------------------------------------------------------------------------------------
+
+
+def test_a_seal_that_does_not_chain_to_a_trust_anchor_fails_the_issuer_check(good_sealed, ca, lists):
+    stranger = create_test_ca(now=ISSUED - timedelta(days=30))
+
+    report = verify(good_sealed, ca, lists, anchors=[stranger.certificate])
+
+    assert results(report)["seal"] == PASSED
+    assert results(report)["issuer"] == FAILED
+    assert "not in our trust list" in report.check("issuer").detail
+    assert not report.valid and report.status == "unknown"
+
+
+def test_an_organization_identifier_that_is_not_the_issuers_fails_the_issuer_check(ca, lists):
+    impostor, _ = create_test_seal(
+        organization_name="Someone else", organization_identifier="VATIT-99999999999", now=ISSUED, ca=ca
+    )
+    sealed = sealed_credential(impostor, signing_time=ISSUED + timedelta(hours=1))
+
+    report = verify(sealed, ca, lists)
+
+    assert results(report)["seal"] == PASSED
+    assert results(report)["issuer"] == FAILED
+    detail = report.check("issuer").detail
+    assert "VATIT-99999999999" in detail and "VATIT-12345678901" in detail
+    assert not report.valid
+
+
+# --- format --------------------------------------------------------------------------------------------------
+
+
+def test_a_credential_that_breaks_the_edc_shapes_fails_the_format_check(key, ca, lists):
+    document = build_credential(credential_data())
+    del document["credentialSubject"]["hasClaim"]["specifiedBy"]["title"]
+    document["issuer"]["legalName"] = {"en": 42}
+
+    report = verify(sealed_credential(key, document=document), ca, lists)
+
+    assert results(report)["format"] == FAILED
+    assert "does not conform to the EDC shapes" in report.check("format").detail
+    assert results(report)["seal"] == PASSED
+    assert not report.valid and report.status == "unknown"
+
+
+def test_a_sealed_payload_that_is_not_a_json_object_fails_the_format_check(key, ca, lists):
+    sealed = seal(b'["not", "a", "credential"]', key, signing_time=ISSUED)
+
+    report = verify(sealed, ca, lists)
+
+    assert results(report)["format"] == FAILED and not report.valid
+
+
+def test_something_that_is_not_a_sealed_credential_fails_without_raising(ca, lists):
+    report = verify({"hello": "world"}, ca, lists)
+
+    assert results(report)["format"] == FAILED and results(report)["seal"] == FAILED
+    assert not report.valid and report.status == "unknown"
+
+
+# --- expiry --------------------------------------------------------------------------------------------------
+
+
+def test_an_expired_credential_is_reported_expired(good_sealed, ca, lists):
+    report = verify(good_sealed, ca, lists, now=datetime(2029, 3, 3, tzinfo=UTC))
+
+    assert results(report)["expiry"] == FAILED
+    assert report.status == "expired" and not report.valid
+    assert "2029-03-02" in report.check("expiry").detail
+
+
+def test_a_credential_not_yet_valid_is_not_valid_and_not_called_expired(good_sealed, ca, lists):
+    report = verify(good_sealed, ca, lists, now=ISSUED - timedelta(days=1))
+
+    assert results(report)["expiry"] == FAILED
+    assert report.status == "unknown" and not report.valid
+
+
+# --- revocation and suspension ---------------------------------------------------------------------------------
+
+
+def test_a_revoked_credential_is_reported_revoked(good_sealed, ca, lists):
+    lists.bits[REVOCATION_LIST].add(94567)
+
+    report = verify(good_sealed, ca, lists)
+
+    assert results(report)["revocation"] == FAILED and results(report)["suspension"] == PASSED
+    assert report.status == "revoked" and not report.valid
+
+
+def test_a_suspended_then_reinstated_credential_is_suspended_then_valid_again(good_sealed, ca, lists):
+    lists.bits[SUSPENSION_LIST].add(23)
+    suspended = verify(good_sealed, ca, lists)
+    lists.bits[SUSPENSION_LIST].discard(23)
+    reinstated = verify(good_sealed, ca, lists)
+
+    assert results(suspended)["suspension"] == FAILED
+    assert suspended.status == "suspended" and not suspended.valid
+    assert results(reinstated)["suspension"] == PASSED
+    assert reinstated.status == "active" and reinstated.valid
+
+
+def test_another_bit_in_the_same_list_does_not_touch_this_credential(good_sealed, ca, lists):
+    lists.bits[REVOCATION_LIST].add(94566)
+    lists.bits[SUSPENSION_LIST].add(24)
+
+    assert verify(good_sealed, ca, lists).status == "active"
+
+
+def test_a_status_list_that_is_not_ours_is_skipped_and_the_credential_is_not_valid(key, ca, lists):
+    foreign = StatusEntry(purpose="revocation", list_url="https://status.elsewhere.example/list/7", index=5)
+    sealed = sealed_credential(key, status_entries=(foreign, credential_data().status_entries[1]))
+
+    report = verify(sealed, ca, lists)
+
+    revocation = report.check("revocation")
+    assert revocation.result == SKIPPED
+    assert revocation.detail == (
+        "not checked: the status list at status.elsewhere.example is not published by us; "
+        "the server does not fetch other sites' URLs."
+    )
+    assert not report.valid and report.status == "unknown"
+
+
+@pytest.mark.parametrize(
+    "failure", [StatusUnavailable("the list could not be downloaded"), OSError("disk"), RuntimeError("database")]
+)
+def test_a_status_list_that_cannot_be_read_is_never_reported_as_not_revoked(good_sealed, ca, failure):
+    def broken(*, list_url, index):
+        raise failure
+
+    report = verify(good_sealed, ca, broken)
+
+    assert results(report)["revocation"] == SKIPPED and results(report)["suspension"] == SKIPPED
+    assert report.check("revocation").detail.startswith("not checked:")
+    assert not report.valid and report.status == "unknown"
+
+
+def test_a_revoked_credential_stays_revoked_when_the_other_list_cannot_be_read(good_sealed, ca, lists):
+    lists.bits[REVOCATION_LIST].add(94567)
+    del lists.bits[SUSPENSION_LIST]
+
+    report = verify(good_sealed, ca, lists)
+
+    assert report.status == "revoked" and not report.valid
+
+
+# --- the Europass samples ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", EUROPASS_SAMPLES)
+def test_the_europass_samples_have_an_intact_seal_from_an_issuer_we_do_not_trust(name, ca, lists):
+    sample = json.loads((EDC_DIR / name).read_text(encoding="utf-8"))
+
+    report = verify(sample, ca, lists, now=NOW)
+
+    assert results(report)["format"] == PASSED
+    assert results(report)["seal"] == PASSED
+    assert "timestamp 2023-09-27" in report.check("seal").detail
+    assert results(report)["issuer"] == FAILED
+    assert "not in our trust list" in report.check("issuer").detail
+    assert "matches the issuer (VATES-A00000000)" in report.check("issuer").detail
+    assert not report.valid and report.status == "unknown"
+    assert report.credential.holder == "Ana Andromeda"
+
+
+# --- PDF ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_pdf_without_a_seal_or_an_embedded_credential_says_so(ca, lists):
+    from demo.files import pdf_bytes
+
+    report = verify_pdf(pdf_bytes("hello"), trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=EDC_DIR)
+
+    assert results(report)["pdf"] == FAILED and "no seal" in report.check("pdf").detail
+    assert results(report)["format"] == FAILED and "credential.jsonld" in report.check("format").detail
+    assert not report.valid and report.status == "unknown"
+
+
+def test_bytes_that_are_not_a_pdf_are_reported_not_raised(ca, lists):
+    report = verify_pdf(b"%PDF-1.7 garbage", trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=EDC_DIR)
+
+    assert results(report)["pdf"] == FAILED and not report.valid
+
+
+# --- QR tokens ---------------------------------------------------------------------------------------------------
+
+
+def token_for(key, **changes):
+    claims = {
+        "credential_id": CREDENTIAL_ID,
+        "holder_name": "Giulia Bianchi",
+        "profile_code": "ai-ml-engineer",
+        "valid_from": date(2026, 3, 2),
+        "valid_until": date(2029, 3, 2),
+    }
+    claims.update(changes)
+    return qr.make_token(key=key, **claims)
+
+
+def live(**changes) -> LiveStatus:
+    record = LiveStatus(
+        credential_uuid=CREDENTIAL_ID,
+        issued=True,
+        status="active",
+        valid_from=ISSUED,
+        valid_until=ISSUED.replace(year=2029),
+        suspended_at=None,
+        suspended_until=None,
+        suspension_reason="",
+        revoked_at=None,
+        revocation_reason="",
+        status_version=0,
+        issuer_name="AIPIA",
+    )
+    return dataclasses.replace(record, **changes)
+
+
+def test_a_token_with_an_active_record_is_valid(key):
+    report = verify_token(token_for(key), keys={key.kid: key.certificate}, live_status=lambda _id: live(), now=NOW)
+
+    assert report.valid and report.status == "active"
+    assert report.credential.holder == "Giulia Bianchi" and report.credential.valid_until == "2029-03-02"
+    assert report.issuer_name == "AIPIA"
+
+
+def test_a_tampered_token_does_not_verify(key):
+    header, payload, signature = token_for(key).split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["n"] = "Mallory"
+    forged = ".".join((header, b64url(json.dumps(claims).encode()), signature))
+
+    report = verify_token(forged, keys={key.kid: key.certificate}, live_status=lambda _id: live(), now=NOW)
+
+    assert results(report) == {"seal": FAILED} and not report.valid and report.status == "unknown"
+
+
+def test_a_token_signed_by_a_key_we_did_not_publish_does_not_verify(key, ca):
+    stranger, _ = create_test_seal(organization_name="X", organization_identifier="VATIT-1", ca=ca)
+
+    report = verify_token(token_for(stranger), keys={key.kid: key.certificate}, live_status=lambda _id: live())
+
+    assert not report.valid and "Unknown key id" in report.check("seal").detail
+
+
+@pytest.mark.parametrize(
+    ("record", "status"),
+    [
+        (dict(status="suspended", suspended_at=NOW - timedelta(days=2), suspension_reason="Audit"), "suspended"),
+        (
+            dict(
+                status="suspended",
+                suspended_at=NOW - timedelta(days=9),
+                suspended_until=NOW - timedelta(days=1),
+                suspension_reason="Audit",
+            ),
+            "active",
+        ),
+        (dict(status="active", suspended_at=NOW - timedelta(days=9), suspension_reason="Audit"), "active"),
+        (dict(status="revoked", revoked_at=NOW - timedelta(days=1), revocation_reason="Fraud"), "revoked"),
+        (dict(valid_until=NOW - timedelta(seconds=1)), "expired"),
+    ],
+)
+def test_the_live_record_decides_the_status_of_a_token(key, record, status):
+    claims = qr.read_token(token_for(key), keys={key.kid: key.certificate})
+
+    report = report_for_token(claims, live(**record), now=NOW)
+
+    assert report.status == status
+    assert report.valid == (status == "active")
+
+
+def test_a_suspension_shows_since_until_and_reason(key):
+    claims = qr.read_token(token_for(key), keys={key.kid: key.certificate})
+    since, until = NOW - timedelta(days=2), NOW + timedelta(days=5)
+
+    report = report_for_token(
+        claims, live(status="suspended", suspended_at=since, suspended_until=until, suspension_reason="Audit"), now=NOW
+    )
+
+    assert (report.suspended_since, report.suspended_until, report.suspension_reason) == (since, until, "Audit")
+    assert "Audit" in report.check("suspension").detail
+
+
+def test_a_token_we_have_no_record_of_is_not_valid(key):
+    report = verify_token(token_for(key), keys={key.kid: key.certificate}, live_status=lambda _id: None, now=NOW)
+
+    assert results(report)["revocation"] == SKIPPED and not report.valid and report.status == "unknown"
+
+
+def test_a_token_checked_without_a_live_status_is_genuine_but_not_called_valid(key):
+    def offline(_id):
+        raise StatusUnavailable("offline: open the URL for the live status")
+
+    report = verify_token(token_for(key), keys={key.kid: key.certificate}, live_status=offline, now=NOW)
+
+    assert results(report)["seal"] == PASSED and results(report)["expiry"] == PASSED
+    assert results(report)["revocation"] == SKIPPED
+    assert not report.valid and report.status == "unknown"
+
+
+# --- our own credentials, through the real pipeline and status services ------------------------------------------
+
+
+@pytest.fixture
+def issued(complete_dossier, applicant, django_capture_on_commit_callbacks):
+    from dossiers import services as dossier_services
+
+    from .test_issuance import approve
+
+    dossier_services.submit_dossier(dossier=complete_dossier, actor=applicant)
+    return approve(complete_dossier, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def secretariat(db):
+    from accounts.models import User
+
+    from ..factories import UserFactory
+
+    return UserFactory(role=User.Role.ADMIN, is_staff=True)
+
+
+def test_an_issued_credential_verifies_with_the_configured_anchors_and_our_status_lists(issued):
+    report = verification.verify_issued(issued)
+
+    assert results(report) == dict.fromkeys(results(report), PASSED), report.checks
+    assert report.valid and report.status == "active"
+    assert report.credential.id == f"urn:uuid:{issued.pk}"
+
+
+def test_an_issued_credential_suspended_then_reinstated_then_revoked(issued, secretariat):
+    from credentials import status
+
+    suspended = status.suspend(credential=issued, actor=secretariat, reason="Pending an audit")
+    report = verification.verify_issued(suspended)
+    assert report.status == "suspended" and not report.valid
+    assert report.suspension_reason == "Pending an audit" and report.suspended_since is not None
+
+    reinstated = status.reinstate(credential=suspended, actor=secretariat)
+    report = verification.verify_issued(reinstated)
+    assert report.status == "active" and report.valid and report.suspension_reason == ""
+
+    revoked = status.revoke(credential=reinstated, actor=secretariat, reason="Certificate obtained by fraud")
+    report = verification.verify_issued(revoked)
+    assert report.status == "revoked" and not report.valid
+    assert report.revocation_reason == "Certificate obtained by fraud" and report.revoked_at is not None
+
+
+def test_an_issued_pdf_verifies_and_a_tampered_one_does_not(issued):
+    with issued.pdf.open("rb") as handle:
+        data = handle.read()
+
+    report = verify_pdf(data)
+    assert results(report)["pdf"] == PASSED and report.valid, report.checks
+
+    tampered = bytearray(data)
+    tampered[11] ^= 0x01  # inside the signed byte range (the binary comment on the second line)
+    report = verify_pdf(bytes(tampered))
+    assert results(report)["pdf"] == FAILED and not report.valid
+
+
+def test_an_issued_credential_under_another_trust_list_is_not_trusted(issued):
+    with issued.sealed_json.open("rb") as handle:
+        sealed = json.load(io.TextIOWrapper(handle, encoding="utf-8"))
+    stranger = create_test_ca()
+
+    report = verify_sealed_credential(sealed, trust_anchors=[stranger.certificate])
+
+    assert results(report)["issuer"] == FAILED and not report.valid
+
+
+def test_the_trust_anchors_file_adds_anchors(issued, settings, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    extra = create_test_ca()
+    path = tmp_path / "anchors.pem"
+    path.write_bytes(extra.certificate.public_bytes(serialization.Encoding.PEM))
+    settings.VERIFY_TRUST_ANCHORS_FILE = str(path)
+
+    anchors = verification.default_trust_anchors()
+
+    assert extra.certificate in anchors
+    assert any("TEST CA" in anchor.subject.rfc4514_string() for anchor in anchors if anchor != extra.certificate)

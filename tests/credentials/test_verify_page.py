@@ -1,0 +1,129 @@
+"""The QR code's page (GET /v/<token>) and the verifier page (/verify/)."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from aipia.throttling import PublicEndpointThrottle
+from credentials.models import Credential
+
+
+@pytest.fixture
+def issued(complete_dossier, applicant, django_capture_on_commit_callbacks):
+    from dossiers import services as dossier_services
+
+    from .test_issuance import approve
+
+    dossier_services.submit_dossier(dossier=complete_dossier, actor=applicant)
+    return approve(complete_dossier, django_capture_on_commit_callbacks)
+
+
+def page(client, credential, **headers):
+    response = client.get(f"/v/{credential.token}", **headers)
+    return response, response.content.decode()
+
+
+def test_a_valid_credential_shows_valid_the_holder_the_profile_and_the_competences(issued, client):
+    response, html = page(client, issued)
+
+    assert response.status_code == 200
+    assert "Valid" in html and "Not verified" not in html
+    assert issued.holder_name in html
+    assert issued.profile.title_en in html and f"EQF level {issued.profile.eqf_level}" in html
+    competence = issued.profile.profile_competences.select_related("competence").first()
+    assert competence.competence.code in html and f"e-{competence.level}" in html
+    assert str(issued.pk) in html
+    assert issued.serial not in html  # no internal identifiers beyond the public credential id
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_the_page_speaks_italian(issued, client):
+    _response, html = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
+
+    assert "Valido" in html or 'lang="it"' in html
+    assert 'lang="it"' in html
+
+
+def test_a_token_that_does_not_verify_gets_a_400_page(issued, client):
+    response = client.get(f"/v/{issued.token[:-4]}AAAA")
+
+    assert response.status_code == 400
+    assert "This code is not valid" in response.content.decode()
+
+
+def test_a_revoked_credential_shows_the_reason_on_the_next_request(issued, client):
+    page(client, issued)  # cached now
+    Credential.objects.filter(pk=issued.pk).update(
+        status=Credential.Status.REVOKED,
+        revoked_at=timezone.now(),
+        revocation_reason="Obtained by fraud",
+        status_version=issued.status_version + 1,
+    )
+
+    response, html = page(client, issued)
+
+    assert response.status_code == 200
+    assert "Revoked: Obtained by fraud" in html
+
+
+def test_a_suspension_shows_since_when(issued, client):
+    Credential.objects.filter(pk=issued.pk).update(
+        status=Credential.Status.SUSPENDED,
+        suspended_at=timezone.now(),
+        suspension_reason="Pending an audit",
+        status_version=issued.status_version + 1,
+    )
+
+    _response, html = page(client, issued)
+
+    assert "Suspended since" in html and "Pending an audit" in html
+
+
+def test_each_visitor_gets_their_own_csrf_token_from_the_cached_page(issued):
+    first, second = Client(), Client()
+
+    html_first = first.get(f"/v/{issued.token}").content.decode()
+    html_second = second.get(f"/v/{issued.token}").content.decode()
+
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', h).group(1) for h in (html_first, html_second)]
+    assert "__verify-csrf-token__" not in html_second
+    assert tokens[0] != tokens[1]
+    switched = second.post("/i18n/setlang/", {"language": "it", "csrfmiddlewaretoken": tokens[1], "next": "/"})
+    assert switched.status_code == 302
+
+
+def test_the_page_is_rate_limited(issued, client, monkeypatch):
+    monkeypatch.setattr(PublicEndpointThrottle, "THROTTLE_RATES", {"verification": "2/min"})
+
+    codes = [client.get(f"/v/{issued.token}").status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+
+
+def test_the_verifier_page_checks_an_uploaded_file(issued, client):
+    with issued.sealed_json.open("rb") as handle:
+        data = handle.read()
+    client.get("/verify/")
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/verify/", {"file": SimpleUploadedFile("c.jsonld", data)})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Valid" in html and issued.holder_name in html
+
+
+def test_the_verifier_page_checks_pasted_json_and_explains_garbage(client, db):
+    response = client.post("/verify/", {"json": '{"hello": 1}'})
+
+    assert response.status_code == 422
+    assert "not a sealed credential" in response.content.decode()
+
+
+def test_the_verifier_page_form_is_csrf_protected(db):
+    client = Client(enforce_csrf_checks=True)
+
+    assert client.post("/verify/", {"json": "{}"}).status_code == 403
