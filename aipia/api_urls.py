@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from assessments.api.views import AppealApi
+from credentials.api.register_views import RegisterSearchApi
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
@@ -12,4 +13,5 @@ urlpatterns = [
     path("dossiers/<uuid:pk>/appeal", AppealApi.as_view(), name="api-dossier-appeal"),
     path("committee/", include("assessments.api.urls")),
     path("credentials/", include("credentials.api.urls")),
+    path("register", RegisterSearchApi.as_view(), name="api-register"),
 ]

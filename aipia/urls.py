@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from credentials import register_views
 from credentials import views as credential_views
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("committee/", include("assessments.urls")),
     path("credentials/", include("credentials.urls")),
     path("v/<str:token>", credential_views.verify_token_page, name="verify"),
+    path("register/", register_views.register, name="register"),
     path(".well-known/jwks.json", credential_views.jwks, name="jwks"),
     path(".well-known/seal-certificates.pem", credential_views.seal_certificates_pem, name="seal-certificates"),
     path("api/v1/", include("aipia.api_urls")),

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from credentials.models import Credential
+from credentials.register import set_register_listing
 from credentials.selectors import get_own_credential, own_credentials
 from credentials.services import verify_url_for
 from credentials.views import DOWNLOADS, credential_download_response, linkedin_url
@@ -31,7 +32,10 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
             "verify_url",
             "linkedin_url",
             "downloads",
+            "listed_in_register",
         ]
+        # Changed only through PATCH (HolderCredentialDetailApi), which calls the register service.
+        read_only_fields = ["listed_in_register"]
 
     def _ready(self, credential) -> bool:
         return credential.issuance == Credential.Issuance.DONE
@@ -56,9 +60,29 @@ class HolderCredentialListApi(APIView):
 
 
 class HolderCredentialDetailApi(APIView):
+    class RegisterListingInput(serializers.Serializer):
+        listed_in_register = serializers.BooleanField(
+            help_text="Whether the credential appears in the public register of certified persons."
+        )
+
     @extend_schema(responses={200: HolderCredentialSerializer}, operation_id="credentials_retrieve")
     def get(self, request, pk):
         return Response(HolderCredentialSerializer(get_own_credential(holder=request.user, credential_id=pk)).data)
+
+    @extend_schema(
+        request=RegisterListingInput,
+        responses={200: HolderCredentialSerializer},
+        operation_id="credentials_partial_update",
+    )
+    def patch(self, request, pk):
+        """The holder lists their credential in the public register, or takes it out."""
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        data = self.RegisterListingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential = set_register_listing(
+            credential=credential, holder=request.user, listed=data.validated_data["listed_in_register"]
+        )
+        return Response(HolderCredentialSerializer(credential).data)
 
 
 class HolderCredentialDownloadApi(APIView):
