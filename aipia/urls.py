@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from credentials import register_views
+from credentials import register_views, status_views
 from credentials import views as credential_views
 
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("credentials/", include("credentials.urls")),
     path("v/<str:token>", credential_views.verify_token_page, name="verify"),
     path("register/", register_views.register, name="register"),
+    path("status/<str:purpose>/<int:number>", status_views.status_list_credential, name="status-list"),
     path(".well-known/jwks.json", credential_views.jwks, name="jwks"),
     path(".well-known/seal-certificates.pem", credential_views.seal_certificates_pem, name="seal-certificates"),
     path("api/v1/", include("aipia.api_urls")),
