@@ -388,7 +388,9 @@ def _optional_reason(reason: str) -> str:
 
 
 def _lock(credential: Credential) -> Credential:
-    return Credential.objects.select_for_update().select_related("holder", "profile").get(pk=credential.pk)
+    # Lock the credential's row only: a plain select_for_update() with select_related would lock its profile
+    # too, and so serialise every change to credentials of the same profile.
+    return Credential.objects.select_for_update(of=("self",)).select_related("holder", "profile").get(pk=credential.pk)
 
 
 def _reinstate_locked(

@@ -470,3 +470,63 @@ def test_nothing_is_sent_when_the_change_is_refused(issued_credential, admin_use
     with pytest.raises(InvalidTransition):
         committed(status.reinstate, credential=issued_credential, actor=admin_user)
     assert mail.outbox == []
+
+
+# --- concurrency ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_revocations_at_once_in_the_same_list_both_reach_it(
+    issued_credential, admin_user, profile, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Each change rebuilds the whole list; the list row's lock makes the second wait and read the first's."""
+    import threading
+
+    from django.db import connection
+
+    from credentials import seal as seal_module
+    from dossiers import services as dossier_services
+
+    from ..conftest import fill_completely
+    from ..factories import member
+    from .conftest import approve
+
+    other_holder = member()
+    dossier = dossier_services.start_dossier(owner=other_holder, profile=profile)
+    fill_completely(dossier, other_holder)
+    dossier_services.submit_dossier(dossier=dossier, actor=other_holder)
+    other = approve(dossier, django_capture_on_commit_callbacks)
+    revocation_list = entry(issued_credential, "revocation").status_list
+    assert entry(other, "revocation").status_list == revocation_list
+
+    # Sealing is where a rebuild spends its time: slow it down so that the two rebuilds overlap.
+    real_seal = seal_module.seal
+
+    def slow_seal(*args, **kwargs):
+        import time
+
+        time.sleep(0.3)
+        return real_seal(*args, **kwargs)
+
+    monkeypatch.setattr(seal_module, "seal", slow_seal)
+    barrier, errors = threading.Barrier(2), []
+
+    def revoke(credential):
+        try:
+            barrier.wait()
+            status.revoke(credential=credential, actor=admin_user, reason="Fraud ring")
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=revoke, args=(c,)) for c in (issued_credential, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set_bits(revocation_list) == {entry(issued_credential, "revocation").index, entry(other, "revocation").index}
+    revocation_list.refresh_from_db()
+    assert revocation_list.version == 2
+    assert bit(issued_credential, "revocation") is True and bit(other, "revocation") is True
