@@ -249,3 +249,14 @@ def test_the_list_credential_refuses_bad_input(changes, message):
     } | changes
     with pytest.raises(StatusListError, match=message):
         build_status_list_credential(**arguments)
+
+
+def test_the_examples_in_the_documentation_are_what_we_produce():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "status-lists.md").read_text()
+    with_one = encode_list(with_bits_set(MIN_BITS, [40487]))
+    empty = encode_list(bytes(MIN_BITS // 8))
+    assert f'"encodedList": "{with_one}"' in text
+    assert f"an empty list is `{empty}`" in text
+    assert _independent_bit(_independent_decode(with_one), 40487)
