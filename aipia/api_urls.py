@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from assessments.api.views import AppealApi
 from credentials.api.register_views import RegisterSearchApi
+from credentials.api.verification_views import VerificationApi
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
@@ -13,5 +14,6 @@ urlpatterns = [
     path("dossiers/<uuid:pk>/appeal", AppealApi.as_view(), name="api-dossier-appeal"),
     path("committee/", include("assessments.api.urls")),
     path("credentials/", include("credentials.api.urls")),
+    path("verifications", VerificationApi.as_view(), name="api-verifications"),
     path("register", RegisterSearchApi.as_view(), name="api-register"),
 ]

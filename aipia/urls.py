@@ -18,6 +18,7 @@ urlpatterns = [
     path("committee/", include("assessments.urls")),
     path("credentials/", include("credentials.urls")),
     path("v/<str:token>", credential_views.verify_token_page, name="verify"),
+    path("verify/", credential_views.verify_upload_page, name="verify-upload"),
     path("register/", register_views.register, name="register"),
     path("status/<str:purpose>/<int:number>", status_views.status_list_credential, name="status-list"),
     path(".well-known/jwks.json", credential_views.jwks, name="jwks"),

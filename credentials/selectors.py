@@ -23,7 +23,15 @@ def published_seal_certificates() -> QuerySet[SealCertificate]:
 
 def credential_for_verification(*, credential_id) -> Credential | None:
     """The credential a QR token names, with its profile: one query by primary key (None if unknown)."""
-    return Credential.objects.select_related("profile").filter(pk=credential_id).first()
+    return Credential.objects.select_related("profile").filter(pk=credential_id).order_by().first()
+
+
+def verification_state(*, credential_id) -> dict | None:
+    """The columns of ``verification.LIVE_FIELDS`` for one credential, by primary key; the QR page's only query
+    on a warm cache, so it reads a few columns and builds no model instance."""
+    from .verification import LIVE_FIELDS
+
+    return Credential.objects.filter(pk=credential_id).order_by().values(*LIVE_FIELDS).first()
 
 
 def profile_competences_for(credential: Credential) -> list:

@@ -244,7 +244,15 @@ def _format_check(seal: SealCheck, document: dict | None, edc_dir: Path) -> Chec
         return Check("format", FAILED, f"This is not a sealed credential: {seal.problem}")
     if document is None:
         return Check("format", FAILED, "The sealed content is not a JSON object, so it is not a JSON-LD credential.")
-    conforms, messages = _conformance(seal.payload, document, Path(edc_dir))
+    try:
+        conforms, messages = _conformance(seal.payload, document, Path(edc_dir))
+    except FileNotFoundError:
+        return Check(
+            "format",
+            SKIPPED,
+            f"not checked: the EDC contexts and shapes are not available in {edc_dir}.",
+            conclusive=False,
+        )
     if conforms:
         return Check(
             "format",
@@ -346,9 +354,14 @@ def _issuer_check(
 
 
 def _expiry_check(valid_from: Any, valid_until: Any, now: datetime) -> Check:
+    """Expiry from the credential's ``validFrom`` and ``validUntil`` texts."""
     start, end = _instant(valid_from), _instant(valid_until)
     if (valid_from is not None and start is None) or (valid_until is not None and end is None):
         return Check("expiry", FAILED, "The validity dates cannot be read.")
+    return _period_check(start, end, now)
+
+
+def _period_check(start: datetime | None, end: datetime | None, now: datetime) -> Check:
     if start is not None and now < start:
         return Check("expiry", FAILED, f"{_NOT_YET}: valid from {_stamp(start)}.")
     if end is not None and now > end:
@@ -706,15 +719,15 @@ def report_for_token(
         ),
     ]
     if isinstance(live, StatusUnavailable):
-        checks.append(_expiry_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
+        checks.append(_period_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
         checks += [Check(name, SKIPPED, f"not checked: {live.reason}", False) for name in ("revocation", "suspension")]
         return conclude(checks, credential=summary, now=now, issuer_name=issuer)
     if record is None or not record.issued:
-        checks.append(_expiry_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
+        checks.append(_period_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
         why = "not checked: we have no record of this credential."
         checks += [Check(name, SKIPPED, why, False) for name in ("revocation", "suspension")]
         return conclude(checks, credential=summary, now=now, issuer_name=issuer)
-    checks.append(_expiry_check(record.valid_from.isoformat(), record.valid_until.isoformat(), now))
+    checks.append(_period_check(record.valid_from, record.valid_until, now))
     checks += live_status_checks(record, now=now)
     return conclude(checks, credential=summary, now=now, issuer_name=issuer, **live_details(record, now=now))
 
@@ -761,12 +774,12 @@ def _suspended(record: LiveStatus, now: datetime) -> bool:
     )
 
 
-def _day_start(day: date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
+def _day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _day_end(day: date) -> str:
-    return f"{day.isoformat()}T23:59:59Z"
+def _day_end(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
 
 
 # --- credentials we issued ------------------------------------------------------------------------------------
@@ -800,33 +813,51 @@ def verify_issued(
     return replace(report, **live_details(live_status_of(credential), now=now))
 
 
+# The credential columns a LiveStatus is made of (read with ``values(*LIVE_FIELDS)``: no model instance needed).
+LIVE_FIELDS = (
+    "id",
+    "issuance",
+    "status",
+    "valid_from",
+    "valid_until",
+    "suspended_at",
+    "suspended_until",
+    "suspension_reason",
+    "revoked_at",
+    "revocation_reason",
+    "status_version",
+)
+
+
 def live_status_of(credential: Credential) -> LiveStatus:
+    return live_status_from_row({name: getattr(credential, "pk" if name == "id" else name) for name in LIVE_FIELDS})
+
+
+def live_status_from_row(row: Mapping[str, Any]) -> LiveStatus:
     from django.conf import settings
 
-    from .models import Credential as CredentialModel
-
     return LiveStatus(
-        credential_uuid=credential.pk,
-        issued=credential.issuance == CredentialModel.Issuance.DONE,
-        status=credential.status,
-        valid_from=credential.valid_from,
-        valid_until=credential.valid_until,
-        suspended_at=credential.suspended_at,
-        suspended_until=credential.suspended_until,
-        suspension_reason=credential.suspension_reason,
-        revoked_at=credential.revoked_at,
-        revocation_reason=credential.revocation_reason,
-        status_version=credential.status_version,
+        credential_uuid=row["id"],
+        issued=row["issuance"] == "done",
+        status=row["status"],
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+        suspended_at=row["suspended_at"],
+        suspended_until=row["suspended_until"],
+        suspension_reason=row["suspension_reason"],
+        revoked_at=row["revoked_at"],
+        revocation_reason=row["revocation_reason"],
+        status_version=row["status_version"],
         issuer_name=settings.ISSUER_LEGAL_NAME,
     )
 
 
 def database_live_status(credential_id: uuid.UUID) -> LiveStatus | None:
     """Our record of a credential: one query by primary key."""
-    from .models import Credential as CredentialModel
+    from .selectors import verification_state
 
-    credential = CredentialModel.objects.filter(pk=credential_id).first()
-    return live_status_of(credential) if credential is not None else None
+    row = verification_state(credential_id=credential_id)
+    return live_status_from_row(row) if row is not None else None
 
 
 # --- Django-side defaults -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from .selectors import (
     own_credentials,
     profile_competences_for,
     published_seal_certificates,
+    verification_state,
 )
 from .services import verify_url_for
 
@@ -140,8 +141,8 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "credentials/verify.html", {"problem": exc.reason}, status=400)
         patch_cache_control(response, private=True, no_cache=True)
         return response
-    credential = credential_for_verification(credential_id=claims.credential_id)
-    live = verification.live_status_of(credential) if credential else None
+    row = verification_state(credential_id=claims.credential_id)
+    live = verification.live_status_from_row(row) if row else None
     report = verification.report_for_token(claims, live, issuer_name=settings.ISSUER_LEGAL_NAME)
     cacheable = not request.user.is_authenticated and not request.GET
     key = ":".join(
@@ -155,6 +156,7 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     )
     html = cache.get(key) if cacheable else None
     if html is None:
+        credential = credential_for_verification(credential_id=claims.credential_id) if row else None
         context = {
             **report_context(report),
             "profile": {"title": credential.profile.tr("title"), "eqf_level": credential.profile.eqf_level}

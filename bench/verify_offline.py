@@ -1,0 +1,69 @@
+"""How many QR tokens the offline verifier checks per second on one core (target: at least 5,000).
+
+    .venv/bin/python bench/verify_offline.py [--count 20000]
+
+No database and no Django settings, like the verifier itself: a test seal key signs ``--count`` distinct
+tokens, its JWKS is read as the offline verifier reads a downloaded one, and every token goes through
+``credentials.verification.verify_token`` (signature, claims, validity dates, the report) in one process. The
+signature check alone (``credentials.qr.read_token``) is measured too. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from credentials import qr, verification
+from credentials.keys import create_test_seal, public_jwk
+from credentials.verify_offline import _offline, load_jwks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=20000)
+    options = parser.parse_args()
+    key, _p12 = create_test_seal(organization_name="AIPIA bench", organization_identifier="VATIT-00000000000")
+    jwks = json.dumps({"keys": [public_jwk(key.certificate, chain=key.chain)]}).encode()
+    issuer_keys = load_jwks(jwks)
+    tokens = [
+        qr.make_token(
+            credential_id=uuid.uuid4(),
+            holder_name=f"Holder {number}",
+            profile_code="ai-ml-engineer",
+            valid_from=date(2026, 1, 1),
+            valid_until=date(2029, 1, 1),
+            key=key,
+        )
+        for number in range(options.count)
+    ]
+    for token in tokens[:100]:  # warm up
+        verification.verify_token(token, keys=issuer_keys.keys, live_status=_offline)
+
+    started = time.perf_counter()
+    for token in tokens:
+        qr.read_token(token, keys=issuer_keys.keys)
+    signature_rate = len(tokens) / (time.perf_counter() - started)
+
+    genuine = 0
+    started = time.perf_counter()
+    for token in tokens:
+        report = verification.verify_token(token, keys=issuer_keys.keys, live_status=_offline)
+        genuine += report.checks[1].result == verification.PASSED  # the seal check
+    report_rate = len(tokens) / (time.perf_counter() - started)
+
+    if genuine != len(tokens):
+        raise SystemExit(f"only {genuine} of {len(tokens)} tokens verified")
+    print(f"tokens: {len(tokens)}, one process (one core)")
+    print(f"signature and claims only (qr.read_token):      {signature_rate:8.0f} tokens/s")
+    print(f"full offline report (verification.verify_token): {report_rate:8.0f} tokens/s  (target >= 5000)")
+
+
+if __name__ == "__main__":
+    main()
