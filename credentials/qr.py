@@ -156,7 +156,9 @@ def _qr_image(url: str) -> Image.Image:
     # (ISO/IEC 18004 §7.8.3) in about 1 ms; the pure-Python encoder used before took 17 to 20 ms, mostly
     # choosing the mask. Cached: the pipeline draws the same code twice (for the PDF and as the PNG).
     barcode = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level=QR_ERROR_CORRECTION)
-    matrix = barcode.to_image(scale=1, add_quiet_zones=True)
+    # A zxingcpp.Image: one byte per pixel (0 dark, 255 light) behind the buffer protocol, which its type
+    # stubs do not declare.
+    matrix: Any = barcode.to_image(scale=1, add_quiet_zones=True)
     height, width = matrix.shape
     return Image.frombytes("L", (width, height), bytes(memoryview(matrix)))
 
