@@ -198,6 +198,19 @@ TSA_URL = env("TSA_URL", default="")
 EDC_DIR = env.path("EDC_DIR", default=BASE_DIR.parent / "shared" / "edc")
 CREDENTIAL_VALIDITY_YEARS = env.int("CREDENTIAL_VALIDITY_YEARS", default=3)
 
+# The credential's life (credentials/lifecycle.py, renewal.py). Reminders go out this many days before
+# expiry, once per credential and offset; holders may apply for renewal from RENEWAL_WINDOW_DAYS before
+# the end of validity until RENEWAL_GRACE_DAYS after it.
+EXPIRY_REMINDER_DAYS = env.list("EXPIRY_REMINDER_DAYS", cast=int, default=[90, 30, 7])
+RENEWAL_WINDOW_DAYS = env.int("RENEWAL_WINDOW_DAYS", default=180)
+RENEWAL_GRACE_DAYS = env.int("RENEWAL_GRACE_DAYS", default=90)
+# Personal data retention (privacy.py), in days after the record's end: application material after the
+# dossier's decision, assessment records and decisions after it too, credentials after their validity.
+RETENTION_APPLICATION_DAYS = env.int("RETENTION_APPLICATION_DAYS", default=2 * 365)
+RETENTION_ASSESSMENT_DAYS = env.int("RETENTION_ASSESSMENT_DAYS", default=5 * 365)
+RETENTION_DECISION_DAYS = env.int("RETENTION_DECISION_DAYS", default=10 * 365)
+RETENTION_CREDENTIAL_DAYS = env.int("RETENTION_CREDENTIAL_DAYS", default=10 * 365)
+
 # Verification (credentials/verification.py). Our own seal certificates (and their CAs) are always trust
 # anchors; a PEM file adds more, e.g. the CA certificates of an EU trusted list export.
 VERIFY_TRUST_ANCHORS_FILE = env("VERIFY_TRUST_ANCHORS_FILE", default="")

@@ -36,6 +36,13 @@ class SealCertificate(models.Model):
 class Credential(models.Model):
     class Kind(models.TextChoices):
         CERTIFICATION = "certification", _("Certification (UNI 11621-8)")
+        ATTESTATION = "attestation", _("Attestation of quality and professional qualification (Law 4/2013, art. 7)")
+
+    class Basis(models.TextChoices):
+        ASSESSMENT = "assessment", _("Assessment by the association's committee")
+        RENEWAL = "renewal", _("Renewal through continuing professional development")
+        THIRD_PARTY = "third_party", _("Certification by an accredited body (ISO/IEC 17024)")
+        MEMBERSHIP = "membership", _("Membership in good standing")
 
     class Status(models.TextChoices):
         ISSUING = "issuing", _("Being issued")
@@ -91,6 +98,17 @@ class Credential(models.Model):
     status_version = models.PositiveIntegerField(default=0)
     # ISO/IEC 17024 §7.2 public register of certified persons; the holder may opt out.
     listed_in_register = models.BooleanField(default=True)
+
+    # How the credential came about, and what it continues. A renewal's credential points at the one it
+    # renews (which then expires at its own end date, never revoked); one successor per credential.
+    basis = models.CharField(max_length=20, choices=Basis.choices, default=Basis.ASSESSMENT)
+    predecessor = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="successor"
+    )
+    external_certification = models.ForeignKey(
+        "credentials.ExternalCertification", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    expired_at = models.DateTimeField(null=True, blank=True)  # when the lifecycle job marked it expired
 
     class Meta:
         ordering = ["-issued_at"]
@@ -169,3 +187,177 @@ class SerialCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+def cpd_evidence_upload_to(instance: CPDActivity, filename: str) -> str:
+    return f"cpd/{instance.holder_id}/{uuid.uuid4().hex}/{filename}"
+
+
+def external_certificate_upload_to(instance: ExternalCertification, filename: str) -> str:
+    return f"external-certifications/{instance.holder_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class CPDActivity(models.Model):
+    """One continuing professional development activity logged by a holder against a credential's cycle."""
+
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cpd_activities")
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="cpd_activities")
+    date = models.DateField(_("date"))
+    category = models.CharField(_("category"), max_length=40)  # a code from the profile's cpd_rules
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    description = models.TextField(_("description"))
+    evidence = models.FileField(_("evidence"), upload_to=cpd_evidence_upload_to, max_length=255, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(hours__gt=0), name="cpd_hours_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.category} {self.hours} h"
+
+
+class RenewalApplication(models.Model):
+    """A holder's application to renew a credential with their CPD record; reviewed by staff."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        MORE_INFO = "more_info", _("More information requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        REASSESSMENT = "reassessment", _("Sent to a full re-assessment")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="renewal_applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    declaration = models.TextField()  # the holder's declaration of continued practice
+    cpd_snapshot = models.JSONField(default=dict)  # the CPD record and rule check at submission
+    submitted_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    new_credential = models.OneToOneField(
+        Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="renewal_application"
+    )
+    by_policy = models.BooleanField(default=False)  # created by an admin's bulk renewal, not by the holder
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            # At most one open application per credential; the unique one-to-one on the predecessor
+            # (Credential.predecessor) makes a second renewal impossible even when two are approved at once.
+            models.UniqueConstraint(
+                fields=["credential"],
+                condition=models.Q(status__in=["submitted", "more_info"]),
+                name="one_open_renewal_per_credential",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"renewal of {self.credential_id} ({self.status})"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder e-mail before expiry: one row per credential and offset, claimed before it is sent."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="expiry_reminders")
+    offset_days = models.PositiveSmallIntegerField()
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["credential", "offset_days"], name="one_reminder_per_offset")]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} -{self.offset_days} d"
+
+
+class BulkJob(models.Model):
+    """An admin's action on many credentials, run by Celery, resumable, with per-credential results."""
+
+    class Action(models.TextChoices):
+        RENEW = "renew", _("Renew")
+        SUSPEND = "suspend", _("Suspend")
+        REMIND = "remind", _("Send reminder")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    params = models.JSONField(default=dict, blank=True)  # e.g. {"reason": …} for a suspension
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.status})"
+
+
+class BulkJobItem(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
+    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    result_credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["job", "credential"], name="one_item_per_credential")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.credential_id} {self.status}"
+
+
+class ExternalCertification(models.Model):
+    """A member's certification by an accredited ISO/IEC 17024 body, recorded by them, checked by staff."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="external_certifications"
+    )
+    profile = models.ForeignKey("profiles.Profile", on_delete=models.PROTECT, related_name="+")
+    body = models.CharField(_("certification body"), max_length=300)
+    accreditation = models.CharField(_("accreditation"), max_length=300, blank=True)  # e.g. "ACCREDIA PRS n. 123"
+    scheme = models.CharField(_("certification scheme"), max_length=300)
+    number = models.CharField(_("certificate number"), max_length=100)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"))
+    scan = models.FileField(_("scan of the certificate"), upload_to=external_certificate_upload_to, max_length=255)
+    scan_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [models.UniqueConstraint(fields=["body", "number"], name="external_certificate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.body} {self.number}"

@@ -29,9 +29,10 @@ from django.utils import timezone
 from accounts.models import User
 from aipia.errors import DomainError
 from dossiers.models import Dossier, DossierStatus
+from profiles.models import Profile
 
 from . import edc, keyring, pdf, qr, seal
-from .models import Credential, CredentialEvent, SerialCounter, StatusList, StatusListEntry
+from .models import Credential, CredentialEvent, ExternalCertification, SerialCounter, StatusList, StatusListEntry
 
 logger = logging.getLogger(__name__)
 LEASE = datetime.timedelta(minutes=5)
@@ -96,21 +97,65 @@ def start_issuance(*, dossier: Dossier, actor: User | None) -> Credential:
         return existing
     if dossier.status != DossierStatus.APPROVED:
         raise DomainError("Only an approved dossier leads to a credential.")
-    now = timezone.now()
-    credential = Credential.objects.create(
-        dossier=dossier,
+    now = timezone.now().replace(microsecond=0)
+    return create_credential(
         holder=dossier.owner,
         profile=dossier.profile,
-        serial=_next_serial(timezone.localdate(now).year),
-        holder_name=dossier.owner.get_full_name() or dossier.owner.email,
         scheme_version=dossier.scheme_version,
-        issued_at=now.replace(microsecond=0),
-        valid_from=now.replace(microsecond=0),
-        valid_until=_add_years(now.replace(microsecond=0), settings.CREDENTIAL_VALIDITY_YEARS),
+        valid_from=now,
         decided_at=now,
+        actor=actor,
+        dossier=dossier,
+    )
+
+
+@transaction.atomic
+def create_credential(
+    *,
+    holder: User,
+    profile: Profile,
+    scheme_version: str,
+    valid_from: datetime.datetime,
+    decided_at: datetime.datetime,
+    actor: User | None,
+    kind: str = Credential.Kind.CERTIFICATION,
+    basis: str = Credential.Basis.ASSESSMENT,
+    valid_until: datetime.datetime | None = None,
+    dossier: Dossier | None = None,
+    predecessor: Credential | None = None,
+    external_certification: ExternalCertification | None = None,
+) -> Credential:
+    """Create a credential row (serial, dates, status-list positions) and enqueue its issuance on commit.
+
+    Every route leads here: an approved dossier, a renewal (``predecessor``, validity starting where the
+    old one ends), a third-party certification, a Law 4/2013 attestation. The callers own the rules of
+    their route; database constraints make a second credential for the same dossier or predecessor fail.
+    """
+    now = timezone.now().replace(microsecond=0)
+    valid_from = valid_from.replace(microsecond=0)
+    credential = Credential.objects.create(
+        dossier=dossier,
+        holder=holder,
+        profile=profile,
+        kind=kind,
+        basis=basis,
+        predecessor=predecessor,
+        external_certification=external_certification,
+        serial=_next_serial(timezone.localdate(now).year),
+        holder_name=holder.get_full_name() or holder.email,
+        scheme_version=scheme_version,
+        issued_at=now,
+        valid_from=valid_from,
+        valid_until=valid_until or _add_years(valid_from, settings.CREDENTIAL_VALIDITY_YEARS),
+        decided_at=decided_at,
     )
     _allocate_status_entries(credential)
-    CredentialEvent.objects.create(credential=credential, action="credential.issuance_requested", actor=actor)
+    CredentialEvent.objects.create(
+        credential=credential,
+        action="credential.issuance_requested",
+        actor=actor,
+        data={"basis": basis, "predecessor": str(predecessor.pk) if predecessor else None},
+    )
     # robust: a broker hiccup (or, in the embedded default, a failing in-process pipeline) must not undo or
     # break the approval; the sweeper picks up a credential whose task never ran.
     transaction.on_commit(partial(enqueue_issuance, credential.pk), robust=True)
