@@ -47,3 +47,47 @@ def notify_status_change_task(event_id: int) -> bool:
 @shared_task(name="credentials.lift_ended_suspensions")
 def lift_ended_suspensions_task() -> int:
     return status.lift_ended_suspensions()
+
+
+@shared_task(
+    name="credentials.notify_renewal",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_renewal_task(event_id: int) -> bool:
+    """Safe to run twice: the service marks the event as notified before sending."""
+    from . import renewal
+
+    return renewal.notify_renewal(event_id=event_id)
+
+
+@shared_task(
+    name="credentials.run_bulk_job",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def run_bulk_job_task(job_id: str) -> int:
+    """Safe to run twice and in parallel: items are claimed with SKIP LOCKED; done items are never redone."""
+    from . import bulk
+
+    return bulk.run_bulk_job(job_id=job_id)
+
+
+@shared_task(name="credentials.resume_stalled_bulk_jobs")
+def resume_stalled_bulk_jobs_task() -> int:
+    from . import bulk
+
+    return bulk.resume_stalled_bulk_jobs()
+
+
+@shared_task(name="credentials.daily_lifecycle", acks_late=True)
+def daily_lifecycle_task() -> dict:
+    """Reminders, expiry and ended suspensions for today. Safe to run twice: every reminder is claimed
+    before it is sent and every expiry re-checked under the credential's lock (credentials/lifecycle.py)."""
+    from . import lifecycle
+
+    return lifecycle.run_daily()
