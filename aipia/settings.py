@@ -8,6 +8,7 @@ under ``var/``, Celery tasks executed in-process, mail written to ``var/mail``. 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -256,6 +257,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "resume-stalled-issuances": {"task": "credentials.resume_stalled_issuances", "schedule": 300.0},
     # Suspensions with an end date are lifted (and the status lists republished) within five minutes of it.
     "lift-ended-suspensions": {"task": "credentials.lift_ended_suspensions", "schedule": 300.0},
+    # Reminders before expiry and expiry itself, once a day in the morning (CELERY_TIMEZONE = TIME_ZONE).
+    "daily-lifecycle": {"task": "credentials.daily_lifecycle", "schedule": crontab(hour=6, minute=0)},
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

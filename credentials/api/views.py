@@ -1,9 +1,10 @@
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from credentials.lifecycle import shown_status
 from credentials.models import Credential
 from credentials.register import set_register_listing
 from credentials.selectors import get_own_credential, own_credentials
@@ -16,6 +17,8 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     verify_url = serializers.SerializerMethodField()
     downloads = serializers.SerializerMethodField()
     linkedin_url = serializers.SerializerMethodField()
+    # Expired once the validity has ended, even before the daily lifecycle job has stored it.
+    status = serializers.SerializerMethodField()
 
     class Meta:
         model = Credential
@@ -39,6 +42,10 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
 
     def _ready(self, credential) -> bool:
         return credential.issuance == Credential.Issuance.DONE
+
+    @extend_schema_field(serializers.ChoiceField(choices=Credential.Status.choices))
+    def get_status(self, credential) -> str:
+        return shown_status(credential).value
 
     def get_verify_url(self, credential) -> str | None:
         return verify_url_for(credential.token) if self._ready(credential) else None
