@@ -262,6 +262,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "aipia.cache.RedisCache"  # one client per pool, see aipia/cache.py
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

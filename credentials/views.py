@@ -1,19 +1,18 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -24,6 +23,7 @@ from aipia.throttling import public_rate_limit
 
 from . import qr, verification
 from .keys import public_jwk
+from .memo import Memo
 from .models import Credential
 from .selectors import (
     credential_for_verification,
@@ -120,10 +120,15 @@ def seal_certificates_pem(request: HttpRequest) -> HttpResponse:
 
 # --- verification pages -----------------------------------------------------------------------------------------
 
-# The rendered QR page is cached for anonymous visitors; the CSRF token of the language switcher differs per
-# visitor, so the cached HTML holds this marker and each response gets its visitor's token.
+# The rendered QR page is cached per process for anonymous visitors, keyed by the credential, its
+# ``status_version`` (bumped by every status change in the same transaction as the published lists), the
+# verdict and the language: a suspension or revocation shows on the very next request. The CSRF token of the
+# language switcher and the time of the check differ per request, so the cached HTML holds markers for them.
 _CSRF_MARKER = "__verify-csrf-token__"
-VERIFY_PAGE_CACHE_SECONDS = 60
+_CHECKED_AT_MARKER = "__verify-checked-at__"
+VERIFY_PAGE_CACHE_SECONDS = 300
+_verified_tokens: Memo[qr.TokenClaims] = Memo(size=8192, ttl=3600)
+_rendered_pages: Memo[str] = Memo(size=2048, ttl=VERIFY_PAGE_CACHE_SECONDS)
 
 
 @public_rate_limit
@@ -131,30 +136,31 @@ VERIFY_PAGE_CACHE_SECONDS = 60
 def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     """The QR code's target: the printed facts, checked against our published keys, plus the live status.
 
-    Per request: one signature check (keys cached per process), one query by primary key, and, for anonymous
-    visitors, a cached render keyed by the token, the credential's ``status_version``, the verdict and the
-    language, so a suspension or revocation shows on the very next request.
+    Per request on a warm process: no signature check (verified tokens are remembered; a token's signature
+    cannot stop being valid, and our keys are never unpublished), one query by primary key for the live
+    status, and the rendered page from the process's memo. Measured by bench/verification.py.
     """
-    try:
-        claims = verification.check_token(token)
-    except qr.InvalidToken as exc:
-        response = render(request, "credentials/verify.html", {"problem": exc.reason}, status=400)
-        patch_cache_control(response, private=True, no_cache=True)
-        return response
+    claims = _verified_tokens.get(token)
+    if claims is None:
+        try:
+            claims = verification.check_token(token)
+        except qr.InvalidToken as exc:
+            response = render(request, "credentials/verify.html", {"problem": exc.reason}, status=400)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        _verified_tokens.set(token, claims)
     row = verification_state(credential_id=claims.credential_id)
     live = verification.live_status_from_row(row) if row else None
     report = verification.report_for_token(claims, live, issuer_name=settings.ISSUER_LEGAL_NAME)
     cacheable = not request.user.is_authenticated and not request.GET
-    key = ":".join(
-        (
-            "verify-page",
-            hashlib.sha256(token.encode()).hexdigest()[:40],
-            str(live.status_version if live else "-"),
-            report.status,
-            translation.get_language() or "",
-        )
+    key = (
+        claims.credential_id,
+        token,
+        live.status_version if live else None,
+        report.status,
+        translation.get_language() or "",
     )
-    html = cache.get(key) if cacheable else None
+    html = _rendered_pages.get(key) if cacheable else None
     if html is None:
         credential = credential_for_verification(credential_id=claims.credential_id) if row else None
         context = {
@@ -166,15 +172,42 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
         }
         if cacheable:
             context["csrf_token"] = _CSRF_MARKER
+            context["checked_at_text"] = _CHECKED_AT_MARKER
         html = render_to_string("credentials/verify.html", context, request=request)
         if cacheable:
-            cache.set(key, html, VERIFY_PAGE_CACHE_SECONDS)
+            _rendered_pages.set(key, html, ttl=_seconds_until_verdict_changes(live))
     if cacheable:
-        html = html.replace(_CSRF_MARKER, get_token(request))
+        html = html.replace(_CSRF_MARKER, get_token(request)).replace(
+            _CHECKED_AT_MARKER, escape(_checked_at_text(report.checked_at))
+        )
     response = HttpResponse(html)
     # Browsers must ask again each time (the status may have changed), and shared caches must not keep it.
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def forget_remembered_pages() -> None:
+    """For tests: drop the remembered tokens and pages of this process."""
+    _verified_tokens.clear()
+    _rendered_pages.clear()
+
+
+def _seconds_until_verdict_changes(live: verification.LiveStatus | None) -> float:
+    """How long a rendered verdict may be reused: not past the end of validity or of a suspension."""
+    limit = float(VERIFY_PAGE_CACHE_SECONDS)
+    if live is None:
+        return limit
+    now = timezone.now()
+    for moment in (live.valid_from, live.valid_until, live.suspended_until):
+        if moment is not None and moment > now:
+            limit = min(limit, (moment - now).total_seconds())
+    return max(limit, 0.0)
+
+
+def _checked_at_text(moment: datetime.datetime | None) -> str:
+    if moment is None:
+        return ""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 CHECK_LABELS = {
@@ -209,7 +242,7 @@ def report_context(report: verification.Report) -> dict:
         ],
         "valid_from": _moment(report.credential.valid_from),
         "valid_until": _moment(report.credential.valid_until),
-        "checked_at": report.checked_at,
+        "checked_at_text": _checked_at_text(report.checked_at),
     }
 
 

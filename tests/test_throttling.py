@@ -36,3 +36,26 @@ def test_the_limit_is_counted_per_client_address(two_per_minute):
 
     assert hello(RequestFactory().get("/", REMOTE_ADDR="203.0.113.8")).status_code == 200
     assert hello(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7")).status_code == 429
+
+
+@pytest.fixture
+def redis_cache(settings):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "aipia.cache.RedisCache", "LOCATION": url}}
+    yield
+    cache.clear()
+
+
+def test_on_redis_the_counter_expires_with_its_window_and_uses_one_client(redis_cache, two_per_minute):
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9")
+
+    assert [hello(request).status_code for _ in range(3)] == [200, 200, 429]
+    client = cache.raw_client()
+    (key,) = client.keys("*throttle_verification_203.0.113.9*")
+    assert 0 < client.ttl(key) <= 61
+    assert cache.raw_client() is client

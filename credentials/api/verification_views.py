@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aipia.throttling import PublicEndpointThrottle
-from credentials import verification
+from credentials import public_verification, verification
 from credentials.models import Credential
 from credentials.views import read_upload, upload_problem
 
@@ -102,10 +102,10 @@ class VerificationApi(APIView):
             # Multipart framing adds a little to the file's own size.
             if length > limit + 64 * 1024:
                 raise verification.UnreadableInput("too_large", "too large")
-            report = verification.verify_document(self._document(request), max_bytes=limit)
+            answer = public_verification.document_answer(self._document(request), max_bytes=limit)
         except verification.UnreadableInput as exc:
             return Response({"detail": upload_problem(exc), "code": exc.code}, status=exc.status_code)
-        return Response(report.as_dict())
+        return Response(answer)
 
     def _document(self, request) -> bytes:
         if request.content_type.startswith("multipart/form-data"):
@@ -131,7 +131,9 @@ class CredentialVerificationApi(APIView):
     def get(self, request, pk):
         """The same report as ``POST /api/v1/verifications`` for a credential we issued: its sealed ``.jsonld``
         verified as a third party would, with the live suspension and revocation status."""
-        credential = Credential.objects.filter(pk=pk).exclude(issuance=Credential.Issuance.PENDING).first()
-        if credential is None:
+        answer = public_verification.issued_answer(
+            pk, load=lambda: Credential.objects.filter(pk=pk).exclude(issuance=Credential.Issuance.PENDING).first()
+        )
+        if answer is None:
             raise Http404("No such credential.")
-        return Response(verification.verify_issued(credential).as_dict())
+        return Response(answer)

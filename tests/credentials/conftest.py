@@ -32,3 +32,15 @@ def issued_credential(complete_dossier, applicant, django_capture_on_commit_call
 @pytest.fixture
 def admin_user(db) -> User:
     return UserFactory(role=User.Role.ADMIN, is_staff=True, email="secretariat@example.org")
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_verifications():
+    """Answers remembered per process by the public verification endpoints must not cross tests."""
+    from credentials import public_verification, views
+
+    public_verification.forget()
+    views.forget_remembered_pages()
+    yield
+    public_verification.forget()
+    views.forget_remembered_pages()
