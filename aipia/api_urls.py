@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from assessments.api.views import AppealApi
+from credentials.api.bulk_views import BulkJobDetailApi, BulkJobListApi
 from credentials.api.register_views import RegisterSearchApi
 from credentials.api.verification_views import VerificationApi
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("credentials/", include("credentials.api.urls")),
     path("verifications", VerificationApi.as_view(), name="api-verifications"),
     path("register", RegisterSearchApi.as_view(), name="api-register"),
+    path("bulk-jobs", BulkJobListApi.as_view(), name="api-bulk-jobs"),
+    path("bulk-jobs/<uuid:pk>", BulkJobDetailApi.as_view(), name="api-bulk-job"),
 ]

@@ -1,0 +1,292 @@
+#!/usr/bin/env python
+"""Bulk renewal benchmark: one bulk job renews N credentials, end to end, through real Celery workers.
+
+The clock starts when the administrator's job is created (``bulk.start_bulk_job``, as the expiring page and
+``POST /api/v1/bulk-jobs`` do) and stops when every new credential has its sealed JSON-LD, its sealed PDF and
+its QR code stored and is active, with its entries in the revocation and suspension status lists. Between
+the two, on ``--workers`` prefork pool processes (default 2) of one ``celery worker``:
+
+- the task ``credentials.run_bulk_job`` creates the renewed credentials one transaction each
+  (``renewal.renew_by_policy``: serial, dates, status-list positions, the approved renewal application),
+- each commit enqueues that credential's ``credentials.issue`` task (EDC, JAdES seal, PDF, PAdES seal),
+- and the holders' e-mails (``credentials.notify_holder``, ``credentials.notify_renewal``) follow.
+
+Prints the seconds for N renewals beside the target (at most 90 s for 1,000 on 2 cores), when the job had
+created every row, when the last holder's certificate e-mail was sent, the CPU each renewal cost (pool
+processes, the worker's consumer, PostgreSQL) and the load we did not start, so that a busy machine shows.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/bulk_renewal.py [--count 1000] [--workers 2] [--json] [--reset]
+
+``DATABASE_URL`` defaults to ``postgres://postgres@127.0.0.1:5432/aipia_bench_bulk`` (created and migrated
+when missing; ``--reset`` drops it first) and ``CELERY_BROKER_URL`` to ``redis://127.0.0.1:6379/13`` (its
+``aipia`` queue is purged before the run). Files, mail and the test seal key live in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# The worker, CPU and database helpers of the issuance benchmark, in the same folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import issuance
+
+TARGET_SECONDS_PER_1000 = 90.0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000, help="credentials renewed by the timed job (default 1000)")
+    parser.add_argument("--workers", type=int, default=2, help="worker pool processes (default 2)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
+    parser.add_argument("--debug", action="store_true", help="run the workers with DEBUG=true")
+    parser.add_argument("--keep-files", action="store_true", help="keep the temporary media folder")
+    return parser.parse_args()
+
+
+# --- setup data (not timed) ---------------------------------------------------------------------------------
+
+
+def bench_admin():
+    from accounts.models import User
+
+    admin, _created = User.objects.get_or_create(
+        email="bench-bulk-admin@example.org", defaults={"role": User.Role.ADMIN, "is_staff": True}
+    )
+    return admin
+
+
+def make_expiring_credentials(count: int, tag: str) -> list[str]:
+    """``count`` active credentials ending in 30 days, ready to be renewed.
+
+    The rows come from the real ``create_credential`` (serial, dates, status-list positions); they are then
+    marked issued without building their documents: renewal reads the row only, and issuing the old
+    credentials is not what is measured (``bench/issuance.py`` measures it).
+    """
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from credentials import services
+    from credentials.models import Credential
+    from profiles.models import Profile
+
+    profile = Profile.objects.get(code=issuance.PROFILE_CODE)
+    run = secrets.token_hex(4)
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"bench-{tag}-{run}-{i}@example.org",
+                first_name=issuance.NAMES[i % len(issuance.NAMES)][0],
+                last_name=f"{issuance.NAMES[i % len(issuance.NAMES)][1]} {i}",
+                password=make_password(None),
+            )
+            for i in range(count)
+        ]
+    )
+    now = timezone.now().replace(microsecond=0)
+    ends = now + datetime.timedelta(days=30)
+    original = services.enqueue_issuance
+    services.enqueue_issuance = lambda credential_id: None  # rows only
+    try:
+        with transaction.atomic():
+            ids = [
+                str(
+                    services.create_credential(
+                        holder=user,
+                        profile=profile,
+                        scheme_version=profile.scheme_version,
+                        valid_from=ends - datetime.timedelta(days=3 * 365),
+                        valid_until=ends,
+                        decided_at=ends - datetime.timedelta(days=3 * 365),
+                        actor=None,
+                    ).pk
+                )
+                for user in users
+            ]
+            Credential.objects.filter(pk__in=ids).update(
+                status=Credential.Status.ACTIVE, issuance=Credential.Issuance.DONE, notified_at=now
+            )
+    finally:
+        services.enqueue_issuance = original
+    return ids
+
+
+# --- the run ------------------------------------------------------------------------------------------------
+
+
+def renew(ids: list[str], admin) -> str:
+    from credentials import bulk
+
+    return str(bulk.start_bulk_job(action="renew", credential_ids=ids, actor=admin, params={"note": "bench"}).pk)
+
+
+def wait_renewed(job_id: str, timeout: float) -> list[str]:
+    """Poll the job's progress (as the job page does) until every new credential is issued; their ids."""
+    from credentials import bulk
+    from credentials.models import BulkJob, BulkJobItem
+
+    deadline = time.monotonic() + timeout
+    while True:
+        job = BulkJob.objects.get(pk=job_id)
+        progress = bulk.bulk_job_progress(job=job)
+        if progress["failed"]:
+            raise RuntimeError(f"{progress['failed']} renewal(s) failed: {progress['failures'][:5]}")
+        if progress["status"] == "done" and progress["issued"] == progress["total"]:
+            return [str(i) for i in BulkJobItem.objects.filter(job=job).values_list("result_credential", flat=True)]
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout:.0f} s: {progress | {'failures': '…'}}")
+        time.sleep(0.25)
+
+
+def check_renewed(new_ids: list[str], old_ids: list[str]) -> None:
+    """Every new credential is active, renews one of ours, has its three files and two status entries."""
+    from django.db.models import Count
+
+    from credentials.models import Credential
+
+    rows = Credential.objects.filter(pk__in=new_ids).annotate(entries=Count("status_entries"))
+    problems = [
+        c.pk
+        for c in rows
+        if c.status != Credential.Status.ACTIVE
+        or c.basis != Credential.Basis.RENEWAL
+        or str(c.predecessor_id) not in old_ids
+        or c.entries != 2
+        or not all(f and f.storage.exists(f.name) for f in (c.sealed_json, c.pdf, c.qr_png))
+    ]
+    if len(new_ids) != len(old_ids) or problems:
+        raise RuntimeError(f"{len(problems)} renewed credential(s) incomplete, e.g. {problems[:3]}")
+
+
+def run(ids: list[str], warmup_ids: list[str], concurrency: int, workdir: Path) -> dict:
+    from django.db.models import Max
+
+    from credentials.models import BulkJob, Credential
+
+    admin = bench_admin()
+    issuance.purge_queue()
+    worker = issuance.Worker(concurrency, workdir, f"bulk{concurrency}")
+    try:
+        worker.wait_ready()
+        # Every pool process loads its renderer, seal key and connection before the clock starts.
+        wait_renewed(renew(warmup_ids, admin), timeout=180)
+        before = issuance._cpu_snapshot(worker)
+        load_before = os.getloadavg()[0]
+        started = datetime.datetime.now(datetime.UTC)
+        job_id = renew(ids, admin)
+        new_ids = wait_renewed(job_id, timeout=max(300.0, 1.0 * len(ids)))
+        after = issuance._cpu_snapshot(worker)
+        check_renewed(new_ids, ids)
+        issuance.wait_notified(new_ids, timeout=max(120.0, len(ids)))
+        job = BulkJob.objects.get(pk=job_id)
+        marks = Credential.objects.filter(pk__in=new_ids).aggregate(
+            issued=Max("issuance_finished_at"), sent=Max("notified_at")
+        )
+        cpu = issuance._cpu_split(before, after)
+        seconds = (marks["issued"] - started).total_seconds()
+        return {
+            "workers": concurrency,
+            "renewals": len(ids),
+            "seconds": round(seconds, 2),
+            "per_s": round(len(ids) / seconds, 2),
+            "rows_created_seconds": round((job.finished_at - started).total_seconds(), 2),
+            "last_certificate_email_seconds": round((marks["sent"] - started).total_seconds(), 2),
+            "cpu_ms_each": {name: round(1000 * s / len(ids), 1) for name, s in cpu.items()},
+            "machine_pct": {name: round(100 * s / cpu["machine"], 1) for name, s in cpu.items()},
+            "load_average_before": round(load_before, 2),
+        }
+    except Exception:
+        print(worker.log_tail(), file=sys.stderr)
+        raise
+    finally:
+        worker.stop()
+
+
+def report(results: dict) -> str:
+    r, env = results["run"], results["environment"]
+    scaled = r["seconds"] * 1000 / r["renewals"]
+    verdict = "meets" if scaled <= TARGET_SECONDS_PER_1000 else "MISSES"
+    ms, pct = r["cpu_ms_each"], r["machine_pct"]
+    lines = [
+        f"bulk renewal benchmark — {r['renewals']} renewals in one bulk job, {r['workers']} worker processes, "
+        f"PostgreSQL {env['postgresql']}, Celery on Redis, {env['cores']} cores, DEBUG={env['debug']}",
+        f"  {'end to end (sealed JSON, PDF, status)':<40}{r['seconds']:7.1f} s  ({r['per_s']:.1f} /s; "
+        f"target ≤ {TARGET_SECONDS_PER_1000:.0f} s per 1,000 on 2 cores: {verdict})",
+        f"  {'  … the job had created every row at':<40}{r['rows_created_seconds']:7.1f} s",
+        f"  {'  … last certificate e-mail sent at':<40}{r['last_certificate_email_seconds']:7.1f} s",
+        f"  {'CPU per renewal':<40}{ms['pool']:7.0f} ms pool, {ms['consumer']:.0f} consumer, "
+        f"{ms['postgres']:.0f} PostgreSQL, {ms['bench']:.0f} bench",
+        f"  {'machine use':<40}{pct['pool']:7.0f} % pool, {pct['postgres']:.0f} % PostgreSQL, "
+        f"{pct['others']:.0f} % other load we did not start (load average before: {r['load_average_before']})",
+    ]
+    # What the same work needs on idle cores: the CPU it cost, spread over every core of the machine.
+    busy_ms = ms["pool"] + ms["consumer"] + ms["postgres"]
+    idle_seconds = 1000 * busy_ms / 1000 / env["cores"]
+    lines.append(
+        f"  {'CPU-bound estimate, 1,000 on idle cores':<40}{idle_seconds:7.1f} s  "
+        f"((pool + consumer + PostgreSQL CPU) x 1,000 / {env['cores']} cores)"
+    )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    args = parse_args()
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/aipia_bench_bulk")
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
+    workdir = Path(tempfile.mkdtemp(prefix="aipia-bench-bulk-"))
+    try:
+        issuance.configure_environment(args, workdir)
+        issuance.ensure_database(args.reset)
+
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.db import connection
+
+        from credentials import keyring
+        from profiles.services import import_default_catalogue
+
+        call_command("migrate", verbosity=0)
+        import_default_catalogue()
+        keyring.active_seal()  # creates the test seal key once, before the workers start
+        warmup_ids = make_expiring_credentials(args.workers * 3, "warm")
+        ids = make_expiring_credentials(args.count, "run")
+        results: dict = {
+            "environment": {
+                "cores": len(os.sched_getaffinity(0)),
+                "postgresql": connection.cursor().connection.info.server_version // 10000,
+                "debug": settings.DEBUG,
+                "python": sys.version.split()[0],
+            }
+        }
+        connection.close()
+        results["run"] = run(ids, warmup_ids, args.workers, workdir)
+        print(json.dumps(results, indent=2, default=str) if args.json else report(results))
+        return 0
+    except RuntimeError as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if args.keep_files:
+            print(f"files kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
