@@ -5,6 +5,7 @@ from django.urls import include, path
 from assessments.api.views import AppealApi
 from credentials.api.bulk_views import BulkJobDetailApi, BulkJobListApi
 from credentials.api.register_views import RegisterSearchApi
+from credentials.api.renewal_views import RenewalDecisionApi, RenewalQueueApi
 from credentials.api.verification_views import VerificationApi
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("credentials/", include("credentials.api.urls")),
     path("verifications", VerificationApi.as_view(), name="api-verifications"),
     path("register", RegisterSearchApi.as_view(), name="api-register"),
+    path("renewals/", RenewalQueueApi.as_view(), name="api-renewals"),
+    path("renewals/<uuid:application_id>/decision", RenewalDecisionApi.as_view(), name="api-renewal-decision"),
     path("bulk-jobs", BulkJobListApi.as_view(), name="api-bulk-jobs"),
     path("bulk-jobs/<uuid:pk>", BulkJobDetailApi.as_view(), name="api-bulk-job"),
 ]

@@ -126,13 +126,15 @@ def cycle_years(cycle_start: datetime.date, cycle_end: datetime.date) -> list[tu
     years = []
     number = 0
     start = cycle_start
-    while start < cycle_end:
+    while start <= cycle_end:
         number += 1
         following = _add_years(cycle_start, number)
-        end = min(following - datetime.timedelta(days=1), cycle_end)
-        years.append((start, end))
+        if following >= cycle_end:  # the last year also holds the cycle's final day (its anniversary)
+            years.append((start, cycle_end))
+            break
+        years.append((start, following - datetime.timedelta(days=1)))
         start = following
-    return years or [(cycle_start, cycle_end)]
+    return years
 
 
 def _title(category: dict) -> dict[str, str]:

@@ -72,6 +72,9 @@ def credential_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     context = {"credential": credential, "ready": ready}
     if ready:
         context.update(verify_url=verify_url_for(credential.token), linkedin_url=linkedin_url(credential))
+    from .renewal_views import detail_context as renewal_context
+
+    context.update(renewal_context(credential))
     return render(request, "credentials/detail.html", context)
 
 
