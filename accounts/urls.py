@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "accounts"
-urlpatterns = [path("", views.profile, name="profile")]
+urlpatterns = [
+    path("", views.profile, name="profile"),
+    path("export/", privacy_views.personal_data_export, name="export"),
+    path("erasure/", privacy_views.account_erasure, name="erasure"),
+]

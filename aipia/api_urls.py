@@ -2,14 +2,22 @@
 
 from django.urls import include, path
 
+from accounts.api.privacy_views import PersonalDataExportApi
 from assessments.api.views import AppealApi
 from credentials.api.bulk_views import BulkJobDetailApi, BulkJobListApi
 from credentials.api.register_views import RegisterSearchApi
 from credentials.api.renewal_views import RenewalDecisionApi, RenewalQueueApi
+from credentials.api.route_views import (
+    AttestationApi,
+    ExternalCertificationListApi,
+    ExternalCertificationRejectionApi,
+    ExternalCertificationVerificationApi,
+)
 from credentials.api.verification_views import VerificationApi
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    path("me/export", PersonalDataExportApi.as_view(), name="api-me-export"),
     path("profiles/", include("profiles.api.urls")),
     path("dossiers/", include("dossiers.api.urls")),
     # The applicant's appeal belongs to the dossier's URL space but to the assessments app's services.
@@ -22,4 +30,16 @@ urlpatterns = [
     path("renewals/<uuid:application_id>/decision", RenewalDecisionApi.as_view(), name="api-renewal-decision"),
     path("bulk-jobs", BulkJobListApi.as_view(), name="api-bulk-jobs"),
     path("bulk-jobs/<uuid:pk>", BulkJobDetailApi.as_view(), name="api-bulk-job"),
+    path("external-certifications", ExternalCertificationListApi.as_view(), name="api-external-certifications"),
+    path(
+        "external-certifications/<uuid:pk>/verification",
+        ExternalCertificationVerificationApi.as_view(),
+        name="api-external-certification-verification",
+    ),
+    path(
+        "external-certifications/<uuid:pk>/rejection",
+        ExternalCertificationRejectionApi.as_view(),
+        name="api-external-certification-rejection",
+    ),
+    path("attestations", AttestationApi.as_view(), name="api-attestations"),
 ]

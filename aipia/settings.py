@@ -212,6 +212,41 @@ RETENTION_ASSESSMENT_DAYS = env.int("RETENTION_ASSESSMENT_DAYS", default=5 * 365
 RETENTION_DECISION_DAYS = env.int("RETENTION_DECISION_DAYS", default=10 * 365)
 RETENTION_CREDENTIAL_DAYS = env.int("RETENTION_CREDENTIAL_DAYS", default=10 * 365)
 
+# What a Law 4/2013 art. 7 attestation states besides the membership (credentials/routes.py), in English
+# and Italian: the standards members must follow (art. 7 (1) b), the guarantees the association offers
+# users (c: the help desk for consumers of art. 2 (4) among them) and the professional liability insurance
+# (d), stated only when set.
+ISSUER_PROFESSIONAL_STANDARDS = {
+    "en": env(
+        "ISSUER_PROFESSIONAL_STANDARDS_EN",
+        default="The association's code of conduct and the UNI 11621-8 profiles of AI professionals; "
+        "continuing professional development as the association requires to keep the membership.",
+    ),
+    "it": env(
+        "ISSUER_PROFESSIONAL_STANDARDS_IT",
+        default="Il codice di condotta dell'associazione e i profili dei professionisti dell'IA della UNI 11621-8; "
+        "l'aggiornamento professionale continuo richiesto dall'associazione per mantenere l'iscrizione.",
+    ),
+}
+ISSUER_USER_GUARANTEES = {
+    "en": env(
+        "ISSUER_USER_GUARANTEES_EN",
+        default="A help desk for users of the members' professional services (Law 4/2013, art. 2 (4)), where "
+        "users may complain about a member and obtain information on the standards members must follow; "
+        "disciplinary measures against members who breach the code of conduct.",
+    ),
+    "it": env(
+        "ISSUER_USER_GUARANTEES_IT",
+        default="Uno sportello di riferimento per il cittadino consumatore (Legge 4/2013, art. 2, comma 4), "
+        "presso cui gli utenti possono presentare reclami nei confronti degli iscritti e ottenere informazioni "
+        "sugli standard che essi devono rispettare; provvedimenti disciplinari verso chi viola il codice di condotta.",
+    ),
+}
+ISSUER_INSURANCE = {
+    "en": env("ISSUER_INSURANCE_EN", default=""),
+    "it": env("ISSUER_INSURANCE_IT", default=""),
+}
+
 # Verification (credentials/verification.py). Our own seal certificates (and their CAs) are always trust
 # anchors; a PEM file adds more, e.g. the CA certificates of an EU trusted list export.
 VERIFY_TRUST_ANCHORS_FILE = env("VERIFY_TRUST_ANCHORS_FILE", default="")

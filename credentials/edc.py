@@ -88,6 +88,35 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "eqf_level": {"en": "Level {level}", "it": "Livello {level}"},
     "verification_page": {"en": "Verification page", "it": "Pagina di verifica"},
+    # A certification by an accredited body (ISO/IEC 17024) as the basis of the association's credential
+    "third_party_assessment_title": {
+        "en": "Check of a certification by an accredited body (ISO/IEC 17024)",
+        "it": "Verifica di una certificazione rilasciata da un organismo accreditato (ISO/IEC 17024)",
+    },
+    "third_party_grade": {
+        "en": "Pass: certification by an accredited body verified",
+        "it": "Superato: certificazione di un organismo accreditato verificata",
+    },
+    # The Law 4/2013 art. 7 attestation
+    "attestation_title": {
+        "en": "Attestation of quality and professional qualification (Italian Law 4/2013, art. 7)",
+        "it": "Attestato di qualità e di qualificazione professionale (Legge 4/2013, art. 7)",
+    },
+    "attestation_credential_title": {
+        "en": "Attestation of quality and professional qualification",
+        "it": "Attestato di qualità e di qualificazione professionale",
+    },
+    "attestation_description": {
+        "en": "is a member in good standing of {issuer}, which attests under Italian Law 4/2013, art. 7",
+        "it": "è iscritto/a in regola a {issuer}, che lo attesta ai sensi della Legge 4/2013, art. 7",
+    },
+    "attestation_specification_title": {
+        "en": "Attestation under Italian Law 4/2013, art. 7",
+        "it": "Attestazione ai sensi della Legge 4/2013, art. 7",
+    },
+    "image_attestation_heading": {"en": "Attestation", "it": "Attestato"},
+    "image_attestation_holder": {"en": "issued to", "it": "rilasciato a"},
+    "image_member": {"en": "Member no. {number}", "it": "Socio n. {number}"},
     # Image
     "image_heading": {"en": "Certificate", "it": "Certificato"},
     "image_holder": {"en": "awarded to", "it": "rilasciato a"},
@@ -109,6 +138,47 @@ class StatusEntry:
     purpose: str  # "revocation" | "suspension"
     list_url: str  # URL of the status list credential
     index: int
+
+
+@dataclass(frozen=True)
+class ExternalCertificationBasis:
+    """A certification by an accredited body (ISO/IEC 17024), checked by the association: the basis of a
+    credential issued through the third-party route."""
+
+    body: str
+    accreditation: str  # e.g. "ACCREDIA PRS n. 123"; may be empty
+    scheme: str
+    number: str
+    issued_on: datetime.date
+    valid_until: datetime.date
+
+
+@dataclass(frozen=True)
+class HeldCertification:
+    """A certification against a UNI standard held by a member when an attestation is issued."""
+
+    serial: str
+    title_en: str
+    title_it: str
+    standard_edition: str
+    valid_until: datetime.date
+    awarded_by: str  # the association, or the accredited body for the third-party route
+
+
+@dataclass(frozen=True)
+class AttestationStatement:
+    """What a Law 4/2013 art. 7 attestation states (art. 7 (1) a-e), fixed when it is issued."""
+
+    member_number: str
+    in_good_standing_on: datetime.date
+    membership_valid_until: datetime.date
+    standards_en: str  # the standards members follow (code of conduct, UNI 11621-8)
+    standards_it: str
+    guarantees_en: str  # the guarantees the association offers users
+    guarantees_it: str
+    insurance_en: str  # professional liability insurance, empty when none is stated
+    insurance_it: str
+    certifications: tuple[HeldCertification, ...]
 
 
 @dataclass(frozen=True)
@@ -137,6 +207,10 @@ class CredentialData:
     valid_until: datetime.datetime
     status_entries: tuple[StatusEntry, ...]
     verify_url: str  # the human verification page
+    # The third-party route: the external certification the credential is based on.
+    basis: ExternalCertificationBasis | None = None
+    # A Law 4/2013 art. 7 attestation instead of a certification: no assessment, no competences.
+    attestation: AttestationStatement | None = None
 
 
 def build_credential(data: CredentialData) -> dict[str, Any]:
@@ -232,15 +306,22 @@ def _person(data: CredentialData, node: Any, texts: _Texts, issuer: dict[str, An
         "awardingBody": copy.deepcopy(issuer),
         "awardingDate": _datetime(data.assessment_date),
     }
-    achievement: dict[str, Any] = {
-        "id": node("achievement"),
-        "type": "LearningAchievement",
-        "title": texts.profile_title,
-        **_optional("description", texts.profile_description),
-        "awardedBy": awarding_process,
-        "provenBy": _assessment(data, node, texts, issuer, awarding_process),
-        "specifiedBy": _qualification(data, node, texts),
-    }
+    if data.attestation is not None:
+        achievement = _attestation_achievement(data, node, texts, awarding_process)
+    else:
+        achievement = {
+            "id": node("achievement"),
+            "type": "LearningAchievement",
+            "title": texts.profile_title,
+            **_optional("description", texts.profile_description),
+            "awardedBy": awarding_process,
+            "provenBy": _assessment(data, node, texts, issuer, awarding_process),
+            "specifiedBy": _qualification(data, node, texts),
+        }
+        if data.basis is not None:
+            achievement["additionalNote"] = [
+                {"id": node("basis-note"), "type": "Note", "noteLiteral": basis_note(data.basis)}
+            ]
     if data.verify_url:
         achievement["supplementaryDocument"] = {
             "id": node("verification-page"),
@@ -255,11 +336,16 @@ def _person(data: CredentialData, node: Any, texts: _Texts, issuer: dict[str, An
 def _assessment(
     data: CredentialData, node: Any, texts: _Texts, issuer: dict[str, Any], awarding_process: dict[str, Any]
 ) -> dict[str, Any]:
+    third_party = data.basis is not None
     return {
         "id": node("assessment"),
         "type": "LearningAssessment",
-        "title": texts.get("assessment_title"),
-        "grade": {"id": node("assessment-grade"), "type": "Note", "noteLiteral": texts.get("grade")},
+        "title": texts.get("third_party_assessment_title" if third_party else "assessment_title"),
+        "grade": {
+            "id": node("assessment-grade"),
+            "type": "Note",
+            "noteLiteral": texts.get("third_party_grade" if third_party else "grade"),
+        },
         "dateIssued": _datetime(data.assessment_date),
         "assessedBy": copy.deepcopy(issuer),
         "awardedBy": copy.deepcopy(awarding_process),
@@ -312,8 +398,8 @@ def _display_parameter(data: CredentialData, node: Any, texts: _Texts) -> dict[s
     return {
         "id": node("display-parameter"),
         "type": "DisplayParameter",
-        "title": texts.get("credential_title"),
-        "description": texts.get("credential_description"),
+        "title": texts.get("attestation_credential_title" if data.attestation else "credential_title"),
+        "description": texts.get("attestation_description" if data.attestation else "credential_description"),
         "language": [_language(language) for language in LANGUAGES],
         "primaryLanguage": _language(PRIMARY_LANGUAGE),
         "individualDisplay": [
@@ -341,6 +427,151 @@ def _display_parameter(data: CredentialData, node: Any, texts: _Texts) -> dict[s
             for language in LANGUAGES
         ],
     }
+
+
+def _attestation_achievement(
+    data: CredentialData, node: Any, texts: _Texts, awarding_process: dict[str, Any]
+) -> dict[str, Any]:
+    """The claim of a Law 4/2013 art. 7 attestation: what the association attests, one note per item of
+    art. 7 (1) — membership, standards, guarantees to users, insurance, certifications held. No assessment
+    proves it and no competences specify it: it rests on the membership."""
+    assert data.attestation is not None
+    notes = [
+        {"id": node(f"attestation-note:{key}"), "type": "Note", "noteLiteral": text}
+        for key, _heading, text in attestation_notes(data.attestation, issuer_name=data.issuer_legal_name)
+    ]
+    return {
+        "id": node("achievement"),
+        "type": "LearningAchievement",
+        "title": texts.get("attestation_title"),
+        "description": texts.get("attestation_description"),
+        "awardedBy": awarding_process,
+        "additionalNote": notes,
+        "specifiedBy": {
+            "id": node("attestation-specification"),
+            "type": "LearningAchievementSpecification",
+            "title": texts.get("attestation_specification_title"),
+            "identifier": {
+                "id": node("attestation-specification-identifier"),
+                "type": "Identifier",
+                "schemeName": "AIPIA attestation scheme",
+                "schemeVersion": data.scheme_version,
+                "notation": data.profile_code,
+            },
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------- statements
+
+_MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+           "ottobre", "novembre", "dicembre"),
+}  # fmt: skip
+
+
+def _date_text(value: datetime.date, language: str) -> str:
+    return f"{value.day} {_MONTHS[language][value.month - 1]} {value.year}"
+
+
+def basis_note(basis: ExternalCertificationBasis) -> dict[str, str]:
+    """The sentence, in each language, stating the external certification a credential is based on."""
+    notes = {}
+    for language in LANGUAGES:
+        values = {
+            "body": basis.body,
+            "scheme": basis.scheme,
+            "number": basis.number,
+            "issued": _date_text(basis.issued_on, language),
+            "until": _date_text(basis.valid_until, language),
+        }
+        if language == "it":
+            text = (
+                "Rilasciata sulla base della certificazione n. {number} secondo lo schema «{scheme}», rilasciata da "
+                "{body}, organismo di certificazione delle persone accreditato secondo la ISO/IEC 17024"
+            ).format(**values)
+            if basis.accreditation:
+                text += f" ({basis.accreditation})"
+            text += ", il {issued}, valida fino al {until}; verificata dall'associazione.".format(**values)
+        else:
+            text = (
+                "Issued on the basis of certificate no. {number} under the scheme “{scheme}”, issued by {body}, a "
+                "certification body for persons accredited under ISO/IEC 17024"
+            ).format(**values)
+            if basis.accreditation:
+                text += f" ({basis.accreditation})"
+            text += ", on {issued}, valid until {until}; checked by the association.".format(**values)
+        notes[language] = text
+    return notes
+
+
+def attestation_notes(
+    statement: AttestationStatement, *, issuer_name: str
+) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    """What an attestation states, as ``(key, heading, text)`` with bilingual heading and text, in the order
+    of Law 4/2013 art. 7 (1): membership, standards, guarantees, insurance (if any), certifications (if any)."""
+    notes: list[tuple[str, dict[str, str], dict[str, str]]] = []
+    membership = {
+        language: (
+            "Socio n. {number} di {issuer}, iscritto/a in regola al {on}; iscrizione valida fino al {until}."
+            if language == "it"
+            else "Member no. {number} of {issuer}, in good standing on {on}; membership valid until {until}."
+        ).format(
+            number=statement.member_number,
+            issuer=issuer_name,
+            on=_date_text(statement.in_good_standing_on, language),
+            until=_date_text(statement.membership_valid_until, language),
+        )
+        for language in LANGUAGES
+    }
+    notes.append(("membership", {"en": "Membership", "it": "Iscrizione"}, membership))
+    notes.append(
+        (
+            "standards",
+            {"en": "Standards members follow", "it": "Standard che gli iscritti sono tenuti a rispettare"},
+            {"en": statement.standards_en, "it": statement.standards_it},
+        )
+    )
+    notes.append(
+        (
+            "guarantees",
+            {"en": "Guarantees offered to users", "it": "Garanzie offerte all'utente"},
+            {"en": statement.guarantees_en, "it": statement.guarantees_it},
+        )
+    )
+    if statement.insurance_en or statement.insurance_it:
+        notes.append(
+            (
+                "insurance",
+                {"en": "Professional liability insurance", "it": "Assicurazione per la responsabilità professionale"},
+                {
+                    "en": statement.insurance_en or statement.insurance_it,
+                    "it": statement.insurance_it or statement.insurance_en,
+                },
+            )
+        )
+    if statement.certifications:
+        held = {}
+        for language in LANGUAGES:
+            items = [
+                (
+                    "{title} ({standard}), n. {serial}, rilasciata da {by}, valida fino al {until}"
+                    if language == "it"
+                    else "{title} ({standard}), no. {serial}, awarded by {by}, valid until {until}"
+                ).format(
+                    title=certification.title_it if language == "it" else certification.title_en,
+                    standard=certification.standard_edition,
+                    serial=certification.serial,
+                    by=certification.awarded_by,
+                    until=_date_text(certification.valid_until, language),
+                )
+                for certification in statement.certifications
+            ]
+            held[language] = "; ".join(items) + "."
+        notes.append(("certifications", {"en": "Certifications held", "it": "Certificazioni possedute"}, held))
+    return notes
 
 
 def _status_entry(entry: StatusEntry) -> dict[str, str]:
@@ -371,6 +602,7 @@ class _Texts:
         values = {
             "standard": self.data.standard_edition,
             "version": self.data.scheme_version,
+            "issuer": self.data.issuer_legal_name,
             **extra,
         }
         return {
@@ -459,12 +691,19 @@ def _display_image(data: CredentialData, texts: _Texts, language: str) -> bytes:
         draw.text((width // 2, y), text, font=face, fill=fill, anchor="mm")
 
     centred(52, data.issuer_legal_name, 15, fill=60)
-    centred(110, _TEXT["image_heading"][language].upper(), 32)
-    centred(160, _TEXT["image_holder"][language], 14, fill=90)
-    centred(200, texts.holder_name, 28)
-    centred(262, texts.profile_title[language], 20)
-    eqf = _TEXT["image_eqf"][language].format(level=data.eqf_level)
-    centred(296, f"{data.standard_edition} · {eqf}", 14, fill=60)
+    if data.attestation is not None:
+        centred(110, _TEXT["image_attestation_heading"][language].upper(), 32)
+        centred(160, _TEXT["image_attestation_holder"][language], 14, fill=90)
+        centred(200, texts.holder_name, 28)
+        centred(262, _TEXT["attestation_specification_title"][language], 18)
+        centred(296, _TEXT["image_member"][language].format(number=data.attestation.member_number), 14, fill=60)
+    else:
+        centred(110, _TEXT["image_heading"][language].upper(), 32)
+        centred(160, _TEXT["image_holder"][language], 14, fill=90)
+        centred(200, texts.holder_name, 28)
+        centred(262, texts.profile_title[language], 20)
+        eqf = _TEXT["image_eqf"][language].format(level=data.eqf_level)
+        centred(296, f"{data.standard_edition} · {eqf}", 14, fill=60)
     validity = _TEXT["image_validity"][language].format(
         start=data.valid_from.astimezone(datetime.UTC).date().isoformat(),
         end=data.valid_until.astimezone(datetime.UTC).date().isoformat(),

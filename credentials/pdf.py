@@ -45,6 +45,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import edc
+
 APP_DIR = Path(__file__).resolve().parent
 STATIC_DIR = APP_DIR / "static" / "credentials"
 TEMPLATE_NAME = "credentials/certificate.html"
@@ -102,6 +104,31 @@ class CertificateData:
     # sizes it and prints it without interpolation.
     qr_png: bytes
     is_test_seal: bool  # prints a "TEST — NOT A QUALIFIED SEAL" band
+    # The third-party route: the external certification the credential rests on, in Italian and English.
+    basis_it: str = ""
+    basis_en: str = ""
+    # A Law 4/2013 art. 7 attestation: what it states, as (heading_it, heading_en, text_it, text_en); the
+    # certificate then prints the attestation variant, without a profile or competences.
+    attestation_statements: tuple[tuple[str, str, str, str], ...] = ()
+
+    @property
+    def is_attestation(self) -> bool:
+        return bool(self.attestation_statements)
+
+
+def statements_from(data: edc.CredentialData) -> dict[str, Any]:
+    """The :class:`CertificateData` fields that print what ``data`` states besides the profile: the basis of
+    a third-party credential, or an attestation's statements. The same words as in the EDC."""
+    fields: dict[str, Any] = {}
+    if data.basis is not None:
+        note = edc.basis_note(data.basis)
+        fields.update(basis_it=note["it"], basis_en=note["en"])
+    if data.attestation is not None:
+        fields["attestation_statements"] = tuple(
+            (heading["it"], heading["en"], text["it"], text["en"])
+            for _key, heading, text in edc.attestation_notes(data.attestation, issuer_name=data.issuer_legal_name)
+        )
+    return fields
 
 
 class SealKeyLike(Protocol):
@@ -341,6 +368,13 @@ def _template_context(data: CertificateData) -> dict[str, Any]:
         "verify_url_lines": _url_lines(data.verify_url),
         "qr_src": PNG_DATA_URL + base64.b64encode(data.qr_png).decode("ascii"),
         "is_test_seal": data.is_test_seal,
+        "basis_it": data.basis_it,
+        "basis_en": data.basis_en,
+        "is_attestation": data.is_attestation,
+        "attestation_statements": [
+            {"heading_it": heading_it, "heading_en": heading_en, "text_it": text_it, "text_en": text_en}
+            for heading_it, heading_en, text_it, text_en in data.attestation_statements
+        ],
     }
 
 

@@ -1,5 +1,7 @@
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts.models import Membership
 from dossiers.models import Dossier, DossierStatus
 from dossiers.signals import dossier_status_changed
 
@@ -10,3 +12,14 @@ def _start_issuance_on_approval(sender, *, dossier, to_status, actor, **kwargs):
         from .services import start_issuance
 
         start_issuance(dossier=dossier, actor=actor)
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="credentials.sync_attestations_with_membership")
+def _sync_attestations_with_membership(sender, *, instance, raw=False, **kwargs):
+    # A lapsed or suspended membership suspends the member's Law 4/2013 attestations; a restored one
+    # reinstates them (credentials/routes.py). Memberships that lapse by date are caught by the daily sweep.
+    if raw:
+        return
+    from .routes import sync_attestations_with_membership
+
+    sync_attestations_with_membership(member=instance.user)

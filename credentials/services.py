@@ -186,6 +186,8 @@ def verify_url_for(token: str) -> str:
 
 def credential_data(credential: Credential, *, verify_url: str) -> edc.CredentialData:
     """Everything the EDC says, read from the credential row and the catalogue."""
+    from . import routes  # routes builds on this module's create_credential
+
     profile = credential.profile
     entries = credential.status_entries.select_related("status_list").order_by("purpose")
     competences = tuple(
@@ -222,6 +224,10 @@ def credential_data(credential: Credential, *, verify_url: str) -> edc.Credentia
             edc.StatusEntry(purpose=e.purpose, list_url=status_list_url(e.status_list), index=e.index) for e in entries
         ),
         verify_url=verify_url,
+        # The other routes (credentials/routes.py): the external certification a third-party credential rests
+        # on, and what an attestation states.
+        basis=routes.basis_statement(credential),
+        attestation=routes.attestation_statement(credential),
     )
 
 
@@ -274,6 +280,7 @@ def build_documents(credential: Credential, key) -> Documents:
         verify_url=url,
         qr_png=qr.qr_pdf_image(url),
         is_test_seal=key.is_test,
+        **pdf.statements_from(data),
     )
     unsigned = _certificate_renderer().render(certificate)
     signed = pdf.seal_pdf(unsigned, key=key, embedded_json=sealed_bytes, signer_cache=_signer_cache)
