@@ -51,6 +51,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+GRANIAN = ROOT / ".venv" / "bin" / "granian"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/aipia_bench_verify"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/14"
 HOST = "localhost"
@@ -80,7 +81,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1: it shares the cores)")
     parser.add_argument(
-        "--worker-class", choices=["gthread", "sync", "both"], default="gthread", help="gunicorn worker class"
+        "--worker-class",
+        choices=["gthread", "sync", "granian", "both", "all"],
+        default="granian",
+        help="gunicorn worker class, or granian (WSGI, 2 workers); both = gthread and sync, all = all three",
     )
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--profile", type=int, default=0, help="cProfile N in-process requests per endpoint")
@@ -167,11 +171,18 @@ class Server:
         self.port = _free_port()
         self.log_path = workdir / f"gunicorn-{worker_class}.log"
         self._log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
-        command = [
-            str(GUNICORN), "aipia.wsgi:application",
-            "--workers", "2", "--worker-class", worker_class, "--bind", f"127.0.0.1:{self.port}",
-            "--backlog", "2048", "--keep-alive", "5", "--log-level", "warning",
-        ]  # fmt: skip
+        if worker_class == "granian":
+            command = [
+                str(GRANIAN), "--interface", "wsgi", "aipia.wsgi:application",
+                "--workers", "2", "--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(self.port),
+                "--backlog", "2048", "--http", "1", "--no-ws", "--log-level", "warning",
+            ]  # fmt: skip
+        else:
+            command = [
+                str(GUNICORN), "aipia.wsgi:application",
+                "--workers", "2", "--worker-class", worker_class, "--bind", f"127.0.0.1:{self.port}",
+                "--backlog", "2048", "--keep-alive", "5", "--log-level", "warning",
+            ]  # fmt: skip
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn executable and arguments
@@ -488,7 +499,9 @@ def main() -> int:
         import_default_catalogue()
         keyring.active_seal()  # creates the test seal key once, before the workers start
         credential = issue_credential()
-        classes = ["gthread", "sync"] if args.worker_class == "both" else [args.worker_class]
+        classes = {"both": ["gthread", "sync"], "all": ["gthread", "sync", "granian"]}.get(
+            args.worker_class, [args.worker_class]
+        )
         results: dict = {
             "environment": {
                 "cores": len(os.sched_getaffinity(0)),

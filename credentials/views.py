@@ -208,9 +208,20 @@ def _seconds_until_verdict_changes(live: verification.LiveStatus | None) -> floa
 
 
 def _checked_at_text(moment: datetime.datetime | None) -> str:
+    """The moment of the check as the page prints it (to the minute), formatted once per minute and language."""
     if moment is None:
         return ""
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    local = timezone.localtime(moment).replace(second=0, microsecond=0)
+    key = (local, translation.get_language())
+    text = _checked_at_texts.get(key)
+    if text is None:
+        if len(_checked_at_texts) > 64:
+            _checked_at_texts.clear()
+        text = _checked_at_texts[key] = formats.date_format(local, "DATETIME_FORMAT")
+    return text
+
+
+_checked_at_texts: dict[tuple[datetime.datetime, str | None], str] = {}
 
 
 CHECK_LABELS = {
