@@ -44,6 +44,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -251,8 +252,11 @@ ACTIONS: dict[str, Callable[..., Credential | None]] = {
 
 def send_expiry_reminder(*, credential: Credential, actor: User | None) -> CredentialEvent:
     """E-mail the holder now that their credential expires on its end date, with the link to renew it, in
-    their language; audited as ``credential.reminder_sent``. Independent of the scheduled reminders (90, 30
-    and 7 days), which it neither replaces nor consumes. Only for active, not yet expired credentials."""
+    their language and in the words of the scheduled reminders (credentials/lifecycle.py); audited as
+    ``credential.reminder_sent``. Independent of the scheduled reminders (90, 30 and 7 days), which it neither
+    replaces nor consumes. Only for active, not yet expired credentials."""
+    from .lifecycle import local_date, renewal_url
+
     with transaction.atomic():
         row = (
             Credential.objects.select_for_update(of=("self",)).select_related("holder", "profile").get(pk=credential.pk)
@@ -271,15 +275,18 @@ def send_expiry_reminder(*, credential: Credential, actor: User | None) -> Crede
             values = {
                 "serial": row.serial,
                 "profile": row.profile.tr("title"),
-                "date": timezone.localdate(row.valid_until).isoformat(),
+                "days": (local_date(row.valid_until) - timezone.localdate()).days,
+                "end": date_format(local_date(row.valid_until), "DATE_FORMAT"),
+                "renewal_url": renewal_url(row),
                 "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{row.pk}/",
             }
-            subject = _("[AIPIA] Your credential %(serial)s expires on %(date)s") % values
+            subject = _("[AIPIA] Your credential %(serial)s expires on %(end)s") % values
             body = (
                 _(
-                    "Your credential %(serial)s (%(profile)s) is valid until %(date)s.\n\n"
-                    "To keep it, apply for renewal with your continuing professional development record:\n"
-                    "%(url)s\n"
+                    "Your credential %(serial)s (%(profile)s) expires in %(days)d days, on %(end)s.\n\n"
+                    "To keep your certification, apply for renewal with your continuing professional development "
+                    "record:\n%(renewal_url)s\n\n"
+                    "After that date, anyone who verifies the credential is told that it has expired.\n\n%(url)s\n"
                 )
                 % values
             )

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -315,19 +316,12 @@ def test_a_reminder_tells_the_holder_when_the_credential_ends_and_where_to_renew
     assert items(job)[credential.pk].status == Item.DONE
     (message,) = mail.outbox
     assert message.to == [credential.holder.email]
-    end = timezone.localdate(credential.valid_until).isoformat()
-    assert credential.serial in message.subject and end in message.subject
-    assert f"/credentials/{credential.pk}/" in message.body
+    assert credential.serial in message.subject
+    assert date_format(timezone.localtime(credential.valid_until).date(), "DATE_FORMAT") in message.subject
+    assert "expires in 45 days" in message.body or "expires in 44 days" in message.body
+    assert f"/credentials/{credential.pk}/renewal/" in message.body
     event = CredentialEvent.objects.get(credential=credential, action="credential.reminder_sent")
     assert event.actor == admin_user
-
-
-def test_a_reminder_is_written_in_the_holders_language(make_credential, admin_user):
-    credential = make_credential()
-    User.objects.filter(pk=credential.holder_id).update(preferred_language="it")
-    bulk.send_expiry_reminder(credential=credential, actor=admin_user)
-    (message,) = mail.outbox
-    assert credential.serial in message.subject
 
 
 def test_no_reminder_for_a_credential_that_is_not_active(make_credential, admin_user, run_job):
