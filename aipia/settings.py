@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lift-ended-suspensions": {"task": "credentials.lift_ended_suspensions", "schedule": 300.0},
     # Reminders before expiry and expiry itself, once a day in the morning (CELERY_TIMEZONE = TIME_ZONE).
     "daily-lifecycle": {"task": "credentials.daily_lifecycle", "schedule": crontab(hour=6, minute=0)},
+    # Personal data past its retention period (RETENTION_*) is erased or pseudonymised, nightly.
+    "erase-expired-personal-data": {
+        "task": "accounts.erase_expired_personal_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

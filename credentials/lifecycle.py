@@ -280,8 +280,13 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
     A past day is replayed as of its end; today is judged as of now, so that nothing valid later today is
     expired early. Future days are refused (:class:`DomainError`): they would expire and remind too soon.
     Expiry goes first so that a suspended credential whose validity also ended is recorded as expired.
-    Returns ``{"reminders_sent", "expired", "suspensions_lifted", "as_of"}`` (the day as ``YYYY-MM-DD``).
+    Law 4/2013 attestations follow their holders' memberships (a membership can lapse by date, without a
+    save that would trigger the signal): suspended when it lapsed, reinstated when it was renewed.
+    Returns ``{"reminders_sent", "expired", "suspensions_lifted", "attestations_suspended",
+    "attestations_reinstated", "as_of"}`` (the day as ``YYYY-MM-DD``).
     """
+    from . import routes
+
     now = timezone.now()
     today = local_date(now)
     day = as_of or today
@@ -294,5 +299,13 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
     instant = min(end_of_day(day), now)
     expired = mark_expired(as_of=instant)
     lifted = status.lift_ended_suspensions(now=instant)
+    attestations = routes.sync_all_attestations(on=day)
     sent = send_expiry_reminders(as_of=day)
-    return {"reminders_sent": sent, "expired": expired, "suspensions_lifted": lifted, "as_of": day.isoformat()}
+    return {
+        "reminders_sent": sent,
+        "expired": expired,
+        "suspensions_lifted": lifted,
+        "attestations_suspended": attestations["suspended"],
+        "attestations_reinstated": attestations["reinstated"],
+        "as_of": day.isoformat(),
+    }

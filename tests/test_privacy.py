@@ -192,3 +192,13 @@ def _other_profile(profile):
     from profiles.models import Profile
 
     return Profile.objects.filter(is_published=True).exclude(pk=profile.pk).first()
+
+
+def test_the_retention_sweep_runs_nightly_as_a_task(db, settings):
+    from accounts.tasks import erase_expired_personal_data_task
+
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "accounts.erase_expired_personal_data"]
+    result = erase_expired_personal_data_task.delay().get()
+
+    assert len(entries) == 1
+    assert set(result) >= {"application_material", "assessment_records", "decisions", "credentials"}

@@ -391,6 +391,8 @@ def test_the_daily_run_expires_lifts_suspensions_and_reminds(ending, profile, ad
         "reminders_sent": 1,
         "expired": 1,
         "suspensions_lifted": 1,
+        "attestations_suspended": 0,
+        "attestations_reinstated": 0,
         "as_of": lifecycle.local_date(now).isoformat(),
     }
     assert Credential.objects.get(pk=ending.pk).status == Status.EXPIRED
@@ -409,7 +411,14 @@ def test_the_beat_runs_the_lifecycle_every_morning(ending, settings):
     assert entries == [{"task": "credentials.daily_lifecycle", "schedule": crontab(hour=6, minute=0)}]
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
     result = tasks.daily_lifecycle_task.delay().get()
-    assert set(result) == {"reminders_sent", "expired", "suspensions_lifted", "as_of"}
+    assert set(result) == {
+        "reminders_sent",
+        "expired",
+        "suspensions_lifted",
+        "attestations_suspended",
+        "attestations_reinstated",
+        "as_of",
+    }
 
 
 # --- the command ---------------------------------------------------------------------------------------------
@@ -429,6 +438,8 @@ def test_the_command_prints_one_json_line(ending):
         "reminders_sent": 0,
         "expired": 0,
         "suspensions_lifted": 0,
+        "attestations_suspended": 0,
+        "attestations_reinstated": 0,
         "as_of": lifecycle.local_date(timezone.now()).isoformat(),
     }
 
@@ -487,3 +498,22 @@ def test_a_valid_credential_is_shown_with_its_stored_status(ending, client, admi
     client.force_login(ending.holder)
     assert '<span class="badge suspended">Suspended</span>' in client.get(reverse("credentials:list")).content.decode()
     assert client.get(reverse("api-credential-detail", args=[ending.pk])).json()["status"] == "suspended"
+
+
+def test_the_daily_job_suspends_an_attestation_whose_membership_lapsed_by_date(
+    applicant, django_capture_on_commit_callbacks
+):
+    from accounts.models import Membership
+    from credentials import routes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation = routes.issue_attestation(member=applicant, actor=applicant)
+    yesterday = lifecycle.local_date(timezone.now()) - datetime.timedelta(days=1)
+    # The membership ends by its date, with no save (and so no signal) to announce it.
+    Membership.objects.filter(user=applicant).update(valid_until=yesterday)
+
+    result = lifecycle.run_daily()
+
+    attestation.refresh_from_db()
+    assert result["attestations_suspended"] == 1
+    assert attestation.status == Status.SUSPENDED and attestation.suspension_reason == routes.MEMBERSHIP_LAPSED
