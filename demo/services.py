@@ -265,6 +265,7 @@ def seed_demo() -> dict[str, Any]:
     embedded default the issuance task runs in-process when the approval commits).
     """
     _create()
+    _after_issuance()
     return describe()
 
 
@@ -292,6 +293,71 @@ def _create() -> None:
             if plan != "submit":
                 scores = (2, 2) if plan in ("rejected", "appealed") else (3, 4)
                 _assess(dossier, users, scores=scores, plan=plan)
+
+    _earlier_credentials(users)
+
+
+# Credentials certified before this system (as if migrated): one in its renewal window with CPD logged, one
+# that the secretariat revokes once it is issued, so that every verification verdict can be seen.
+RENEWAL_HOLDER = "marco.bianchi@demo.aipia.it"
+REVOKED_HOLDER = "sofia.greco@demo.aipia.it"
+REVOCATION_REASON = "Demo: revoked to show what verifiers see (the certified experience could not be confirmed)."
+
+
+def _earlier_credentials(users: dict[str, User]) -> None:
+    from credentials.models import Credential
+    from credentials.services import create_credential
+
+    now = timezone.now().replace(microsecond=0)
+    profile = Profile.objects.get(code="ai-ml-engineer")
+    for email, started in (
+        (RENEWAL_HOLDER, now - datetime.timedelta(days=3 * 365 - 75)),
+        (REVOKED_HOLDER, now - datetime.timedelta(days=400)),
+    ):
+        holder = users[email]
+        if Credential.objects.filter(holder=holder, dossier__isnull=True).exists():
+            continue
+        create_credential(
+            holder=holder,
+            profile=profile,
+            scheme_version=profile.scheme_version,
+            valid_from=started,
+            decided_at=started,
+            actor=users["admin@demo.aipia.it"],
+        )
+
+
+def _after_issuance() -> None:
+    """What needs the earlier credentials issued (in the embedded default, issuance ran at the commit)."""
+    from credentials import cpd, status
+    from credentials.models import Credential
+
+    admin = User.objects.get(email="admin@demo.aipia.it")
+    renewing = Credential.objects.filter(
+        holder__email=RENEWAL_HOLDER, dossier__isnull=True, status=Credential.Status.ACTIVE
+    ).first()
+    if renewing is not None and not renewing.cpd_activities.exists():
+        start = timezone.localdate(renewing.valid_from)
+        for year, (category, hours, description) in enumerate(
+            (
+                ("training", "24", "Course: MLOps on Kubernetes (24 h, certificate of attendance)."),
+                ("professional_practice", "30", "Led the retraining pipeline of a fraud-detection model."),
+                ("teaching", "12", "Taught a master's module on evaluation of ML systems."),
+            )
+        ):
+            cpd.log_activity(
+                holder=renewing.holder,
+                credential=renewing,
+                date=start + datetime.timedelta(days=365 * year + 120),
+                category=category,
+                hours=hours,
+                description=description,
+            )
+    revoking = Credential.objects.filter(
+        holder__email=REVOKED_HOLDER, dossier__isnull=True, status=Credential.Status.ACTIVE
+    ).first()
+    if revoking is not None:
+        status.revoke(credential=revoking, actor=admin, reason=REVOCATION_REASON)
 
 
 def describe() -> dict[str, Any]:

@@ -3,8 +3,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
+from credentials.models import Credential
 from dossiers.models import Dossier, DossierEvent, EvidenceFile
 
 
@@ -34,6 +36,11 @@ def test_seed_demo_is_idempotent_and_describes_what_it_made(settings, django_cap
     assert first["credentials"], "the approved demo dossier has its credential"
     for credential in first["credentials"]:
         assert "/v/" in credential["verify_url"]
+    by_holder = {c["holder"]: c for c in first["credentials"]}
+    assert by_holder["sofia.greco@demo.aipia.it"]["status"] == "revoked"
+    renewing = Credential.objects.get(pk=by_holder["marco.bianchi@demo.aipia.it"]["id"])
+    assert renewing.status == "active" and renewing.cpd_activities.count() == 3
+    assert (renewing.valid_until - timezone.now()).days < settings.RENEWAL_WINDOW_DAYS  # can apply for renewal
     statuses = {d["status"] for d in first["dossiers"]}
     assert {
         "draft",
