@@ -42,12 +42,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import issuance
 
 TARGET_SECONDS_PER_1000 = 90.0
+STALL_SECONDS = 60
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000, help="credentials renewed by the timed job (default 1000)")
     parser.add_argument("--workers", type=int, default=2, help="worker pool processes (default 2)")
+    parser.add_argument(
+        "--batch-render",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also compare N certificates rendered one by one with one N-page document (0 = skip; try 20)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
     parser.add_argument("--debug", action="store_true", help="run the workers with DEBUG=true")
@@ -139,6 +147,7 @@ def wait_renewed(job_id: str, timeout: float) -> list[str]:
     from credentials.models import BulkJob, BulkJobItem
 
     deadline = time.monotonic() + timeout
+    last, last_change = None, time.monotonic()
     while True:
         job = BulkJob.objects.get(pk=job_id)
         progress = bulk.bulk_job_progress(job=job)
@@ -146,7 +155,17 @@ def wait_renewed(job_id: str, timeout: float) -> list[str]:
             raise RuntimeError(f"{progress['failed']} renewal(s) failed: {progress['failures'][:5]}")
         if progress["status"] == "done" and progress["issued"] == progress["total"]:
             return [str(i) for i in BulkJobItem.objects.filter(job=job).values_list("result_credential", flat=True)]
-        if time.monotonic() > deadline:
+        now, state = time.monotonic(), (progress["done"], progress["issued"], progress["issuance_failed"])
+        if state != last:
+            last, last_change = state, now
+        elif now - last_change > STALL_SECONDS:
+            # Without beat, nothing re-enqueues a lost task (in production resume_stalled_issuances does, after
+            # its lease): say so rather than wait for the timeout.
+            raise RuntimeError(
+                f"no progress for {STALL_SECONDS} s: {progress | {'failures': '…'}}; tasks lost? "
+                "(is anything else using the broker database, e.g. a FLUSHDB?)"
+            )
+        if now > deadline:
             raise RuntimeError(f"timed out after {timeout:.0f} s: {progress | {'failures': '…'}}")
         time.sleep(0.25)
 
@@ -207,12 +226,72 @@ def run(ids: list[str], warmup_ids: list[str], concurrency: int, workdir: Path) 
             "cpu_ms_each": {name: round(1000 * s / len(ids), 1) for name, s in cpu.items()},
             "machine_pct": {name: round(100 * s / cpu["machine"], 1) for name, s in cpu.items()},
             "load_average_before": round(load_before, 2),
+            "new_ids": new_ids,
         }
     except Exception:
         print(worker.log_tail(), file=sys.stderr)
         raise
     finally:
         worker.stop()
+
+
+def batch_render_probe(credential_ids: list[str], count: int) -> dict:
+    """CPU per page of ``count`` renewed certificates rendered one by one, and as one multi-page document.
+
+    The suggestion in issue 6: render a batch as one WeasyPrint document (fonts subset once), then split it
+    per credential. Only the render is measured here; the split, each part's tagging and its PAdES seal
+    would come on top of the batched figure.
+    """
+    import re
+
+    from weasyprint import HTML
+
+    from credentials import keyring, pdf, services
+    from credentials.models import Credential
+
+    key, _record = keyring.active_seal()
+    data: list[pdf.CertificateData] = []
+    real_render, real_seal_pdf = pdf.CertificateRenderer.render, pdf.seal_pdf
+    pdf.CertificateRenderer.render = lambda self, certificate: data.append(certificate) or b""
+    pdf.seal_pdf = lambda *args, **kwargs: b""
+    try:
+        for credential in Credential.objects.filter(pk__in=credential_ids[:count]).select_related("profile", "holder"):
+            services.build_documents(credential, key)  # the exact CertificateData the pipeline prints
+    finally:
+        pdf.CertificateRenderer.render, pdf.seal_pdf = real_render, real_seal_pdf
+    renderer = pdf.CertificateRenderer()
+    pages = [renderer.render_html(certificate) for certificate in data]
+    head = pages[0][: pages[0].index("<body>")]
+    bodies = "".join(
+        f'<div style="break-after: page">{re.search(r"<body>(.*)</body>", page, re.S).group(1)}</div>' for page in pages
+    )
+
+    def one_document() -> bytes:
+        document = HTML(
+            string=f"{head}<body>{bodies}</body></html>",
+            base_url=pdf.STATIC_DIR.as_uri() + "/",
+            url_fetcher=renderer.url_fetcher,
+        )
+        return document.write_pdf(
+            stylesheets=[renderer._stylesheet], font_config=renderer._font_config, pdf_variant=pdf.PDF_VARIANT
+        )
+
+    def cpu(function) -> float:
+        started = time.process_time()
+        function()
+        return time.process_time() - started
+
+    for certificate in data[:3]:
+        renderer.render(certificate)  # warm-up
+    one_document()
+    single = min(cpu(lambda: [renderer.render(certificate) for certificate in data]) for _ in range(2))
+    batched = min(cpu(one_document) for _ in range(2))
+    return {
+        "certificates": len(data),
+        "one_by_one_ms_each": round(1000 * single / len(data), 1),
+        "one_document_ms_per_page": round(1000 * batched / len(data), 1),
+        "saving_pct": round(100 * (1 - batched / single), 1),
+    }
 
 
 def report(results: dict) -> str:
@@ -239,6 +318,13 @@ def report(results: dict) -> str:
         f"  {'CPU-bound estimate, 1,000 on idle cores':<40}{idle_seconds:7.1f} s  "
         f"((pool + consumer + PostgreSQL CPU) x 1,000 / {env['cores']} cores)"
     )
+    if results.get("batch_render"):
+        b = results["batch_render"]
+        lines.append(
+            f"  {'render, one by one / one document':<40}{b['one_by_one_ms_each']:7.0f} / "
+            f"{b['one_document_ms_per_page']:.0f} ms CPU per certificate ({b['saving_pct']:+.0f} % saved by one "
+            f"{b['certificates']}-page document, before splitting it)"
+        )
     return "\n".join(lines)
 
 
@@ -276,6 +362,9 @@ def main() -> int:
         }
         connection.close()
         results["run"] = run(ids, warmup_ids, args.workers, workdir)
+        if args.batch_render:
+            results["batch_render"] = batch_render_probe(results["run"].pop("new_ids"), args.batch_render)
+        results["run"].pop("new_ids", None)
         print(json.dumps(results, indent=2, default=str) if args.json else report(results))
         return 0
     except RuntimeError as exc:

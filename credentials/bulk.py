@@ -158,19 +158,22 @@ def run_bulk_job(*, job_id: Any) -> int:
     BulkJob.objects.filter(pk=job.pk, status=BulkJob.Status.PENDING).update(
         status=BulkJob.Status.RUNNING, started_at=timezone.now()
     )
-    processed = 0
+    processed, after = 0, 0
     while True:
         with transaction.atomic():
+            # Items before ``after`` were processed by this run or held by another runner, so each claim starts
+            # where the previous one ended instead of scanning the finished items again. An item another runner
+            # held and then rolled back stays pending: the job is then not closed, and the next run takes it.
             item = (
                 BulkJobItem.objects.select_for_update(skip_locked=True)
-                .filter(job_id=job.pk, status=BulkJobItem.Status.PENDING)
+                .filter(job_id=job.pk, status=BulkJobItem.Status.PENDING, pk__gt=after)
                 .order_by("pk")
                 .first()
             )
             if item is None:
                 break
             _process(job, item)
-        processed += 1
+        processed, after = processed + 1, item.pk
     _finish_if_complete(job.pk)
     return processed
 
