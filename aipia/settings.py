@@ -294,6 +294,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lift-ended-suspensions": {"task": "credentials.lift_ended_suspensions", "schedule": 300.0},
     # Reminders before expiry and expiry itself, once a day in the morning (CELERY_TIMEZONE = TIME_ZONE).
     "daily-lifecycle": {"task": "credentials.daily_lifecycle", "schedule": crontab(hour=6, minute=0)},
+    # A bulk job whose task was lost (worker killed, broker restarted) is run again from its pending items.
+    "resume-stalled-bulk-jobs": {"task": "credentials.resume_stalled_bulk_jobs", "schedule": 300.0},
     # Personal data past its retention period (RETENTION_*) is erased or pseudonymised, nightly.
     "erase-expired-personal-data": {
         "task": "accounts.erase_expired_personal_data",
