@@ -11,6 +11,7 @@ its verdict would change by itself (start or end of validity, end of a suspensio
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -24,12 +25,17 @@ from .models import Credential
 from .selectors import verification_state
 
 ANSWER_TTL = 300.0
-_by_document: Memo[tuple[dict[str, Any], uuid.UUID | None, int | None]] = Memo(size=2048, ttl=ANSWER_TTL)
-_by_credential: Memo[tuple[dict[str, Any], int]] = Memo(size=4096, ttl=ANSWER_TTL)
+_by_document: Memo[tuple[bytes, uuid.UUID | None, int | None]] = Memo(size=2048, ttl=ANSWER_TTL)
+_by_credential: Memo[tuple[bytes, int]] = Memo(size=4096, ttl=ANSWER_TTL)
 
 
-def document_answer(data: bytes, *, max_bytes: int) -> dict[str, Any]:
-    """``verification.verify_document(data)`` as the API's dict, remembered by the SHA-256 of ``data``.
+def as_json(answer: dict[str, Any]) -> bytes:
+    """The answer as the API sends it (UTF-8 JSON, compact, as DRF's JSON renderer writes it)."""
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def document_answer(data: bytes, *, max_bytes: int) -> bytes:
+    """``verification.verify_document(data)`` as the API's JSON, remembered by the SHA-256 of ``data``.
 
     Raises ``verification.UnreadableInput`` as ``verify_document`` does (such input is never remembered).
     """
@@ -42,7 +48,7 @@ def document_answer(data: bytes, *, max_bytes: int) -> dict[str, Any]:
         if credential_id is None or _status_version(credential_id) == version:
             return answer
     report = verification.verify_document(data, max_bytes=max_bytes)
-    answer = report.as_dict()
+    answer = as_json(report.as_dict())
     credential_id = _credential_id(report)
     state = verification_state(credential_id=credential_id) if credential_id else None
     if state is None:
@@ -55,7 +61,7 @@ def document_answer(data: bytes, *, max_bytes: int) -> dict[str, Any]:
     return answer
 
 
-def issued_answer(credential_id: uuid.UUID, *, load: Callable[[], Credential | None]) -> dict[str, Any] | None:
+def issued_answer(credential_id: uuid.UUID, *, load: Callable[[], Credential | None]) -> bytes | None:
     """The report of a credential we issued (``verification.verify_issued``), remembered per status version.
 
     ``load`` reads the credential row when the answer has to be computed; None when it does not exist.
@@ -70,7 +76,7 @@ def issued_answer(credential_id: uuid.UUID, *, load: Callable[[], Credential | N
     if credential is None:
         return None
     report = verification.verify_issued(credential)
-    answer = report.as_dict()
+    answer = as_json(report.as_dict())
     if state["issuance"] == Credential.Issuance.DONE:
         _by_credential.set(credential_id, (answer, state["status_version"]), ttl=_ttl(report))
     return answer

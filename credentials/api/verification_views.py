@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -105,7 +105,7 @@ class VerificationApi(APIView):
             answer = public_verification.document_answer(self._document(request), max_bytes=limit)
         except verification.UnreadableInput as exc:
             return Response({"detail": upload_problem(exc), "code": exc.code}, status=exc.status_code)
-        return Response(answer)
+        return _json(answer)
 
     def _document(self, request) -> bytes:
         if request.content_type.startswith("multipart/form-data"):
@@ -136,4 +136,9 @@ class CredentialVerificationApi(APIView):
         )
         if answer is None:
             raise Http404("No such credential.")
-        return Response(answer)
+        return _json(answer)
+
+
+def _json(answer: bytes) -> HttpResponse:
+    # The remembered answer is already JSON: sent as is, without DRF's content negotiation and renderer.
+    return HttpResponse(answer, content_type="application/json")
