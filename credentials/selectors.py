@@ -2,6 +2,7 @@ import functools
 import uuid
 from typing import Any
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import QuerySet
@@ -48,9 +49,17 @@ def verification_state(*, credential_id) -> dict | None:
     alias = router.db_for_read(Credential)
     sql, compiler, converters = _state_statement(alias)
     connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Credential._meta.pk.get_db_prep_value(prepared, connection)])
-        row = cursor.fetchone()
+    parameters = [Credential._meta.pk.get_db_prep_value(prepared, connection)]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # A server-side prepared statement: PostgreSQL parses and plans it once per connection instead of on
+        # every request (Django's own cursors bind parameters on the client, which rules that out).
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            row = cursor.execute(sql, parameters, prepare=True).fetchone()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, parameters)
+            row = cursor.fetchone()
     if row is None:
         return None
     if converters:

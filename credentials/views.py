@@ -7,11 +7,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -125,13 +124,14 @@ def seal_certificates_pem(request: HttpRequest) -> HttpResponse:
 
 # The rendered QR page is cached per process for anonymous visitors, keyed by the credential, its
 # ``status_version`` (bumped by every status change in the same transaction as the published lists), the
-# verdict and the language: a suspension or revocation shows on the very next request. The CSRF token of the
-# language switcher and the time of the check differ per request, so the cached HTML holds markers for them.
-_CSRF_MARKER = "__verify-csrf-token__"
+# verdict and the language: a suspension or revocation shows on the very next request. The page switches
+# language with a link (``?lang=it``) rather than the site's POST form, so that it needs no CSRF cookie; the
+# time of the check differs per request, so the cached HTML holds a marker for it.
 _CHECKED_AT_MARKER = "__verify-checked-at__"
 VERIFY_PAGE_CACHE_SECONDS = 300
 _verified_tokens: Memo[qr.TokenClaims] = Memo(size=8192, ttl=3600)
 _rendered_pages: Memo[str] = Memo(size=2048, ttl=VERIFY_PAGE_CACHE_SECONDS)
+_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 @public_rate_limit
@@ -143,6 +143,10 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     cannot stop being valid, and our keys are never unpublished), one query by primary key for the live
     status, and the rendered page from the process's memo. Measured by bench/verification.py.
     """
+    chosen = request.GET.get("lang")
+    if chosen in _LANGUAGE_CODES:
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
     claims = _verified_tokens.get(token)
     if claims is None:
         try:
@@ -155,7 +159,7 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     row = verification_state(credential_id=claims.credential_id)
     live = verification.live_status_from_row(row) if row else None
     report = verification.report_for_token(claims, live, issuer_name=settings.ISSUER_LEGAL_NAME)
-    cacheable = not request.user.is_authenticated and not request.GET
+    cacheable = not request.user.is_authenticated and set(request.GET) <= {"lang"}
     key = (
         claims.credential_id,
         token,
@@ -172,20 +176,27 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
             if credential
             else None,
             "competences": profile_competences_for(credential) if credential else [],
+            "language_links": not request.user.is_authenticated,
         }
         if cacheable:
-            context["csrf_token"] = _CSRF_MARKER
             context["checked_at_text"] = _CHECKED_AT_MARKER
         html = render_to_string("credentials/verify.html", context, request=request)
         if cacheable:
             _rendered_pages.set(key, html, ttl=_seconds_until_verdict_changes(live))
     if cacheable:
-        html = html.replace(_CSRF_MARKER, get_token(request)).replace(
-            _CHECKED_AT_MARKER, escape(_checked_at_text(report.checked_at))
-        )
+        html = html.replace(_CHECKED_AT_MARKER, escape(_checked_at_text(report.checked_at)))
     response = HttpResponse(html)
+    if chosen in _LANGUAGE_CODES:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            chosen,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
     # Browsers must ask again each time (the status may have changed), and shared caches must not keep it.
     patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
 
 

@@ -122,16 +122,17 @@ def test_the_qr_page_is_rendered_once_and_again_after_a_revocation(issued_creden
     assert counted["page"] == 2
 
 
-def test_each_visitor_of_a_remembered_page_gets_their_own_csrf_token(issued_credential, counted):
-    from django.test import Client
-
+def test_the_remembered_page_needs_no_csrf_cookie_and_switches_language_by_link(issued_credential, client, counted):
     url = f"/v/{issued_credential.token}"
-    first, second = Client(), Client()
 
-    first_page, second_page = first.get(url), second.get(url)
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    italian = client.get(url + "?lang=it", HTTP_ACCEPT_LANGUAGE="en")
+    again = client.get(url + "?lang=it", HTTP_ACCEPT_LANGUAGE="en")
 
-    assert counted["page"] == 1
-    tokens = [page.cookies["csrftoken"].value for page in (first_page, second_page)]
-    assert tokens[0] != tokens[1]
-    assert b"__verify-csrf-token__" not in second_page.content
-    assert b"__verify-checked-at__" not in second_page.content
+    assert "csrftoken" not in english.cookies
+    assert b'href="?lang=it"' in english.content and b"Valid" in english.content
+    assert italian.cookies["django_language"].value == "it"
+    assert b"Valida" in italian.content and b'href="?lang=en"' in italian.content
+    assert b"Valida" in again.content
+    assert counted["page"] == 2  # one render per language
+    assert b"__verify-checked-at__" not in again.content
