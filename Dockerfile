@@ -21,4 +21,4 @@ USER aipia
 EXPOSE 8000
 # Granian (Rust HTTP server, WSGI interface): about 40 % less CPU per request than gunicorn here, which the
 # public verification endpoints need (bench/verification.py). One worker process per core.
-CMD ["granian", "--interface", "wsgi", "aipia.wsgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--blocking-threads", "4", "--access-log"]
+CMD ["granian", "--interface", "wsgi", "aipia.wsgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--blocking-threads", "2", "--access-log"]

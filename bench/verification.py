@@ -86,7 +86,9 @@ def parse_args() -> argparse.Namespace:
         default="granian",
         help="gunicorn worker class, or granian (WSGI, 2 workers); both = gthread and sync, all = all three",
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="threads per worker: gthread threads or granian blocking threads"
+    )
     parser.add_argument("--profile", type=int, default=0, help="cProfile N in-process requests per endpoint")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
@@ -434,15 +436,20 @@ def profile_in_process(credential: dict, count: int) -> dict[str, str]:
 def report(results: dict) -> str:
     env = results["environment"]
     lines = [
-        f"verification benchmark — gunicorn, 2 workers, DEBUG={env['debug']}, PostgreSQL {env['postgresql']}, "
+        f"verification benchmark — 2 server workers, DEBUG={env['debug']}, PostgreSQL {env['postgresql']}, "
         f"cache {env['cache']}, {env['cores']} cores shared with wrk "
         f"({env['wrk_threads']} thread, {env['connections']} connections)",
         f"targets: ≥ {TARGET_PER_S:,} verifications/s with p99 < {TARGET_P99_MS:.0f} ms, warm, on 2 cores; "
         f"load average before: {env['load_average_before']:.2f}",
     ]
     for worker_class, runs in results["runs"].items():
-        label = f"{worker_class} ({env['threads']} threads per worker)" if worker_class == "gthread" else worker_class
-        lines += ["", f"  worker class {label}"]
+        if worker_class == "gthread":
+            label = f"gunicorn gthread ({env['threads']} threads per worker)"
+        elif worker_class == "granian":
+            label = f"granian WSGI ({env['threads']} blocking threads per worker)"
+        else:
+            label = f"gunicorn {worker_class}"
+        lines += ["", f"  server {label}"]
         lines.append(
             f"    {'endpoint':<44}{'first':>8}  {'cold /s':>8} {'p50':>7} {'p99':>7}  {'warm /s':>8} {'p50':>7} "
             f"{'p99':>7}  {'CPU ms/req: workers':>19} {'PG':>5} {'wrk':>5}  target"
