@@ -39,12 +39,9 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -258,7 +255,7 @@ def send_expiry_reminder(*, credential: Credential, actor: User | None) -> Crede
     their language and in the words of the scheduled reminders (credentials/lifecycle.py); audited as
     ``credential.reminder_sent``. Independent of the scheduled reminders (90, 30 and 7 days), which it neither
     replaces nor consumes. Only for active, not yet expired credentials."""
-    from .lifecycle import local_date, renewal_url
+    from .lifecycle import local_date, reminder_message
 
     with transaction.atomic():
         row = (
@@ -273,28 +270,9 @@ def send_expiry_reminder(*, credential: Credential, actor: User | None) -> Crede
         event = CredentialEvent.objects.create(
             credential=row, action="credential.reminder_sent", actor=actor, data={"manual": True}
         )
-        holder = row.holder
-        with translation.override(holder.preferred_language):
-            values = {
-                "serial": row.serial,
-                "profile": row.profile.tr("title"),
-                "days": (local_date(row.valid_until) - timezone.localdate()).days,
-                "end": date_format(local_date(row.valid_until), "DATE_FORMAT"),
-                "renewal_url": renewal_url(row),
-                "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{row.pk}/",
-            }
-            subject = _("[AIPIA] Your credential %(serial)s expires on %(end)s") % values
-            body = (
-                _(
-                    "Your credential %(serial)s (%(profile)s) expires in %(days)d days, on %(end)s.\n\n"
-                    "To keep your certification, apply for renewal with your continuing professional development "
-                    "record:\n%(renewal_url)s\n\n"
-                    "After that date, anyone who verifies the credential is told that it has expired.\n\n%(url)s\n"
-                )
-                % values
-            )
         # Sent last, just before the caller commits: a failure here rolls the event back with the item.
-        EmailMessage(subject, body, to=[holder.email]).send()
+        days_left = (local_date(row.valid_until) - timezone.localdate()).days
+        reminder_message(row, days_left=days_left).send()
     return event
 
 

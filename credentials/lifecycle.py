@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min
 from django.utils import timezone
@@ -185,14 +186,18 @@ def renewal_url(credential: Credential) -> str:
 
 
 def _send_reminder(reminder: ExpiryReminder, *, as_of: datetime.date) -> None:
-    from django.core.mail import EmailMessage
+    credential = Credential.objects.select_related("holder", "profile").get(pk=reminder.credential_id)
+    # Counted from the day the e-mail leaves: a replay of a past day must not announce more days than remain.
+    days_left = (local_date(credential.valid_until) - max(as_of, timezone.localdate())).days
+    reminder_message(credential, days_left=days_left).send()
+
+
+def reminder_message(credential: Credential, *, days_left: int) -> EmailMessage:
+    """The expiry reminder e-mail, in the holder's language, with the link to renew (scheduled or manual)."""
     from django.utils import translation
     from django.utils.formats import date_format
 
-    credential = Credential.objects.select_related("holder", "profile").get(pk=reminder.credential_id)
     holder = credential.holder
-    # Counted from the day the e-mail leaves: a replay of a past day must not announce more days than remain.
-    days_left = (local_date(credential.valid_until) - max(as_of, timezone.localdate())).days
     with translation.override(holder.preferred_language):
         values = {
             "serial": credential.serial,
@@ -212,7 +217,7 @@ def _send_reminder(reminder: ExpiryReminder, *, as_of: datetime.date) -> None:
             )
             % values
         )
-    EmailMessage(subject, body, to=[holder.email]).send()
+    return EmailMessage(subject, body, to=[holder.email])
 
 
 # --- expiry --------------------------------------------------------------------------------------------------
