@@ -43,9 +43,9 @@ from dossiers.uploads import check_upload
 from profiles.models import Profile
 
 from . import edc
+from . import status as status_changes
 from .models import Credential, CredentialEvent, ExternalCertification
 from .services import _add_years, create_credential
-from .status import _change, _lock
 
 logger = logging.getLogger(__name__)
 
@@ -452,34 +452,18 @@ def sync_attestations_with_membership(*, member: User, on: datetime.date | None 
     else:
         candidates = Credential.objects.filter(holder=member, kind=Credential.Kind.ATTESTATION, status=Status.ACTIVE)
     for credential_id in list(candidates.values_list("pk", flat=True)):
-        with transaction.atomic():
-            row = _lock(Credential(pk=credential_id))
-            now = timezone.now()
-            if not in_good_standing and row.status == Status.ACTIVE and row.valid_until > now:
-                row.suspended_at, row.suspended_until, row.suspension_reason = now, None, MEMBERSHIP_LAPSED
-                _change(
-                    row,
-                    to=Status.SUSPENDED,
-                    actor=None,
-                    reason=MEMBERSHIP_LAPSED,
-                    action="credential.suspended",
-                    fields=["suspended_at", "suspended_until", "suspension_reason"],
-                    data={"until": None, "membership": membership.status if membership else None},
-                )
-                counts["suspended"] += 1
-            elif in_good_standing and row.status == Status.SUSPENDED and row.suspension_reason == MEMBERSHIP_LAPSED:
-                # Reinstated only within its validity; past it, it expires (as any ended suspension does).
-                row.suspended_until = None
-                _change(
-                    row,
-                    to=Status.ACTIVE if row.valid_until > now else Status.EXPIRED,
-                    actor=None,
-                    reason="membership restored",
-                    action="credential.reinstated",
-                    fields=["suspended_until"],
-                    data={"suspended_at": row.suspended_at.isoformat() if row.suspended_at else None},
-                )
-                counts["reinstated"] += 1
+        if not in_good_standing:
+            changed = status_changes.suspend_by_system(
+                credential_id=credential_id,
+                reason=MEMBERSHIP_LAPSED,
+                data={"membership": membership.status if membership else None},
+            )
+            counts["suspended"] += changed
+        else:
+            changed = status_changes.reinstate_by_system(
+                credential_id=credential_id, suspended_for=MEMBERSHIP_LAPSED, reason="membership restored"
+            )
+            counts["reinstated"] += changed
     return counts
 
 

@@ -24,6 +24,7 @@ import datetime
 import hashlib
 import json
 import threading
+import uuid
 from functools import partial
 
 from django.conf import settings
@@ -136,6 +137,38 @@ def revoke(*, credential: Credential, actor: User, reason: str) -> Credential:
         )
     row.refresh_from_db()
     return row
+
+
+def suspend_by_system(*, credential_id: uuid.UUID, reason: str, data: dict | None = None) -> bool:
+    """The system (no actor) suspends an active credential still within its validity, e.g. an attestation
+    whose membership lapsed. Returns False, changing nothing, when the credential is in any other state."""
+    with transaction.atomic():
+        row = _lock(Credential(pk=credential_id))
+        now = timezone.now()
+        if row.status != Status.ACTIVE or row.valid_until <= now:
+            return False
+        row.suspended_at, row.suspended_until, row.suspension_reason = now, None, reason
+        _change(
+            row,
+            to=Status.SUSPENDED,
+            actor=None,
+            reason=reason,
+            action="credential.suspended",
+            fields=["suspended_at", "suspended_until", "suspension_reason"],
+            data={"until": None, **(data or {})},
+        )
+    return True
+
+
+def reinstate_by_system(*, credential_id: uuid.UUID, suspended_for: str, reason: str) -> bool:
+    """The system (no actor) ends a suspension it made ``suspended_for`` that reason (a suspension for any
+    other reason is left alone). Past its validity the credential becomes expired. False when nothing changed."""
+    with transaction.atomic():
+        row = _lock(Credential(pk=credential_id))
+        if row.status != Status.SUSPENDED or row.suspension_reason != suspended_for:
+            return False
+        _reinstate_locked(row, actor=None, reason=reason)
+    return True
 
 
 def lift_ended_suspensions(*, now: datetime.datetime | None = None) -> int:
@@ -425,6 +458,10 @@ def _change(
     from_status = row.status
     if to not in TRANSITIONS[from_status]:
         raise InvalidTransition(_("A credential cannot go from %(from)s to %(to)s.") % {"from": from_status, "to": to})
+    if to == Status.EXPIRED and row.expired_at is None:
+        # A suspension lifted after the end of validity: recorded as the lifecycle job records expiry.
+        row.expired_at = timezone.now()
+        fields = [*fields, "expired_at"]
     row.status = to
     row.status_version = F("status_version") + 1  # type: ignore[assignment]
     row.save(update_fields=["status", "status_version", *fields])

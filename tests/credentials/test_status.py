@@ -180,6 +180,7 @@ def test_a_credential_whose_validity_ended_during_the_suspension_is_reinstated_a
     Credential.objects.filter(pk=issued_credential.pk).update(valid_until=timezone.now() - datetime.timedelta(days=1))
     credential = status.reinstate(credential=issued_credential, actor=admin_user)
     assert credential.status == Status.EXPIRED
+    assert credential.expired_at is not None  # recorded as the lifecycle job records an expiry
     assert bit(credential, "suspension") is False
 
 
