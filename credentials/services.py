@@ -423,12 +423,19 @@ def notify_holder(*, credential_id) -> bool:
             subject = _("[AIPIA] Your European Digital Credential: %(profile)s") % {
                 "profile": credential.profile.tr("title")
             }
-            body = _(
-                "Congratulations! You are certified as %(profile)s.\n\n"
+            if credential.kind == Credential.Kind.ATTESTATION:
+                opening = _(
+                    "Your attestation of quality and professional qualification (Law 4/2013, art. 7) has been "
+                    "issued; it is valid as long as your membership.\n\n"
+                )
+            else:
+                opening = _("Congratulations! You are certified as %(profile)s.\n\n") % {
+                    "profile": credential.profile.tr("title")
+                }
+            body = opening + _(
                 "Your sealed certificate is attached. Your credential, its downloads and its verification link:\n"
                 "%(url)s\n\nAnyone can check it at any time: %(verify)s\n"
             ) % {
-                "profile": credential.profile.tr("title"),
                 "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/",
                 "verify": verify_url_for(credential.token),
             }

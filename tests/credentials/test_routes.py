@@ -407,3 +407,12 @@ def test_a_revoked_attestation_stays_revoked_whatever_the_membership_does(applic
 
     attestation.refresh_from_db()
     assert attestation.status == Status.REVOKED
+
+
+def test_the_attestation_email_speaks_of_the_attestation_not_of_a_certification(applicant, attestation):
+    from django.core import mail
+
+    (message,) = [m for m in mail.outbox if m.attachments and applicant.email in m.to]
+
+    assert "Law 4/2013" in message.body and "membership" in message.body
+    assert "certified as" not in message.body
