@@ -3,6 +3,7 @@ import uuid
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import QuerySet
@@ -50,7 +51,7 @@ def verification_state(*, credential_id) -> dict | None:
     sql, compiler, converters = _state_statement(alias)
     connection = connections[alias]
     parameters = [Credential._meta.pk.get_db_prep_value(prepared, connection)]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS and not connection.in_atomic_block:
         # A server-side prepared statement: PostgreSQL parses and plans it once per connection instead of on
         # every request (Django's own cursors bind parameters on the client, which rules that out).
         connection.ensure_connection()

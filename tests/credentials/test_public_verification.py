@@ -136,3 +136,18 @@ def test_the_remembered_page_needs_no_csrf_cookie_and_switches_language_by_link(
     assert b"Valida" in again.content
     assert counted["page"] == 2  # one render per language
     assert b"__verify-checked-at__" not in again.content
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("prepared", [True, False])
+def test_the_state_query_reads_what_the_orm_reads_prepared_or_not(prepared, settings, catalogue, issued_credential):
+    from credentials.models import Credential
+    from credentials.selectors import verification_state
+
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    expected = Credential.objects.filter(pk=issued_credential.pk).values(*verification.LIVE_FIELDS).first()
+
+    states = [verification_state(credential_id=issued_credential.pk) for _ in range(7)]  # psycopg prepares at 5
+
+    assert states == [expected] * 7
+    assert verification_state(credential_id="not-a-uuid") is None
