@@ -96,6 +96,9 @@ if not env("DATABASE_URL", default=""):
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# true: a kept connection (CONN_MAX_AGE) is checked with a round trip before each request or task reuses it,
+# so a database restart fails none of them (otherwise one each, on each kept connection).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
 # The public verification endpoints prepare their one query on the PostgreSQL server (credentials/selectors.py).
 # Turn it off behind a pooler in transaction mode (PgBouncer), where a prepared statement may meet another
 # server connection.
@@ -290,6 +293,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "aipia"
+# Celery's Django fixup would close the database connection around every task and reconnect; with this it
+# leaves the connection alone (only every millionth task) and aipia/celery.py applies CONN_MAX_AGE instead.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # A credential whose issuance task was lost (broker down at commit, worker killed) is picked up again.
