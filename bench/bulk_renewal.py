@@ -14,10 +14,13 @@ the two, on ``--workers`` prefork pool processes (default 2) of one ``celery wor
 Prints the seconds for N renewals beside the target (at most 90 s for 1,000 on 2 cores), when the job had
 created every row, when the last holder's certificate e-mail was sent, the CPU each renewal cost (pool
 processes, the worker's consumer, PostgreSQL) and the load we did not start, so that a busy machine shows.
+Last, as the machine's reference, one renewed certificate's bare WeasyPrint render and whole
+``build_documents`` in-process (``--renders``): the same run costs less on a faster CPU, and these say how fast
+this one is.
 
 Usage (from the repository root)::
 
-    .venv/bin/python bench/bulk_renewal.py [--count 1000] [--workers 2] [--json] [--reset]
+    .venv/bin/python bench/bulk_renewal.py [--count 1000] [--workers 2] [--renders 20] [--json] [--reset]
 
 ``DATABASE_URL`` defaults to ``postgres://postgres@127.0.0.1:5432/aipia_bench_bulk`` (created and migrated
 when missing; ``--reset`` drops it first) and ``CELERY_BROKER_URL`` to ``redis://127.0.0.1:6379/13`` (its
@@ -55,6 +58,12 @@ def parse_args() -> argparse.Namespace:
         default=0,
         metavar="N",
         help="also compare N certificates rendered one by one with one N-page document (0 = skip; try 20)",
+    )
+    parser.add_argument(
+        "--renders",
+        type=int,
+        default=20,
+        help="in-process renders and pipelines of one renewed certificate, as the machine's reference (0 = skip)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
@@ -318,6 +327,13 @@ def report(results: dict) -> str:
         f"  {'CPU-bound estimate, 1,000 on idle cores':<40}{idle_seconds:7.1f} s  "
         f"((pool + consumer + PostgreSQL CPU) x 1,000 / {env['cores']} cores)"
     )
+    if results.get("reference"):
+        # The same work costs more or less CPU on another machine: these two lines let runs be compared.
+        ref = results["reference"]
+        lines.append(
+            f"  {'machine reference, one certificate':<40}{ref['render']['ms_each']:7.0f} ms WeasyPrint render, "
+            f"{ref['pipeline']['ms_each']:.0f} ms whole build_documents (in-process, wall clock)"
+        )
     if results.get("batch_render"):
         b = results["batch_render"]
         lines.append(
@@ -362,9 +378,11 @@ def main() -> int:
         }
         connection.close()
         results["run"] = run(ids, warmup_ids, args.workers, workdir)
+        new_ids = results["run"].pop("new_ids")
+        if args.renders:
+            results["reference"] = issuance.bare_measurements(new_ids[0], args.renders)
         if args.batch_render:
-            results["batch_render"] = batch_render_probe(results["run"].pop("new_ids"), args.batch_render)
-        results["run"].pop("new_ids", None)
+            results["batch_render"] = batch_render_probe(new_ids, args.batch_render)
         print(json.dumps(results, indent=2, default=str) if args.json else report(results))
         return 0
     except RuntimeError as exc:
