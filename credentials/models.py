@@ -127,6 +127,9 @@ class StatusList(models.Model):
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     number = models.PositiveIntegerField()
     size = models.PositiveIntegerField(default=131072)
+    # Entries handed out so far, counted up with each one (credentials/services.py), so deciding whether the
+    # list is half full costs no count of its tens of thousands of entries.
+    allocated = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     # The published list, rebuilt in the same transaction as every status change (credentials/status.py):
     # the GZIP + multibase base64url bitstring, the sealed status list credential served at its URL, and

@@ -58,7 +58,7 @@ def _add_years(moment: datetime.datetime, years: int) -> datetime.datetime:
 
 def _current_list(purpose: str) -> StatusList:
     status_list = StatusList.objects.filter(purpose=purpose).order_by("-number").first()
-    if status_list is None or status_list.entries.count() >= status_list.size // 2:
+    if status_list is None or status_list.allocated >= status_list.size // 2:
         # Keep lists at most half full, so random indexes are found quickly and stay unpredictable.
         number = (status_list.number + 1) if status_list else 1
         status_list, _created = StatusList.objects.get_or_create(
@@ -82,6 +82,7 @@ def _allocate_status_entries(credential: Credential) -> None:
                         credential=credential,
                         purpose=purpose,
                     )
+                StatusList.objects.filter(pk=status_list.pk).update(allocated=F("allocated") + 1)
                 break
             except IntegrityError:
                 continue  # that index is taken: draw another

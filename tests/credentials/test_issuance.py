@@ -7,8 +7,9 @@ from django.core import mail
 from django.utils import timezone
 
 from credentials import services
-from credentials.models import Credential, StatusListEntry
+from credentials.models import Credential, StatusList, StatusListEntry
 from credentials.seal import check_seal
+from credentials.services import STATUS_LIST_SIZE
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 
@@ -67,6 +68,43 @@ def test_running_the_pipeline_again_changes_nothing(approved):
     assert services.issue_credential(credential_id=approved.pk) is False
     approved.refresh_from_db()
     assert (approved.serial, approved.pdf.name, approved.token, approved.issuance_attempts) == before
+
+
+def new_credential(holder, profile) -> Credential:
+    """A credential row with its status entries, as every route creates it (the pipeline is not run)."""
+    now = timezone.now()
+    return services.create_credential(
+        holder=holder,
+        profile=profile,
+        scheme_version=profile.scheme_version,
+        valid_from=now,
+        decided_at=now,
+        actor=None,
+    )
+
+
+def test_each_list_counts_the_entries_it_hands_out(applicant, profile):
+    for _ in range(3):
+        new_credential(applicant, profile)
+
+    for status_list in StatusList.objects.all():
+        assert status_list.allocated == status_list.entries.count() == 3
+
+
+def test_a_half_full_list_hands_the_next_credentials_to_a_new_list(applicant, profile):
+    first = new_credential(applicant, profile)
+    StatusList.objects.update(allocated=STATUS_LIST_SIZE // 2 - 1)
+    second = new_credential(applicant, profile)  # takes the last place below half
+
+    third = new_credential(applicant, profile)
+
+    def numbers(credential):
+        return sorted(e.status_list.number for e in credential.status_entries.all())
+
+    assert numbers(first) == numbers(second) == [1, 1]
+    assert numbers(third) == [2, 2]
+    assert set(StatusList.objects.filter(number=2).values_list("allocated", flat=True)) == {1}
+    assert set(StatusList.objects.filter(number=2).values_list("size", flat=True)) == {STATUS_LIST_SIZE}
 
 
 def test_a_second_approval_signal_does_not_create_a_second_credential(approved):
