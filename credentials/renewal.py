@@ -59,7 +59,14 @@ _RENEWABLE = frozenset({Credential.Status.ACTIVE, Credential.Status.EXPIRED})
 
 
 def is_reviewer(user: User | None) -> bool:
-    return bool(user is not None and user.is_active and (user.role == User.Role.ADMIN or user.is_staff))
+    """The association's staff, who decide on renewals, check external certifications and issue attestations:
+    administrators and staff users."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.role == User.Role.ADMIN or user.is_staff)
+    )
 
 
 def window(credential: Credential) -> tuple[datetime.datetime, datetime.datetime]:

@@ -45,6 +45,7 @@ from profiles.models import Profile
 from . import edc
 from . import status as status_changes
 from .models import Credential, CredentialEvent, ExternalCertification
+from .renewal import is_reviewer
 from .services import _add_years, create_credential
 
 logger = logging.getLogger(__name__)
@@ -57,11 +58,6 @@ SCAN_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 STATEMENT_ACTION = "attestation.statement"
 
 Status = Credential.Status
-
-
-def is_reviewer(user: User | None) -> bool:
-    """Staff who check external certifications and issue attestations: administrators and staff users."""
-    return bool(user and user.is_authenticated and user.is_active and (user.role == User.Role.ADMIN or user.is_staff))
 
 
 def _end_of_day(day: datetime.date) -> datetime.datetime:

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.models import User
 
-from .models import Credential, SealCertificate
+from .models import Credential, ExternalCertification, RenewalApplication, SealCertificate
 
 
 def own_credentials(*, holder: User) -> QuerySet[Credential]:
@@ -23,6 +23,14 @@ def get_own_credential(*, holder: User, credential_id) -> Credential:
         return own_credentials(holder=holder).get(pk=credential_id)
     except (Credential.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such credential.") from exc
+
+
+def staff_queue_counts() -> dict[str, int]:
+    """What waits for the association's staff: renewal applications and external certifications to decide on."""
+    return {
+        "renewals": RenewalApplication.objects.filter(status=RenewalApplication.Status.SUBMITTED).count(),
+        "certifications": ExternalCertification.objects.filter(status=ExternalCertification.Status.SUBMITTED).count(),
+    }
 
 
 def published_seal_certificates() -> QuerySet[SealCertificate]:

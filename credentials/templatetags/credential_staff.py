@@ -1,0 +1,13 @@
+from django import template
+
+from accounts.models import User
+from credentials.selectors import staff_queue_counts
+
+register = template.Library()
+
+
+@register.inclusion_tag("credentials/_staff_sections.html", takes_context=True)
+def staff_sections(context, current: str) -> dict:
+    """The staff pages' own navigation, with what waits in each queue: ``{% staff_sections "renewals" %}``."""
+    user = context["request"].user
+    return {"current": current, "is_admin": user.role == User.Role.ADMIN, "waiting": staff_queue_counts()}
