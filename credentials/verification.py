@@ -73,6 +73,57 @@ class StatusUnavailable(Exception):
         self.reason = reason
 
 
+class Detail(str):
+    """A check's explanation: the English text, which the API and the offline verifier show, keeping the
+    messages and values it was made of, so that a page can show it in its reader's language (``translated``).
+
+    Build one with ``_`` below; a value may itself be a Detail (it is translated with its sentence).
+    """
+
+    parts: tuple[tuple[str, Mapping[str, Any]], ...]
+
+    def __new__(cls, parts: Iterable[tuple[str, Mapping[str, Any]]]) -> Detail:
+        parts = tuple(parts)
+        text = super().__new__(cls, " ".join(message.format(**values) for message, values in parts))
+        text.parts = parts
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Detail, (self.parts,))
+
+    def then(self, other: Detail) -> Detail:
+        """This explanation followed by ``other``."""
+        return Detail(self.parts + other.parts)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The explanation in the language of ``gettext`` (e.g. Django's, on a page)."""
+        sentences = []
+        for message, values in self.parts:
+            shown = {
+                name: value.translated(gettext) if isinstance(value, Detail) else value
+                for name, value in values.items()
+            }
+            try:
+                sentences.append(gettext(message).format(**shown))
+            except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: the original
+                sentences.append(message.format(**shown))
+        return " ".join(sentences)
+
+
+def _(message: str, **values: Any) -> Detail:
+    """One sentence of an explanation, ``message`` with ``{name}`` placeholders filled from ``values``.
+
+    ``_`` is a keyword that ``makemessages`` extracts, so the Italian catalogue holds these sentences; this
+    module stays free of Django and translates nothing itself.
+    """
+    return Detail(((message, values),))
+
+
+def _verbatim(text: str) -> Detail:
+    """An explanation that comes from elsewhere (a library's message, say): shown as it is in every language."""
+    return Detail((("{text}", {"text": text}),))
+
+
 # --- the report ----------------------------------------------------------------------------------------------
 
 
@@ -211,9 +262,9 @@ def verify_sealed_credential(
     checks.append(seal_check)
     checks.append(_issuer_check(seal, document, trust_anchors, signed_at))
     if not seal.intact or document is None:
-        why = "not checked: the seal is broken, so nothing the document says can be relied on."
+        why = _("not checked: the seal is broken, so nothing the document says can be relied on.")
         if seal.intact:
-            why = "not checked: the sealed content is not a JSON object."
+            why = _("not checked: the sealed content is not a JSON object.")
         checks += [Check(name, SKIPPED, why) for name in ("expiry", "revocation", "suspension")]
     else:
         checks.append(_expiry_check(document.get("validFrom"), _valid_until(document), now))
@@ -241,26 +292,34 @@ def _payload_object(payload: bytes) -> dict | None:
 
 def _format_check(seal: SealCheck, document: dict | None, edc_dir: Path) -> Check:
     if not seal.payload and not seal.intact:
-        return Check("format", FAILED, f"This is not a sealed credential: {seal.problem}")
+        return Check("format", FAILED, _("This is not a sealed credential: {problem}", problem=seal.problem))
     if document is None:
-        return Check("format", FAILED, "The sealed content is not a JSON object, so it is not a JSON-LD credential.")
+        return Check("format", FAILED, _("The sealed content is not a JSON object, so it is not a JSON-LD credential."))
     try:
         conforms, messages = _conformance(seal.payload, document, Path(edc_dir))
     except FileNotFoundError:
         return Check(
             "format",
             SKIPPED,
-            f"not checked: the EDC contexts and shapes are not available in {edc_dir}.",
+            _("not checked: the EDC contexts and shapes are not available in {folder}.", folder=edc_dir),
             conclusive=False,
         )
     if conforms:
         return Check(
             "format",
             PASSED,
-            "JSON-LD conforming to the official European Digital Credential shapes (EDC generic, full).",
+            _("JSON-LD conforming to the official European Digital Credential shapes (EDC generic, full)."),
         )
-    shown = "; ".join(messages[:3]) + (f" (and {len(messages) - 3} more)" if len(messages) > 3 else "")
-    return Check("format", FAILED, f"The credential does not conform to the EDC shapes: {shown}")
+    shown = "; ".join(messages[:3])
+    if len(messages) > 3:
+        detail = _(
+            "The credential does not conform to the EDC shapes: {problems} (and {more} more)",
+            problems=shown,
+            more=len(messages) - 3,
+        )
+    else:
+        detail = _("The credential does not conform to the EDC shapes: {problems}", problems=shown)
+    return Check("format", FAILED, detail)
 
 
 _format_cache: OrderedDict[tuple[bytes, str], tuple[bool, tuple[str, ...]]] = OrderedDict()
@@ -288,7 +347,7 @@ def _conformance(payload: bytes, document: dict, edc_dir: Path) -> tuple[bool, t
 
 def _seal_check(seal: SealCheck) -> tuple[datetime | None, Check]:
     if not seal.intact:
-        return None, Check("seal", FAILED, seal.problem or "The seal is not intact.")
+        return None, Check("seal", FAILED, _verbatim(seal.problem) if seal.problem else _("The seal is not intact."))
     signed_at, when = _signing_moment(seal)
     certificate = seal.certificate
     assert certificate is not None  # an intact seal has its certificate
@@ -296,60 +355,78 @@ def _seal_check(seal: SealCheck) -> tuple[datetime | None, Check]:
         return None, Check(
             "seal",
             FAILED,
-            "The seal carries no signing time (sigT), so its certificate's validity at signing time cannot be checked.",
+            _(
+                "The seal carries no signing time (sigT), so its certificate's validity at signing time cannot be "
+                "checked."
+            ),
         )
     if not certificate.not_valid_before_utc <= signed_at <= certificate.not_valid_after_utc:
         return signed_at, Check(
             "seal",
             FAILED,
-            f"The signature is intact, but the seal certificate was not valid when it was made ({when}): it is "
-            f"valid from {_stamp(certificate.not_valid_before_utc)} to {_stamp(certificate.not_valid_after_utc)}.",
+            _(
+                "The signature is intact, but the seal certificate was not valid when it was made ({when}): it is "
+                "valid from {start} to {end}.",
+                when=when,
+                start=_stamp(certificate.not_valid_before_utc),
+                end=_stamp(certificate.not_valid_after_utc),
+            ),
         )
-    detail = f"The signature is intact and the seal certificate was valid when it was made ({when})."
+    detail = _("The signature is intact and the seal certificate was valid when it was made ({when}).", when=when)
     if seal.timestamp_problem:
-        detail += f" The signature timestamp was not used: {seal.timestamp_problem}"
+        detail = detail.then(_("The signature timestamp was not used: {problem}", problem=seal.timestamp_problem))
     return signed_at, Check("seal", PASSED, detail)
 
 
-def _signing_moment(seal: SealCheck) -> tuple[datetime | None, str]:
+def _signing_moment(seal: SealCheck) -> tuple[datetime | None, Detail]:
     if seal.timestamp is not None:
-        return seal.timestamp, f"timestamp {_stamp(seal.timestamp)}"
+        return seal.timestamp, _("timestamp {moment}", moment=_stamp(seal.timestamp))
     if seal.signing_time is not None:
-        return seal.signing_time, f"claimed signing time {_stamp(seal.signing_time)}"
-    return None, ""
+        return seal.signing_time, _("claimed signing time {moment}", moment=_stamp(seal.signing_time))
+    return None, Detail(())
 
 
 def _issuer_check(
     seal: SealCheck, document: dict | None, trust_anchors: Sequence[x509.Certificate], signed_at: datetime | None
 ) -> Check:
     if not seal.intact or seal.certificate is None:
-        return Check("issuer", SKIPPED, "not checked: the seal is not intact.")
+        return Check("issuer", SKIPPED, _("not checked: the seal is not intact."))
     certificate = seal.certificate
     identifier = organization_identifier(certificate)
     claimed = _eidas_identifier(document)
     who = _certificate_name(certificate)
-    problems = []
+    problems: list[Detail] = []
     trusted, chain_problem = check_chain(seal.chain, trust_anchors=trust_anchors, at=signed_at or datetime.now(UTC))
     if not trusted:
-        problems.append(f"{chain_problem} The issuer is not in our trust list.")
+        problems.append(_("{problem} The issuer is not in our trust list.", problem=chain_problem))
     if identifier is None:
-        problems.append(f"The seal certificate of {who} has no organizationIdentifier.")
+        problems.append(_("The seal certificate of {who} has no organizationIdentifier.", who=who))
     elif claimed is None:
-        problems.append("The credential's issuer has no eIDASIdentifier.")
+        problems.append(_("The credential's issuer has no eIDASIdentifier."))
     elif identifier != claimed:
         problems.append(
-            f"The seal certificate's organizationIdentifier ({identifier}) is not the issuer's eIDASIdentifier "
-            f"({claimed}): the credential was sealed by someone else than its stated issuer."
+            _(
+                "The seal certificate's organizationIdentifier ({identifier}) is not the issuer's eIDASIdentifier "
+                "({claimed}): the credential was sealed by someone else than its stated issuer.",
+                identifier=identifier,
+                claimed=claimed,
+            )
         )
     elif not trusted:
-        problems.append(f"The seal certificate's organizationIdentifier matches the issuer ({identifier}).")
+        problems.append(
+            _("The seal certificate's organizationIdentifier matches the issuer ({identifier}).", identifier=identifier)
+        )
     if problems:
-        return Check("issuer", FAILED, " ".join(problems))
+        return Check("issuer", FAILED, Detail(part for problem in problems for part in problem.parts))
     return Check(
         "issuer",
         PASSED,
-        f"Sealed by {who} ({identifier}), which matches the credential's issuer; the certificate chains to a "
-        "trust anchor.",
+        _(
+            "Sealed by {who} ({identifier}), which matches the credential's issuer; the certificate chains to a "
+            "trust anchor.",
+            who=who,
+            identifier=identifier,
+        ),
     )
 
 
@@ -357,18 +434,18 @@ def _expiry_check(valid_from: Any, valid_until: Any, now: datetime) -> Check:
     """Expiry from the credential's ``validFrom`` and ``validUntil`` texts."""
     start, end = _instant(valid_from), _instant(valid_until)
     if (valid_from is not None and start is None) or (valid_until is not None and end is None):
-        return Check("expiry", FAILED, "The validity dates cannot be read.")
+        return Check("expiry", FAILED, _("The validity dates cannot be read."))
     return _period_check(start, end, now)
 
 
 def _period_check(start: datetime | None, end: datetime | None, now: datetime) -> Check:
     if start is not None and now < start:
-        return Check("expiry", FAILED, f"{_NOT_YET}: valid from {_stamp(start)}.")
+        return Check("expiry", FAILED, _("Not yet valid: valid from {moment}.", moment=_stamp(start)))
     if end is not None and now > end:
-        return Check("expiry", FAILED, f"Expired on {_stamp(end)}.")
+        return Check("expiry", FAILED, _("Expired on {moment}.", moment=_stamp(end)))
     if end is None:
-        return Check("expiry", PASSED, "Valid, with no end date.")
-    return Check("expiry", PASSED, f"Within its validity period, until {_stamp(end)}.")
+        return Check("expiry", PASSED, _("Valid, with no end date."))
+    return Check("expiry", PASSED, _("Within its validity period, until {moment}.", moment=_stamp(end)))
 
 
 def _status_entries(document: dict) -> list[dict]:
@@ -383,40 +460,62 @@ def _status_check(purpose: str, entries: Iterable[dict], status_lookup: StatusLo
         return Check(
             purpose,
             SKIPPED,
-            f"The credential carries no {purpose} status entry: its issuer does not publish a {purpose} status for it.",
+            _(
+                "The credential carries no revocation status entry: its issuer does not publish a revocation status "
+                "for it."
+            )
+            if purpose == "revocation"
+            else _(
+                "The credential carries no suspension status entry: its issuer does not publish a suspension status "
+                "for it."
+            ),
         )
     verdicts = []
     for entry in mine:
         url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
         if not isinstance(url, str) or not isinstance(index, str) or not index.isascii() or not index.isdigit():
-            return Check(purpose, SKIPPED, f"not checked: the {purpose} status entry cannot be read.", False)
+            unreadable = (
+                _("not checked: the revocation status entry cannot be read.")
+                if purpose == "revocation"
+                else _("not checked: the suspension status entry cannot be read.")
+            )
+            return Check(purpose, SKIPPED, unreadable, False)
         host = urlsplit(url).netloc or url
         try:
             bit = status_lookup(list_url=url, index=int(index))
         except StatusUnavailable as error:
-            return Check(purpose, SKIPPED, f"not checked: {error.reason}", False)
+            return Check(purpose, SKIPPED, _("not checked: {reason}", reason=error.reason), False)
         except Exception as error:  # a status we could not read must never read as "not revoked"
             return Check(
                 purpose,
                 SKIPPED,
-                f"not checked: the status list at {host} could not be read ({error.__class__.__name__}).",
+                _(
+                    "not checked: the status list at {host} could not be read ({error}).",
+                    host=host,
+                    error=error.__class__.__name__,
+                ),
                 False,
             )
         if bit is None:
             return Check(
                 purpose,
                 SKIPPED,
-                f"not checked: the status list at {host} is not published by us; the server does not fetch "
-                "other sites' URLs.",
+                _(
+                    "not checked: the status list at {host} is not published by us; the server does not fetch "
+                    "other sites' URLs.",
+                    host=host,
+                ),
                 False,
             )
         verdicts.append((bit, host, index))
     if any(bit for bit, _host, _index in verdicts):
-        word = "Revoked" if purpose == "revocation" else "Suspended"
-        return Check(purpose, FAILED, f"{word}, according to the issuer's status list.")
-    word = "Not revoked" if purpose == "revocation" else "Not suspended"
+        if purpose == "revocation":
+            return Check(purpose, FAILED, _("Revoked, according to the issuer's status list."))
+        return Check(purpose, FAILED, _("Suspended, according to the issuer's status list."))
     hosts = ", ".join(sorted({host for _bit, host, _index in verdicts}))
-    return Check(purpose, PASSED, f"{word}, according to the status list published at {hosts}.")
+    if purpose == "revocation":
+        return Check(purpose, PASSED, _("Not revoked, according to the status list published at {hosts}.", hosts=hosts))
+    return Check(purpose, PASSED, _("Not suspended, according to the status list published at {hosts}.", hosts=hosts))
 
 
 # --- reading the credential -----------------------------------------------------------------------------------
@@ -535,12 +634,14 @@ def verify_pdf(
         trust_anchors = default_trust_anchors()
     pdf_check, embedded = _pdf_seal_and_attachment(data, trust_anchors, now)
     if embedded is None:
-        skipped = [Check(name, SKIPPED, "not checked: there is no credential to check.") for name in CHECK_NAMES[2:]]
+        skipped = [Check(name, SKIPPED, _("not checked: there is no credential to check.")) for name in CHECK_NAMES[2:]]
         missing = Check(
             "format",
             FAILED,
-            f"The PDF carries no embedded credential ({EMBEDDED_CREDENTIAL_NAME}): it is not one "
-            "of our sealed certificates.",
+            _(
+                "The PDF carries no embedded credential ({name}): it is not one of our sealed certificates.",
+                name=EMBEDDED_CREDENTIAL_NAME,
+            ),
         )
         return conclude([pdf_check, missing, *skipped], now=now)
     try:
@@ -548,8 +649,10 @@ def verify_pdf(
     except (ValueError, UnicodeDecodeError):
         sealed = None
     if not isinstance(sealed, dict):
-        skipped = [Check(name, SKIPPED, "not checked: there is no credential to check.") for name in CHECK_NAMES[2:]]
-        return conclude([pdf_check, Check("format", FAILED, "The embedded credential is not JSON."), *skipped], now=now)
+        skipped = [Check(name, SKIPPED, _("not checked: there is no credential to check.")) for name in CHECK_NAMES[2:]]
+        return conclude(
+            [pdf_check, Check("format", FAILED, _("The embedded credential is not JSON.")), *skipped], now=now
+        )
     report = verify_sealed_credential(
         sealed, trust_anchors=trust_anchors, status_lookup=status_lookup, edc_dir=edc_dir, now=now
     )
@@ -567,9 +670,9 @@ def _pdf_seal_and_attachment(
         signatures = reader.embedded_signatures
         embedded = _embedded_file(reader, EMBEDDED_CREDENTIAL_NAME)
     except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError):
-        return Check("pdf", FAILED, "The file cannot be read as a PDF."), None
+        return Check("pdf", FAILED, _("The file cannot be read as a PDF.")), None
     if not signatures:
-        return Check("pdf", FAILED, "The PDF carries no seal (no PAdES signature)."), embedded
+        return Check("pdf", FAILED, _("The PDF carries no seal (no PAdES signature).")), embedded
     return _pdf_seal_check(signatures[-1], trust_anchors, now), embedded
 
 
@@ -601,23 +704,31 @@ def _pdf_seal_check(signature: Any, trust_anchors: Sequence[x509.Certificate], n
         context = ValidationContext(trust_roots=roots, allow_fetching=False, moment=signed_at)
         status = validate_pdf_signature(signature, signer_validation_context=context)
     except Exception as error:  # pyHanko raises many types for damaged signatures; all mean "not intact"
-        return Check("pdf", FAILED, f"The PDF's seal cannot be validated ({error.__class__.__name__}).")
+        return Check("pdf", FAILED, _("The PDF's seal cannot be validated ({error}).", error=error.__class__.__name__))
     if not status.intact or not status.valid:
-        return Check("pdf", FAILED, "The PDF's seal is broken: the file was altered after it was sealed.")
+        return Check("pdf", FAILED, _("The PDF's seal is broken: the file was altered after it was sealed."))
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return Check(
-            "pdf", FAILED, "The PDF was changed after it was sealed: the seal no longer covers the whole file."
+            "pdf", FAILED, _("The PDF was changed after it was sealed: the seal no longer covers the whole file.")
         )
     signer = x509.load_der_x509_certificate(signature.signer_cert.dump())
     others = [x509.load_der_x509_certificate(c.dump()) for c in signature.other_embedded_certs]
     trusted, problem = check_chain([signer, *others], trust_anchors=trust_anchors, at=signed_at)
     if not trusted:
-        return Check("pdf", FAILED, f"The PDF's seal is intact, but {problem} The signer is not in our trust list.")
+        return Check(
+            "pdf",
+            FAILED,
+            _("The PDF's seal is intact, but {problem} The signer is not in our trust list.", problem=problem),
+        )
     return Check(
         "pdf",
         PASSED,
-        f"The PDF's seal is intact, covers the whole file and was made by {_certificate_name(signer)}, "
-        f"whose certificate chains to a trust anchor (signed {_stamp(signed_at)}).",
+        _(
+            "The PDF's seal is intact, covers the whole file and was made by {who}, whose certificate chains to a "
+            "trust anchor (signed {moment}).",
+            who=_certificate_name(signer),
+            moment=_stamp(signed_at),
+        ),
     )
 
 
@@ -688,7 +799,7 @@ def verify_token(
 
 def token_failure(reason: str, *, now: datetime | None = None) -> Report:
     """The report for a token that does not verify."""
-    return conclude([Check("seal", FAILED, f"The QR code does not verify: {reason}")], now=now)
+    return conclude([Check("seal", FAILED, _("The QR code does not verify: {reason}", reason=reason))], now=now)
 
 
 def report_for_token(
@@ -710,21 +821,24 @@ def report_for_token(
     record = live if isinstance(live, LiveStatus) else None
     issuer = issuer_name or (record.issuer_name if record else None)
     checks = [
-        Check("format", PASSED, "A well-formed QR token (compact JWS, ES256, format version 1)."),
-        Check("seal", PASSED, f"The token's signature is intact (seal key {claims.kid}…)."),
+        Check("format", PASSED, _("A well-formed QR token (compact JWS, ES256, format version 1).")),
+        Check("seal", PASSED, _("The token's signature is intact (seal key {kid}…).", kid=claims.kid)),
         Check(
             "issuer",
             PASSED,
-            f"Signed with a published seal key of {issuer}." if issuer else "Signed with a published seal key.",
+            _("Signed with a published seal key of {issuer}.", issuer=issuer)
+            if issuer
+            else _("Signed with a published seal key."),
         ),
     ]
     if isinstance(live, StatusUnavailable):
         checks.append(_period_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
-        checks += [Check(name, SKIPPED, f"not checked: {live.reason}", False) for name in ("revocation", "suspension")]
+        why = _("not checked: {reason}", reason=live.reason)
+        checks += [Check(name, SKIPPED, why, False) for name in ("revocation", "suspension")]
         return conclude(checks, credential=summary, now=now, issuer_name=issuer)
     if record is None or not record.issued:
         checks.append(_period_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
-        why = "not checked: we have no record of this credential."
+        why = _("not checked: we have no record of this credential.")
         checks += [Check(name, SKIPPED, why, False) for name in ("revocation", "suspension")]
         return conclude(checks, credential=summary, now=now, issuer_name=issuer)
     checks.append(_period_check(record.valid_from, record.valid_until, now))
@@ -735,16 +849,31 @@ def report_for_token(
 def live_status_checks(record: LiveStatus, *, now: datetime) -> list[Check]:
     """Revocation and suspension as our records say now."""
     if _revoked(record):
-        when = f" on {_stamp(record.revoked_at)}" if record.revoked_at else ""
-        revocation = Check("revocation", FAILED, f"Revoked{when}: {record.revocation_reason}")
+        reason = record.revocation_reason
+        revoked = (
+            _("Revoked on {moment}: {reason}", moment=_stamp(record.revoked_at), reason=reason)
+            if record.revoked_at
+            else _("Revoked: {reason}", reason=reason)
+        )
+        revocation = Check("revocation", FAILED, revoked)
     else:
-        revocation = Check("revocation", PASSED, "Not revoked, according to the issuer's records now.")
+        revocation = Check("revocation", PASSED, _("Not revoked, according to the issuer's records now."))
     if _suspended(record, now):
-        until = f" until {_stamp(record.suspended_until)}" if record.suspended_until else ""
         since = _stamp(record.suspended_at) if record.suspended_at else "?"
-        suspension = Check("suspension", FAILED, f"Suspended since {since}{until}: {record.suspension_reason}")
+        reason = record.suspension_reason
+        suspended = (
+            _(
+                "Suspended since {since} until {until}: {reason}",
+                since=since,
+                until=_stamp(record.suspended_until),
+                reason=reason,
+            )
+            if record.suspended_until
+            else _("Suspended since {since}: {reason}", since=since, reason=reason)
+        )
+        suspension = Check("suspension", FAILED, suspended)
     else:
-        suspension = Check("suspension", PASSED, "Not suspended, according to the issuer's records now.")
+        suspension = Check("suspension", PASSED, _("Not suspended, according to the issuer's records now."))
     return [revocation, suspension]
 
 
@@ -799,7 +928,7 @@ def verify_issued(
     now = _now(now)
     if credential.issuance != CredentialModel.Issuance.DONE or not credential.sealed_json:
         return conclude(
-            [Check("seal", SKIPPED, "not checked: the credential is still being issued.", False)],
+            [Check("seal", SKIPPED, _("not checked: the credential is still being issued."), False)],
             credential=CredentialSummary(id=f"urn:uuid:{credential.pk}"),
             now=now,
         )

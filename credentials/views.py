@@ -13,6 +13,7 @@ from django.utils import formats, timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_protect
@@ -33,6 +34,7 @@ from .selectors import (
     verification_state,
 )
 from .services import verify_url_for
+from .verification import Detail
 
 DOWNLOADS = {
     "pdf": ("pdf", "application/pdf", "pdf"),
@@ -235,19 +237,20 @@ def _checked_at_text(moment: datetime.datetime | None) -> str:
 _checked_at_texts: dict[tuple[datetime.datetime, str | None], str] = {}
 
 
+# Lazy: these dicts are built at import, and each page shows them in its own language.
 CHECK_LABELS = {
-    "pdf": _("PDF seal"),
-    "format": _("Format"),
-    "seal": _("Seal"),
-    "issuer": _("Issuer"),
-    "expiry": _("Validity period"),
-    "revocation": _("Revocation"),
-    "suspension": _("Suspension"),
+    "pdf": gettext_lazy("PDF seal"),
+    "format": gettext_lazy("Format"),
+    "seal": gettext_lazy("Seal"),
+    "issuer": gettext_lazy("Issuer"),
+    "expiry": gettext_lazy("Validity period"),
+    "revocation": gettext_lazy("Revocation"),
+    "suspension": gettext_lazy("Suspension"),
 }
 RESULT_LABELS = {
-    verification.PASSED: _("Passed"),
-    verification.FAILED: _("Failed"),
-    verification.SKIPPED: _("Not checked"),
+    verification.PASSED: gettext_lazy("Passed"),
+    verification.FAILED: gettext_lazy("Failed"),
+    verification.SKIPPED: gettext_lazy("Not checked"),
 }
 
 
@@ -261,7 +264,8 @@ def report_context(report: verification.Report) -> dict:
                 "label": CHECK_LABELS.get(check.name, check.name),
                 "result": check.result,
                 "result_label": RESULT_LABELS[check.result],
-                "detail": check.detail,
+                # The explanation in the page's language; the API and the offline verifier keep the English.
+                "detail": check.detail.translated(_) if isinstance(check.detail, Detail) else check.detail,
             }
             for check in report.checks
         ],

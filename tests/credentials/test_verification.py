@@ -615,3 +615,45 @@ def test_the_trust_anchors_file_adds_anchors(issued, settings, tmp_path):
 
     assert extra.certificate in anchors
     assert any("TEST CA" in anchor.subject.rfc4514_string() for anchor in anchors if anchor != extra.certificate)
+
+
+def test_an_explanation_reads_in_english_and_translates_with_its_values():
+    detail = verification._("Expired on {moment}.", moment="2027-02-12")
+    italian = {"Expired on {moment}.": "Scaduta il {moment}."}
+
+    assert detail == "Expired on 2027-02-12."
+    assert detail.translated(lambda message: italian.get(message, message)) == "Scaduta il 2027-02-12."
+
+
+def test_an_explanation_of_several_sentences_translates_each_and_its_nested_values():
+    when = verification._("timestamp {moment}", moment="2026-11-28")
+    detail = verification._("Sealed ({when}).", when=when).then(verification._("Checked."))
+    italian = {"Sealed ({when}).": "Sigillata ({when}).", "timestamp {moment}": "marca temporale {moment}"}
+
+    assert detail == "Sealed (timestamp 2026-11-28). Checked."
+    assert detail.translated(lambda m: italian.get(m, m)) == "Sigillata (marca temporale 2026-11-28). Checked."
+
+
+def test_a_translation_with_a_broken_placeholder_falls_back_to_the_english_sentence():
+    detail = verification._("Expired on {moment}.", moment="2027-02-12")
+
+    assert detail.translated(lambda message: "Scaduta il {data}.") == "Expired on 2027-02-12."
+
+
+def test_an_explanation_survives_pickling_with_its_messages():
+    import pickle
+
+    detail = verification._("Revoked: {reason}", reason="fraud")
+
+    copy = pickle.loads(pickle.dumps(detail))  # noqa: S301 — our own bytes, as a cache would keep them
+
+    assert copy == "Revoked: fraud" and copy.parts == detail.parts
+
+
+def test_the_reports_explanations_are_plain_english_strings_in_json(good_sealed, ca, lists):
+    report = verify(good_sealed, ca, lists)
+
+    answer = json.loads(json.dumps(report.as_dict()))
+
+    assert [check["detail"] for check in answer["checks"]] == [str(check.detail) for check in report.checks]
+    assert all(isinstance(check.detail, verification.Detail) for check in report.checks)

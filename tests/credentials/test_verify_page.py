@@ -1,5 +1,6 @@
 """The QR code's page (GET /v/<token>) and the verifier page (/verify/)."""
 
+import json
 import re
 
 import pytest
@@ -42,8 +43,26 @@ def test_a_valid_credential_shows_valid_the_holder_the_profile_and_the_competenc
 def test_the_page_speaks_italian(issued, client):
     _response, html = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
 
-    assert "Valido" in html or 'lang="it"' in html
-    assert 'lang="it"' in html
+    assert 'lang="it"' in html and "✓ Valida" in html
+
+
+def test_the_italian_page_names_and_explains_every_check_in_italian(issued, client):
+    _response, html = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
+
+    for label in ("Formato", "Sigillo elettronico", "Ente emittente", "Periodo di validità", "Revoca", "Sospensione"):
+        assert f"<strong>{label}</strong>" in html
+    assert "Superato" in html and "Passed" not in html
+    assert "Un token QR ben formato" in html and "A well-formed QR token" not in html
+    assert "Non revocata, secondo i registri attuali" in html
+
+
+def test_the_english_page_stays_english_after_an_italian_one(issued, client):
+    page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
+
+    _response, html = page(client, issued, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "<strong>Format</strong>" in html and "Passed" in html and "Superato" not in html
+    assert "A well-formed QR token" in html and "Not revoked, according to the issuer" in html
 
 
 def test_a_token_that_does_not_verify_gets_a_400_page(issued, client):
@@ -119,6 +138,19 @@ def test_the_verifier_page_checks_pasted_json_and_explains_garbage(client, db):
 
     assert response.status_code == 422
     assert "not a sealed credential" in response.content.decode()
+
+
+def test_the_verifier_page_explains_a_tampered_credential_in_italian(issued, client):
+    with issued.sealed_json.open("rb") as handle:
+        sealed = json.loads(handle.read())
+    sealed["payload"] = sealed["payload"][:-4] + ("AAAA" if sealed["payload"][-4:] != "AAAA" else "BBBB")
+
+    response = client.post("/verify/", {"json": json.dumps(sealed)}, HTTP_ACCEPT_LANGUAGE="it")
+
+    html = response.content.decode()
+    assert "✗ Non verificata" in html
+    assert "non verificato: il sigillo è rotto" in html
+    assert "not checked: the seal is broken" not in html
 
 
 def test_the_verifier_page_form_is_csrf_protected(db):
