@@ -41,7 +41,7 @@ check-deploy: install  ## Django's deployment checks with production-like settin
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 messages: install  ## refresh the Italian translation catalogue, then compile it
-	$(BIN)/python manage.py makemessages -l it --ignore=.venv --ignore=var
+	$(BIN)/python manage.py makemessages -l it --ignore=.venv --ignore=var --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 lock:  ## re-pin dependencies after editing pyproject.toml

@@ -8,6 +8,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -416,3 +417,13 @@ def test_the_attestation_email_speaks_of_the_attestation_not_of_a_certification(
 
     assert "Law 4/2013" in message.body and "membership" in message.body
     assert "certified as" not in message.body
+
+
+def test_a_member_without_credentials_finds_the_other_routes_on_my_credentials(client, applicant):
+    client.force_login(applicant)
+
+    html = client.get(reverse("credentials:list")).content.decode()
+
+    assert f'href="{reverse("credentials:external-list")}"' in html
+    assert f'href="{reverse("accounts:profile")}#attestation"' in html
+    assert 'id="attestation"' in client.get(reverse("accounts:profile")).content.decode()
