@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint typecheck format check-deploy lock messages worker clean
@@ -19,8 +20,8 @@ run: install  ## the embedded default: SQLite, local files, in-process tasks, de
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py seed_demo
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install  ## the whole suite (set DATABASE_URL to run it on PostgreSQL)
-	$(BIN)/python -m pytest
+test: install  ## the whole suite, on every core (set DATABASE_URL to run it on PostgreSQL; TEST_WORKERS=1 runs it in one process)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
