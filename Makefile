@@ -13,7 +13,8 @@ $(STAMP): requirements-dev.lock
 	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv with everything the app and the tests need
+install: $(STAMP)  ## create .venv with everything the app and the tests need, and the official EDC material
+	$(BIN)/python manage.py install_edc_material
 
 run: install  ## the embedded default: SQLite, local files, in-process tasks, demo data, on 127.0.0.1:$(PORT)
 	$(BIN)/python manage.py migrate --noinput

@@ -202,8 +202,12 @@ if not DEBUG and not SEAL_PKCS12_PATH and not SEAL_ALLOW_TEST_KEY:
     raise ImproperlyConfigured("SEAL_PKCS12_PATH (and SEAL_PKCS12_PASSWORD) must be set when DEBUG is off.")
 # RFC 3161 timestamp authority: when set, seals are JAdES B-T instead of B-B.
 TSA_URL = env("TSA_URL", default="")
-# The official EDC JSON-LD contexts and SHACL shapes, read from disk, never fetched at run time.
-EDC_DIR = env.path("EDC_DIR", default=BASE_DIR.parent / "shared" / "edc")
+# The official EDC JSON-LD contexts and SHACL shapes, read from disk, never fetched at run time. The install
+# step (manage.py install_edc_material, part of `make install` and the image build) puts them into EDC_DIR from
+# EDC_MIRROR (a folder or a base URL), else from a local mirror beside the checkout, else from their official URLs.
+EDC_DIR = env.path("EDC_DIR", default=VAR_DIR / "edc")
+EDC_MIRROR = env("EDC_MIRROR", default="")
+EDC_LOCAL_MIRRORS = [BASE_DIR.parent / "shared" / "edc"]
 CREDENTIAL_VALIDITY_YEARS = env.int("CREDENTIAL_VALIDITY_YEARS", default=3)
 
 # The credential's life (credentials/lifecycle.py, renewal.py). Reminders go out this many days before
