@@ -349,6 +349,8 @@ SPECTACULAR_SETTINGS = {
         "DossierStatusEnum": "dossiers.models.DossierStatus",
         "CredentialStatusEnum": "credentials.models.Credential.Status",
         "CredentialIssuanceEnum": "credentials.models.Credential.Issuance",
+        "StatusCategoryEnum": "credentials.models.STATUS_CATEGORY_CHOICES",
+        "ShownStatusEnum": "credentials.models.ShownStatus",
     },
 }
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("v/<str:token>", credential_views.verify_token_page, name="verify"),
     path("verify/", credential_views.verify_upload_page, name="verify-upload"),
     path("register/", register_views.register, name="register"),
+    path("status/", status_views.status_reference_document, name="status-reference"),
     path("status/<str:purpose>/<int:number>", status_views.status_list_credential, name="status-list"),
     path(".well-known/jwks.json", credential_views.jwks, name="jwks"),
     path(".well-known/seal-certificates.pem", credential_views.seal_certificates_pem, name="seal-certificates"),

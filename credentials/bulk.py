@@ -48,7 +48,7 @@ from accounts.models import User
 from aipia.errors import DomainError, NotAllowed
 from profiles.models import Profile
 
-from . import status
+from . import categories, status
 from .models import BulkJob, BulkJobItem, Credential, CredentialEvent
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def start_bulk_job(
 ) -> BulkJob:
     """Record a bulk ``action`` on ``credential_ids`` and run it in the background once this commits.
 
-    ``params``: ``{"reason"}`` (required) for a suspension, ``{"note"}`` (optional) for a renewal; nothing
+    ``params``: ``{"category", "reason"}`` (required) for a suspension, ``{"note"}`` (optional) for a renewal; nothing
     for a reminder. Duplicated ids count once. Raises ``NotAllowed`` for anybody but an administrator and
     ``DomainError`` for an unknown action, an empty or too long list, unknown credentials or missing
     parameters; nothing is written then.
@@ -115,6 +115,11 @@ def _parse_ids(values: Iterable[Any]) -> list[uuid.UUID]:
 
 def _clean_params(action: str, params: dict[str, Any]) -> dict[str, Any]:
     if action == BulkJob.Action.SUSPEND:
+        category = str(params.get("category") or "")
+        if category not in categories.CODES:
+            raise DomainError(
+                _("Choose the category of the reason, which verifiers see, from the list."), code="invalid_category"
+            )
         reason = str(params.get("reason") or "").strip()
         if not reason:
             raise DomainError(_("A suspension needs a reason."), code="reason_required")
@@ -123,7 +128,7 @@ def _clean_params(action: str, params: dict[str, Any]) -> dict[str, Any]:
                 _("The reason is too long (at most %(max)d characters).") % {"max": status.REASON_MAX_LENGTH},
                 code="reason_too_long",
             )
-        return {"reason": reason}
+        return {"category": category, "reason": reason}
     if action == BulkJob.Action.RENEW:
         note = str(params.get("note") or "").strip()
         if len(note) > NOTE_MAX_LENGTH:
@@ -234,7 +239,9 @@ def _renew(*, job: BulkJob, credential: Credential) -> Credential:
 
 
 def _suspend(*, job: BulkJob, credential: Credential) -> None:
-    status.suspend(credential=credential, actor=job.created_by, reason=job.params["reason"])
+    # Jobs started before categories existed carry none: "other", as migration 0005 gave their kind.
+    category = job.params.get("category") or categories.OTHER
+    status.suspend(credential=credential, actor=job.created_by, category=category, reason=job.params["reason"])
     return None
 
 

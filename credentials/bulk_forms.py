@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from profiles.models import Profile
 
 from .bulk import NOTE_MAX_LENGTH
-from .models import Credential
+from .models import STATUS_CATEGORY_CHOICES, Credential
 from .status import REASON_MAX_LENGTH
 
 DEFAULT_PERIOD_DAYS = 90
@@ -76,12 +76,17 @@ class BulkActionForm(forms.Form):
 
     action = forms.ChoiceField(choices=ACTIONS)
     scope = forms.ChoiceField(label=_("Apply to"), choices=SCOPES, initial="selected", widget=forms.RadioSelect)
+    category = forms.ChoiceField(
+        label=_("Reason for the suspension, as verifiers read it"),
+        required=False,
+        choices=[("", "—"), *STATUS_CATEGORY_CHOICES],
+    )
     reason = forms.CharField(
-        label=_("Reason for the suspension"),
+        label=_("Reason for the suspension, in full"),
         required=False,
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required to suspend; each holder receives it by e-mail."),
+        help_text=_("Required to suspend; each holder receives it by e-mail. Never shown to verifiers."),
     )
     note = forms.CharField(
         label=_("Renewal note (optional)"),
@@ -106,6 +111,9 @@ class BulkActionForm(forms.Form):
         data["credential_ids"] = ids
         if data.get("scope") == "selected" and not ids:
             raise ValidationError(_("Select at least one credential, or apply the action to all of them."))
-        if data.get("action") == "suspend" and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("A suspension needs a reason."))
+        if data.get("action") == "suspend":
+            if not data.get("category"):
+                self.add_error("category", _("Choose the category of the reason, which verifiers see."))
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", _("A suspension needs a reason."))
         return data

@@ -62,7 +62,11 @@ def manage_expiring(request: HttpRequest) -> HttpResponse:
                     action=action,
                     credential_ids=scope.values_list("pk", flat=True),
                     actor=request.user,
-                    params={"reason": action_form.cleaned_data["reason"], "note": action_form.cleaned_data["note"]},
+                    params={
+                        "category": action_form.cleaned_data["category"],
+                        "reason": action_form.cleaned_data["reason"],
+                        "note": action_form.cleaned_data["note"],
+                    },
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)

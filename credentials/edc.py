@@ -11,16 +11,13 @@ Data in, JSON-LD out: no Django, no database, no clock. The structure follows th
                                           └─ specifiedBy ─ Qualification (EQF level, one LearningOutcome
                                                                           per e-CF competence)
       displayParameter ───── one IndividualDisplay per language, each with a PNG image
-      credentialStatus ───── W3C Bitstring Status List entries (revocation, suspension)
+      credentialStatus ───── one xsd:anyURI naming the revocation and suspension entries in W3C Bitstring
+                             Status Lists (``status_list.status_reference``; docs/status-lists.md)
 
 Contract: the same ``CredentialData`` always gives the same dictionary (and so the same
 ``canonical_json`` bytes). The ids of inner nodes are name-based UUIDs derived from the credential id,
-and the display images are rendered without any time or randomness in them.
-
-Known conflict: the EDC 3.0 shapes declare ``credentialStatus`` as at most one ``xsd:anyURI`` literal,
-which no W3C status entry (an object) can satisfy. A credential built with status entries therefore
-conforms to the shapes only under ``credentials.shacl.check_conformance(...,
-allow_status_list_entries=True)``; one built without them conforms strictly.
+and the display images are rendered without any time or randomness in them. Every credential built here
+conforms strictly to the official shapes (docs/decisions/0003).
 """
 
 from __future__ import annotations
@@ -37,6 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import days
+from .status_list import status_reference
+
 CONTEXTS = ["https://www.w3.org/2018/credentials/v1", "http://data.europa.eu/snb/model/context/edc-ap"]
 CREDENTIAL_TYPES = ["VerifiableCredential", "EuropeanDigitalCredential"]
 CREDENTIAL_SCHEMA = "http://data.europa.eu/snb/model/ap/edc-generic-full"
@@ -47,6 +47,7 @@ LANGUAGES = ("en", "it")
 PRIMARY_LANGUAGE = LANGUAGES[0]
 
 STATUS_PURPOSES = ("revocation", "suspension")
+XSD_ANY_URI = "http://www.w3.org/2001/XMLSchema#anyURI"
 
 _AUTHORITY = "http://publications.europa.eu/resource/authority"
 _SNB = "http://data.europa.eu/snb"
@@ -136,7 +137,7 @@ class Competence:
 @dataclass(frozen=True)
 class StatusEntry:
     purpose: str  # "revocation" | "suspension"
-    list_url: str  # URL of the status list credential
+    list_number: int  # the list's number: it is published at <status base>/status/<purpose>/<number>
     index: int
 
 
@@ -207,6 +208,8 @@ class CredentialData:
     valid_until: datetime.datetime
     status_entries: tuple[StatusEntry, ...]
     verify_url: str  # the human verification page
+    status_base_url: str = ""  # where the status lists are published, e.g. https://credentials.aipia.it
+    time_zone: str = "UTC"  # the issuer's, in which the display image prints the days of validity
     # The third-party route: the external certification the credential is based on.
     basis: ExternalCertificationBasis | None = None
     # A Law 4/2013 art. 7 attestation instead of a certification: no assessment, no competences.
@@ -243,7 +246,7 @@ def build_credential(data: CredentialData) -> dict[str, Any]:
         "credentialSubject": _person(data, node, texts, issuer),
     }
     if data.status_entries:
-        credential["credentialStatus"] = [_status_entry(entry) for entry in data.status_entries]
+        credential["credentialStatus"] = status_value(data)
     return credential
 
 
@@ -574,15 +577,15 @@ def attestation_notes(
     return notes
 
 
-def _status_entry(entry: StatusEntry) -> dict[str, str]:
-    """A W3C Bitstring Status List v1.0 entry."""
-    return {
-        "id": f"{entry.list_url}#{entry.index}",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": entry.purpose,
-        "statusListIndex": str(entry.index),
-        "statusListCredential": entry.list_url,
-    }
+def status_value(data: CredentialData) -> dict[str, str]:
+    """``credentialStatus``: the status reference as a typed literal. The shapes want one ``xsd:anyURI``
+    literal, and the W3C context makes a plain string an IRI (``@type: @id``), so it is written as a value
+    object, which expands to exactly that literal."""
+    reference = status_reference(
+        base_url=data.status_base_url,
+        entries=[(entry.purpose, entry.list_number, entry.index) for entry in data.status_entries],
+    )
+    return {"@value": reference, "@type": XSD_ANY_URI}
 
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -656,6 +659,8 @@ def _check(data: CredentialData) -> None:
             raise ValueError(f"status purpose {entry.purpose!r} is not one of {STATUS_PURPOSES}")
         if entry.index < 0:
             raise ValueError(f"status list index {entry.index} is negative")
+    if data.status_entries and not data.status_base_url.startswith(("https://", "http://")):
+        raise ValueError("status entries need the absolute URL the status lists are published under")
 
 
 # --------------------------------------------------------------------------------------------- image
@@ -704,9 +709,10 @@ def _display_image(data: CredentialData, texts: _Texts, language: str) -> bytes:
         centred(262, texts.profile_title[language], 20)
         eqf = _TEXT["image_eqf"][language].format(level=data.eqf_level)
         centred(296, f"{data.standard_edition} · {eqf}", 14, fill=60)
+    zone = days.zone(data.time_zone)
     validity = _TEXT["image_validity"][language].format(
-        start=data.valid_from.astimezone(datetime.UTC).date().isoformat(),
-        end=data.valid_until.astimezone(datetime.UTC).date().isoformat(),
+        start=days.local_day(data.valid_from, zone).isoformat(),
+        end=days.last_day(data.valid_until, zone).isoformat(),
     )
     centred(350, validity, 14, fill=60)
     centred(410, f"ID {data.credential_id}", 10, fill=110)

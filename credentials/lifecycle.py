@@ -34,8 +34,8 @@ from django.utils.translation import gettext as _
 
 from aipia.errors import DomainError
 
-from . import status
-from .models import Credential, CredentialEvent, ExpiryReminder, StatusList
+from . import days, status
+from .models import Credential, CredentialEvent, ExpiryReminder, ShownStatus, StatusList
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +47,26 @@ EXPIRES_FROM = frozenset({Status.ACTIVE, Status.SUSPENDED})
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:
-    """The instant ``day`` ends in ``settings.TIME_ZONE``: midnight at the start of the next day there."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    """The instant ``day`` ends in ``settings.TIME_ZONE``: midnight at the start of the next day there (the one
+    definition, credentials/days.py)."""
+    return days.end_of_day(day, ZoneInfo(settings.TIME_ZONE))
 
 
 def local_date(moment: datetime.datetime) -> datetime.date:
     """The calendar day of ``moment`` in ``settings.TIME_ZONE`` (not the request's active time zone)."""
-    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    return days.local_day(moment, ZoneInfo(settings.TIME_ZONE))
 
 
-def shown_status(credential: Credential, *, now: datetime.datetime | None = None) -> Status:
+def shown_status(credential: Credential, *, now: datetime.datetime | None = None) -> ShownStatus:
     """The status to show for ``credential``: its stored one, except that an active or suspended credential
-    whose validity has ended is shown as expired even before the daily job has marked it so."""
-    current = Status(credential.status)
-    if current in EXPIRES_FROM and credential.valid_until < (now or timezone.now()):
-        return Status.EXPIRED
+    whose validity has ended is shown as expired even before the daily job has marked it so, and an active one
+    whose validity has not begun (a renewal's successor) as not yet valid."""
+    current = ShownStatus(credential.status)
+    now = now or timezone.now()
+    if current in EXPIRES_FROM and credential.valid_until < now:
+        return ShownStatus.EXPIRED
+    if current == ShownStatus.ACTIVE and credential.valid_from > now:
+        return ShownStatus.NOT_YET_VALID
     return current
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Credential
+from .lifecycle import end_of_day
+from .models import STATUS_CATEGORY_CHOICES, Credential
 from .status import REASON_MAX_LENGTH
+
+
+def category_field(help_text: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Reason, as verifiers read it"),
+        choices=[("", "—"), *STATUS_CATEGORY_CHOICES],
+        help_text=help_text,
+    )
 
 
 class CredentialSearchForm(forms.Form):
@@ -25,11 +33,12 @@ class CredentialSearchForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
+    category = category_field(_("Shown on the public verification page and in the verification API."))
     reason = forms.CharField(
-        label=_("Reason"),
+        label=_("Reason in full"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The holder receives it by e-mail."),
+        help_text=_("For the holder (by e-mail) and the association's records; never shown to verifiers."),
     )
     until = forms.DateField(
         label=_("Suspended until (optional)"),
@@ -39,11 +48,9 @@ class SuspendForm(forms.Form):
     )
 
     def until_moment(self) -> datetime.datetime | None:
-        """The end of the chosen day in the server's time zone, i.e. midnight of the next day."""
+        """The end of the chosen day in the issuer's time zone (midnight starting the next day)."""
         day = self.cleaned_data.get("until")
-        if day is None:
-            return None
-        return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+        return end_of_day(day) if day is not None else None
 
 
 class ReinstateForm(forms.Form):
@@ -56,11 +63,12 @@ class ReinstateForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
+    category = category_field(_("Shown on the public verification page and in the verification API."))
     reason = forms.CharField(
-        label=_("Reason"),
+        label=_("Reason in full"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Verifiers and the holder see it."),
+        help_text=_("For the holder (by e-mail) and the association's records; never shown to verifiers."),
     )
     confirm = forms.BooleanField(
         label=_("I understand that revocation is final: the credential can never be reinstated."),

@@ -110,13 +110,19 @@ def _run(request: HttpRequest, action: str, form: Form, credential: Credential) 
     reason = form.cleaned_data["reason"]
     if action == "suspend":
         assert isinstance(form, SuspendForm)
-        status.suspend(credential=credential, actor=request.user, reason=reason, until=form.until_moment())
+        status.suspend(
+            credential=credential,
+            actor=request.user,
+            category=form.cleaned_data["category"],
+            reason=reason,
+            until=form.until_moment(),
+        )
         messages.success(request, _("The credential is suspended; the holder has been told."))
     elif action == "reinstate":
         status.reinstate(credential=credential, actor=request.user, reason=reason)
         messages.success(request, _("The suspension has ended; the holder has been told."))
     else:
-        status.revoke(credential=credential, actor=request.user, reason=reason)
+        status.revoke(credential=credential, actor=request.user, category=form.cleaned_data["category"], reason=reason)
         messages.success(request, _("The credential is revoked; the holder has been told."))
 
 

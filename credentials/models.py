@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import categories
+
 
 class SealCertificate(models.Model):
     """Every seal certificate ever used. Never deleted: old credentials must still verify after rotation."""
@@ -31,6 +33,11 @@ class SealCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.kid[:12]}…)"
+
+
+# Why a credential is suspended or revoked, as verifiers read it: the codes and labels of credentials/categories.py
+# (the labels are in the Italian catalogue from there).
+STATUS_CATEGORY_CHOICES = [(code, _(label)) for code, label in categories.LABELS.items()]
 
 
 class Credential(models.Model):
@@ -90,10 +97,13 @@ class Credential(models.Model):
     # Status changes after issuance (credentials/status.py). A suspension may end by itself at
     # ``suspended_until``; a revocation is final. ``status_version`` grows with every change, so caches of
     # verification answers keyed by it are never stale.
+    # The public sees the category of a reason; the free text stays with the staff and the holder.
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_category = models.CharField(max_length=30, choices=STATUS_CATEGORY_CHOICES, blank=True)
     suspension_reason = models.TextField(blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_category = models.CharField(max_length=30, choices=STATUS_CATEGORY_CHOICES, blank=True)
     revocation_reason = models.TextField(blank=True)
     status_version = models.PositiveIntegerField(default=0)
     # ISO/IEC 17024 §7.2 public register of certified persons; the holder may opt out.
@@ -115,6 +125,18 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.serial} {self.holder_name}"
+
+
+class ShownStatus(models.TextChoices):
+    """The status people are shown: the stored one, plus what the dates imply before anything is stored (a
+    credential whose validity has not begun, or has ended). Derived, never stored (credentials/lifecycle.py)."""
+
+    ISSUING = "issuing", _("Being issued")
+    ACTIVE = "active", _("Active")
+    NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
 
 
 class StatusList(models.Model):

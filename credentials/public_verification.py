@@ -47,10 +47,9 @@ def document_answer(data: bytes, *, max_bytes: int) -> bytes:
         answer, credential_id, version = remembered
         if credential_id is None or _status_version(credential_id) == version:
             return answer
-    report = verification.verify_document(data, max_bytes=max_bytes)
+    report, state = _verify_document(data, max_bytes=max_bytes)
     answer = as_json(report.as_dict())
     credential_id = _credential_id(report)
-    state = verification_state(credential_id=credential_id) if credential_id else None
     if state is None:
         # Not one of ours: nothing we hold can change the answer, only time.
         _by_document.set(digest, (answer, None, None), ttl=_ttl(report))
@@ -59,6 +58,21 @@ def document_answer(data: bytes, *, max_bytes: int) -> bytes:
         # answer is remembered only when its status checks agree with the row read at that version.
         _by_document.set(digest, (answer, credential_id, state["status_version"]), ttl=_ttl(report))
     return answer
+
+
+def verify_document(data: bytes, *, max_bytes: int) -> verification.Report:
+    """``verification.verify_document(data)``, and for one of our credentials what only our records add: since
+    when it is suspended or revoked, until when, and the category of the reason (never the free text)."""
+    return _verify_document(data, max_bytes=max_bytes)[0]
+
+
+def _verify_document(data: bytes, *, max_bytes: int) -> tuple[verification.Report, dict | None]:
+    report = verification.verify_document(data, max_bytes=max_bytes)
+    credential_id = _credential_id(report)
+    state = verification_state(credential_id=credential_id) if credential_id else None
+    if state is not None:
+        report = verification.with_records(report, verification.live_status_from_row(state), now=timezone.now())
+    return report, state
 
 
 def issued_answer(credential_id: uuid.UUID, *, load: Callable[[], Credential | None]) -> bytes | None:
@@ -121,7 +135,7 @@ def _ttl(report: verification.Report) -> float:
     """Seconds until the verdict could change by itself: validity start or end, or a suspension's end."""
     now = timezone.now()
     limit = ANSWER_TTL
-    moments: list[datetime | None] = [report.suspended_until]
+    moments: list[datetime | None] = [report.status_until]
     for value in (report.credential.valid_from, report.credential.valid_until):
         moments.append(_instant(value))
     for moment in moments:

@@ -72,6 +72,7 @@ class RegisterStatus(TextChoices):
     """What the register says about a credential today."""
 
     ACTIVE = "active", _lazy("Active")
+    NOT_YET_VALID = "not_yet_valid", _lazy("Not yet valid")
     SUSPENDED = "suspended", _lazy("Suspended")
     REVOKED = "revoked", _lazy("Revoked")
     EXPIRED = "expired", _lazy("Expired")
@@ -80,7 +81,7 @@ class RegisterStatus(TextChoices):
 def register_status(now: datetime.datetime) -> Case:
     """The status as of ``now``: revocation is final; past ``valid_until`` a credential is expired whatever
     its stored status says (the daily lifecycle job may not have run yet); a suspension with an end date
-    in the past has ended."""
+    in the past has ended; before ``valid_from`` (a renewal's successor) it is not yet valid."""
     Status = Credential.Status
     return Case(
         When(status=Status.REVOKED, then=Value(RegisterStatus.REVOKED)),
@@ -89,6 +90,7 @@ def register_status(now: datetime.datetime) -> Case:
             Q(status=Status.SUSPENDED) & (Q(suspended_until__isnull=True) | Q(suspended_until__gt=now)),
             then=Value(RegisterStatus.SUSPENDED),
         ),
+        When(valid_from__gt=now, then=Value(RegisterStatus.NOT_YET_VALID)),
         default=Value(RegisterStatus.ACTIVE),
         output_field=CharField(),
     )

@@ -42,7 +42,7 @@ from aipia.errors import DomainError, InvalidTransition, NotAllowed
 from dossiers.uploads import check_upload
 from profiles.models import Profile
 
-from . import edc
+from . import categories, days, edc
 from . import status as status_changes
 from .models import Credential, CredentialEvent, ExternalCertification
 from .renewal import is_reviewer
@@ -61,9 +61,9 @@ Status = Credential.Status
 
 
 def _end_of_day(day: datetime.date) -> datetime.datetime:
-    """The last second of ``day`` in the association's time zone: a date printed as "valid until" stays valid
-    throughout that day."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+    """The end of ``day`` in the issuer's time zone (credentials/days.py): a date printed as "valid until"
+    stays valid throughout that day."""
+    return days.end_of_day(day, days.zone(settings.TIME_ZONE))
 
 
 def _good_standing(member: User) -> Membership:
@@ -324,7 +324,7 @@ def _statement(*, member: User, membership: Membership, on: datetime.date) -> di
                 "title_en": credential.profile.title_en,
                 "title_it": credential.profile.title_it,
                 "standard_edition": credential.profile.standard_edition,
-                "valid_until": timezone.localdate(credential.valid_until).isoformat(),
+                "valid_until": days.last_day(credential.valid_until, days.zone(settings.TIME_ZONE)).isoformat(),
                 "awarded_by": (
                     f"{settings.ISSUER_LEGAL_NAME}, on the basis of {credential.external_certification.body}"
                     if credential.external_certification
@@ -451,6 +451,7 @@ def sync_attestations_with_membership(*, member: User, on: datetime.date | None 
         if not in_good_standing:
             changed = status_changes.suspend_by_system(
                 credential_id=credential_id,
+                category=categories.MEMBERSHIP_LAPSED,
                 reason=MEMBERSHIP_LAPSED,
                 data={"membership": membership.status if membership else None},
             )

@@ -38,8 +38,9 @@ def published_seal_certificates() -> QuerySet[SealCertificate]:
 
 
 def credential_for_verification(*, credential_id) -> Credential | None:
-    """The credential a QR token names, with its profile: one query by primary key (None if unknown)."""
-    return Credential.objects.select_related("profile").filter(pk=credential_id).order_by().first()
+    """The credential a QR token names, with its profile and the credential it renews, if any: one query by
+    primary key (None if unknown)."""
+    return Credential.objects.select_related("profile", "predecessor").filter(pk=credential_id).order_by().first()
 
 
 def verification_state(*, credential_id) -> dict | None:

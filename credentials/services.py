@@ -31,7 +31,7 @@ from aipia.errors import DomainError
 from dossiers.models import Dossier, DossierStatus
 from profiles.models import Profile
 
-from . import edc, keyring, pdf, qr, seal
+from . import days, edc, keyring, pdf, qr, seal
 from .models import Credential, CredentialEvent, ExternalCertification, SerialCounter, StatusList, StatusListEntry
 
 logger = logging.getLogger(__name__)
@@ -222,8 +222,10 @@ def credential_data(credential: Credential, *, verify_url: str) -> edc.Credentia
         valid_from=credential.valid_from,
         valid_until=credential.valid_until,
         status_entries=tuple(
-            edc.StatusEntry(purpose=e.purpose, list_url=status_list_url(e.status_list), index=e.index) for e in entries
+            edc.StatusEntry(purpose=e.purpose, list_number=e.status_list.number, index=e.index) for e in entries
         ),
+        status_base_url=settings.SITE_URL.rstrip("/"),
+        time_zone=settings.TIME_ZONE,
         verify_url=verify_url,
         # The other routes (credentials/routes.py): the external certification a third-party credential rests
         # on, and what an attestation states.
@@ -250,12 +252,16 @@ def _certificate_renderer() -> pdf.CertificateRenderer:
 
 def build_documents(credential: Credential, key) -> Documents:
     """Build, seal and render every artefact of ``credential``; pure apart from reading the rows."""
+    # The token and the certificate print days in the issuer's time zone: the first day of validity and the
+    # last day it covers (an end-of-day instant is midnight starting the next day; credentials/days.py).
+    zone = days.zone(settings.TIME_ZONE)
+    first_day, last_day = days.local_day(credential.valid_from, zone), days.last_day(credential.valid_until, zone)
     token = qr.make_token(
         credential_id=credential.pk,
         holder_name=credential.holder_name,
         profile_code=credential.profile.code,
-        valid_from=timezone.localdate(credential.valid_from),
-        valid_until=timezone.localdate(credential.valid_until),
+        valid_from=first_day,
+        valid_until=last_day,
         key=key,
     )
     url = verify_url_for(token)
@@ -274,9 +280,9 @@ def build_documents(credential: Credential, key) -> Documents:
         standard_edition=profile.standard_edition,
         scheme_version=credential.scheme_version,
         competences=tuple((c.code, c.title_en, c.title_it, c.level) for c in data.competences),
-        issued=timezone.localdate(credential.issued_at),
-        valid_from=timezone.localdate(credential.valid_from),
-        valid_until=timezone.localdate(credential.valid_until),
+        issued=days.local_day(credential.issued_at, zone),
+        valid_from=first_day,
+        valid_until=last_day,
         issuer_name=settings.ISSUER_LEGAL_NAME,
         verify_url=url,
         qr_png=qr.qr_pdf_image(url),

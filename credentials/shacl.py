@@ -49,24 +49,22 @@ class ShaclReport:
     messages: list[str]
 
 
-def check_conformance(
-    credential: dict[str, Any], *, edc_dir: Path, allow_status_list_entries: bool = False
-) -> ShaclReport:
+def check_conformance(credential: dict[str, Any], *, edc_dir: Path, earlier_status_form: bool = False) -> ShaclReport:
     """Validate ``credential`` (an unsealed EDC, i.e. a sealed credential's payload) against the EDC shapes.
 
     A document that cannot be read as JSON-LD with the EDC contexts (a syntax error, a context other than
     the two EDC ones) does not conform; its report carries one message saying why. Missing files in
     ``edc_dir`` raise ``FileNotFoundError``: that is a deployment error, not a property of the credential.
 
-    ``allow_status_list_entries``: the EDC 3.0 shapes declare ``credentialStatus`` as at most one
-    ``xsd:anyURI`` literal, which a W3C status entry (an object) can never be. With this flag, a
-    ``credentialStatus`` made only of ``BitstringStatusListEntry`` objects is checked here for the
-    entries' W3C structure instead of by the shapes; anything else there still goes to the shapes.
-    Without it (the default) the check is exactly the official one.
+    The check is exactly the official one, except with ``earlier_status_form``, the labelled legacy path for
+    credentials we issued in the earlier form (docs/decisions/0003): the shapes declare ``credentialStatus``
+    as at most one ``xsd:anyURI`` literal, and those credentials carry two W3C ``BitstringStatusListEntry``
+    objects instead. Such entries are then checked here for their W3C structure, and everything else by the
+    shapes; anything else in ``credentialStatus`` still goes to the shapes.
     """
     checker = _checker(Path(edc_dir).resolve())
     problems: list[str] = []
-    if allow_status_list_entries and _is_status_list(credential.get("credentialStatus")):
+    if earlier_status_form and _is_status_list(credential.get("credentialStatus")):
         problems = _status_entry_problems(credential["credentialStatus"])
         credential = {key: value for key, value in credential.items() if key != "credentialStatus"}
     try:

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
 
-from . import keyring, seal
+from . import categories, days, keyring, seal
 from . import status_list as bitstring
 from .models import Credential, CredentialEvent, StatusList, StatusListEntry
 from .services import status_list_url
@@ -64,10 +64,20 @@ _SET_WHEN: dict[str, str] = {
 # --- the verbs -----------------------------------------------------------------------------------------------
 
 
-def suspend(*, credential: Credential, actor: User, reason: str, until: datetime.datetime | None = None) -> Credential:
+def suspend(
+    *,
+    credential: Credential,
+    actor: User,
+    category: str,
+    reason: str,
+    until: datetime.datetime | None = None,
+) -> Credential:
     """Suspend an active credential, indefinitely or ``until`` a moment in the future (then it is lifted by
-    :func:`lift_ended_suspensions`). Publishes the suspension list and notifies the holder on commit."""
+    :func:`lift_ended_suspensions`). ``category`` (credentials/categories.py) is what verifiers see; ``reason``,
+    the free text, stays with the staff and the holder. Publishes the suspension list and notifies the holder
+    on commit."""
     _require_admin(actor)
+    category = _required_category(category)
     reason = _required_reason(reason, _("A suspension needs a reason."))
     now = timezone.now()
     if until is not None:
@@ -85,14 +95,15 @@ def suspend(*, credential: Credential, actor: User, reason: str, until: datetime
         if row.valid_until <= now:
             raise InvalidTransition(_("This credential has expired: it can no longer be suspended."))
         row.suspended_at, row.suspended_until, row.suspension_reason = now, until, reason
+        row.suspension_category = category
         _change(
             row,
             to=Status.SUSPENDED,
             actor=actor,
             reason=reason,
             action="credential.suspended",
-            fields=["suspended_at", "suspended_until", "suspension_reason"],
-            data={"until": until.isoformat() if until else None},
+            fields=["suspended_at", "suspended_until", "suspension_reason", "suspension_category"],
+            data={"until": until.isoformat() if until else None, "category": category},
         )
     row.refresh_from_db()
     return row
@@ -109,11 +120,13 @@ def reinstate(*, credential: Credential, actor: User, reason: str = "") -> Crede
     return row
 
 
-def revoke(*, credential: Credential, actor: User, reason: str) -> Credential:
-    """Withdraw a credential for good; verifiers see the reason. A suspended or expired credential can be
-    revoked too; a revoked one can never be suspended or reinstated again."""
+def revoke(*, credential: Credential, actor: User, category: str, reason: str) -> Credential:
+    """Withdraw a credential for good; verifiers see the reason's ``category``, the holder and the staff the
+    ``reason`` too. A suspended or expired credential can be revoked too; a revoked one can never be suspended
+    or reinstated again."""
     _require_admin(actor)
-    reason = _required_reason(reason, _("A revocation needs a reason, which verifiers will see."))
+    category = _required_category(category)
+    reason = _required_reason(reason, _("A revocation needs a reason, which the holder will read."))
     with transaction.atomic():
         row = _lock(credential)
         if row.status == Status.REVOKED:
@@ -123,7 +136,7 @@ def revoke(*, credential: Credential, actor: User, reason: str) -> Credential:
                 _("A credential that is %(status)s cannot be revoked.") % {"status": row.get_status_display().lower()}
             )
         was_suspended = row.status == Status.SUSPENDED
-        row.revoked_at, row.revocation_reason = timezone.now(), reason
+        row.revoked_at, row.revocation_reason, row.revocation_category = timezone.now(), reason, category
         # A revoked credential is no longer suspended: its suspension bit is cleared and nothing will lift it.
         row.suspended_until = None
         _change(
@@ -132,30 +145,32 @@ def revoke(*, credential: Credential, actor: User, reason: str) -> Credential:
             actor=actor,
             reason=reason,
             action="credential.revoked",
-            fields=["revoked_at", "revocation_reason", "suspended_until"],
-            data={"was_suspended": was_suspended},
+            fields=["revoked_at", "revocation_reason", "revocation_category", "suspended_until"],
+            data={"was_suspended": was_suspended, "category": category},
         )
     row.refresh_from_db()
     return row
 
 
-def suspend_by_system(*, credential_id: uuid.UUID, reason: str, data: dict | None = None) -> bool:
+def suspend_by_system(*, credential_id: uuid.UUID, category: str, reason: str, data: dict | None = None) -> bool:
     """The system (no actor) suspends an active credential still within its validity, e.g. an attestation
     whose membership lapsed. Returns False, changing nothing, when the credential is in any other state."""
+    category = _required_category(category)
     with transaction.atomic():
         row = _lock(Credential(pk=credential_id))
         now = timezone.now()
         if row.status != Status.ACTIVE or row.valid_until <= now:
             return False
         row.suspended_at, row.suspended_until, row.suspension_reason = now, None, reason
+        row.suspension_category = category
         _change(
             row,
             to=Status.SUSPENDED,
             actor=None,
             reason=reason,
             action="credential.suspended",
-            fields=["suspended_at", "suspended_until", "suspension_reason"],
-            data={"until": None, **(data or {})},
+            fields=["suspended_at", "suspended_until", "suspension_reason", "suspension_category"],
+            data={"until": None, "category": category, **(data or {})},
         )
     return True
 
@@ -319,18 +334,20 @@ def notify_status_change(*, event_id: int) -> bool:
     holder = credential.holder
     try:
         with translation.override(holder.preferred_language):
+            category = categories.label(event.data.get("category"))
             values = {
                 "serial": credential.serial,
                 "profile": credential.profile.tr("title"),
                 "reason": event.reason,
+                "category": _(category) if category else "",
                 "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/",
             }
             if event.action == "credential.suspended":
                 subject = _("[AIPIA] Your credential %(serial)s is suspended") % values
                 until = event.data.get("until")
                 if until:
-                    values["until"] = _format_moment(until)
-                    period = _("The suspension ends on %(until)s, unless it is lifted earlier.") % values
+                    values["until"] = _last_day_text(until)
+                    period = _("The suspension lasts until %(until)s included, unless it is lifted earlier.") % values
                 else:
                     period = _("The suspension lasts until the association lifts it.")
                 body = (
@@ -341,7 +358,11 @@ def notify_status_change(*, event_id: int) -> bool:
                     % values
                     + period
                     + "\n\n"
-                    + _("While it is suspended, anyone who verifies it is told so.\n\n%(url)s\n") % values
+                    + _(
+                        "While it is suspended, anyone who verifies it is told so, with the reason as a category "
+                        "(%(category)s) and never in the words above.\n\n%(url)s\n"
+                    )
+                    % values
                 )
             elif event.action == "credential.reinstated":
                 subject = _("[AIPIA] Your credential %(serial)s is no longer suspended") % values
@@ -366,7 +387,8 @@ def notify_status_change(*, event_id: int) -> bool:
                 body = (
                     _(
                         "Your credential %(serial)s (%(profile)s) has been revoked by the association. "
-                        "Revocation is final: anyone who verifies it is told that it is no longer valid, and why.\n\n"
+                        "Revocation is final: anyone who verifies it is told that it is no longer valid, with the "
+                        "reason as a category (%(category)s) and never in the words below.\n\n"
                         "Reason: %(reason)s\n\n%(url)s\n"
                     )
                     % values
@@ -382,11 +404,12 @@ def notify_status_change(*, event_id: int) -> bool:
 _MAIL_ACTIONS = frozenset({"credential.suspended", "credential.reinstated", "credential.revoked"})
 
 
-def _format_moment(iso: str) -> str:
+def _last_day_text(iso: str) -> str:
+    """The last day of a suspension ending at ``iso``, in the issuer's time zone (credentials/days.py)."""
     from django.utils.formats import date_format
 
     moment = datetime.datetime.fromisoformat(iso)
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return date_format(days.last_day(moment, days.zone(settings.TIME_ZONE)), "DATE_FORMAT")
 
 
 def _enqueue_notification(event_id: int) -> None:
@@ -401,6 +424,14 @@ def _enqueue_notification(event_id: int) -> None:
 def _require_admin(actor: User | None) -> None:
     if actor is None or not actor.is_active or actor.role != User.Role.ADMIN:
         raise NotAllowed(_("Only administrators can suspend, reinstate or revoke a credential."))
+
+
+def _required_category(category: str) -> str:
+    if category not in categories.CODES:
+        raise DomainError(
+            _("Choose the category of the reason, which verifiers see, from the list."), code="invalid_category"
+        )
+    return category
 
 
 def _required_reason(reason: str, message: str) -> str:

@@ -23,7 +23,7 @@ import re
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 MIN_BITS = 131072  # 16 KiB, the specification's minimum
 MIN_BYTES = MIN_BITS // 8
@@ -156,3 +156,71 @@ def build_status_list_credential(
         "validFrom": valid_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "credentialSubject": subject,
     }
+
+
+# --- the status reference an EDC carries ----------------------------------------------------------------------
+#
+# The EDC shapes allow ``credentialStatus`` to be one ``xsd:anyURI``, so an EDC cannot carry W3C status entry
+# objects. It carries one URI instead, which names both entries in its fragment:
+#
+#     https://<host>/status/#revocation=<list>:<index>&suspension=<list>:<index>
+#
+# Each pair is a Bitstring Status List entry: bit <index> of the list at ``https://<host>/status/<purpose>/<list>``.
+# A browser or HTTP client never sends the fragment, so dereferencing the URI tells the server nothing about the
+# credential (``/status/`` answers a description of this form); reading a list tells it only the list, shared
+# by up to half its size of credentials, as with any Bitstring Status List.
+
+STATUS_REFERENCE_PATH = "/status/"
+
+
+class StatusEntryRef(NamedTuple):
+    """One entry named by a status reference."""
+
+    purpose: str
+    list_url: str
+    list_index: int  # the W3C entry's statusListIndex (a tuple already has an ``index`` method)
+
+
+def status_reference(*, base_url: str, entries: Iterable[tuple[str, int, int]]) -> str:
+    """The URI an EDC carries as ``credentialStatus`` for ``entries`` of ``(purpose, list number, index)``,
+    e.g. ``https://host/status/#revocation=1:40487&suspension=1:94567`` (purposes in the order of
+    :data:`PURPOSES`). Raises :class:`StatusListError` for an unknown purpose, a repeated one or a negative
+    number."""
+    by_purpose: dict[str, tuple[int, int]] = {}
+    for purpose, number, index in entries:
+        if purpose not in PURPOSES:
+            raise StatusListError(f"Unknown status purpose {purpose!r}.")
+        if purpose in by_purpose:
+            raise StatusListError(f"Two entries for the purpose {purpose!r}.")
+        if number < 1 or index < 0:
+            raise StatusListError(f"Impossible list number {number} or index {index}.")
+        by_purpose[purpose] = (number, index)
+    if not by_purpose:
+        raise StatusListError("A status reference names at least one entry.")
+    fragment = "&".join(
+        f"{purpose}={by_purpose[purpose][0]}:{by_purpose[purpose][1]}" for purpose in PURPOSES if purpose in by_purpose
+    )
+    return base_url.rstrip("/") + STATUS_REFERENCE_PATH + "#" + fragment
+
+
+_REFERENCE_PAIR = re.compile(r"(revocation|suspension)=([1-9][0-9]{0,9}):([0-9]{1,10})")
+
+
+def parse_status_reference(uri: str) -> list[StatusEntryRef] | None:
+    """The entries named by a status reference of the form :func:`status_reference` writes, or None when
+    ``uri`` is not of that form (someone else's status URI, say)."""
+    if not isinstance(uri, str) or "#" not in uri:
+        return None
+    base, _hash, fragment = uri.partition("#")
+    if not base.startswith(("https://", "http://")) or not base.endswith(STATUS_REFERENCE_PATH):
+        return None
+    entries: list[StatusEntryRef] = []
+    for part in fragment.split("&"):
+        match = _REFERENCE_PAIR.fullmatch(part)
+        if match is None:
+            return None
+        purpose, number, index = match.group(1), int(match.group(2)), int(match.group(3))
+        if any(entry.purpose == purpose for entry in entries):
+            return None
+        entries.append(StatusEntryRef(purpose, f"{base}{purpose}/{number}", index))
+    return entries

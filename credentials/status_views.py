@@ -8,6 +8,8 @@ the first publication of a list nobody has changed yet.
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import status
 from .models import StatusList
+from .status_list import STATUS_REFERENCE_PATH
 
 
 def _public_headers(response: HttpResponse, status_list: StatusList | None = None) -> HttpResponse:
@@ -46,3 +49,34 @@ def status_list_credential(request: HttpRequest, purpose: str, number: int) -> H
         return _public_headers(HttpResponseNotModified(), status_list)
     response = HttpResponse(bytes(status_list.sealed_json), content_type="application/json")
     return _public_headers(response, status_list)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def status_reference_document(request: HttpRequest) -> HttpResponse:
+    """What a credential's ``credentialStatus`` URI dereferences to (the fragment, which names the credential's
+    entries, never reaches us): how to read the fragment and where each list is, for verifiers that meet the
+    form for the first time. The same for every credential."""
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response["Access-Control-Max-Age"] = "86400"
+        return _public_headers(response)
+    base = settings.SITE_URL.rstrip("/")
+    document = {
+        "id": base + STATUS_REFERENCE_PATH,
+        "issuer": status.issuer_id(),
+        "description": (
+            "The status of credentials issued by this issuer. A credential's credentialStatus is this URL followed "
+            "by a fragment naming its entries in W3C Bitstring Status Lists v1.0, "
+            "#revocation=<list>:<index>&suspension=<list>:<index>: read bit <index> of the list published at "
+            "statusLists[purpose] with {list} replaced by <list>. A set bit means revoked (or suspended)."
+        ),
+        "fragment": "revocation=<list>:<index>&suspension=<list>:<index>",
+        "statusLists": {purpose: f"{base}/status/{purpose}/{{list}}" for purpose in StatusList.Purpose.values},
+        "specification": "https://www.w3.org/TR/vc-bitstring-status-list/",
+    }
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"), content_type="application/json"
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return _public_headers(response)

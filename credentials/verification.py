@@ -3,8 +3,10 @@
 Every entry point produces a :class:`Report` made of the checks of DESIGN.md §3, each ``passed``,
 ``failed`` or ``skipped`` with a human reason:
 
-- ``format``: the document is JSON-LD that conforms to the official EDC SHACL shapes (our W3C status
-  entries are checked structurally, see docs/decisions/0003); for a QR token, the token is well formed;
+- ``format``: the document is JSON-LD that conforms to the official EDC SHACL shapes (credentials we issued in
+  the earlier form, with two W3C status entries, are read on a labelled legacy path: docs/decisions/0003); for a
+  QR token, the token is well formed; when the shapes are not installed the check is skipped, visibly, and does
+  not by itself make the answer undetermined;
 - ``seal``: the signature is intact and the seal certificate was within its validity at signing time
   (the RFC 3161 timestamp's time when the seal carries a valid one, otherwise the claimed ``sigT``);
 - ``issuer``: the seal certificate chains to a configured trust anchor at that time, and its
@@ -15,7 +17,9 @@ Every entry point produces a :class:`Report` made of the checks of DESIGN.md §3
   a document; the offline verifier reads downloaded lists).
 
 "Could not check" is never "not revoked": a status entry whose list cannot be read gives a ``skipped``
-check marked *inconclusive*, and then the report is not valid and its status is ``unknown``.
+check marked *inconclusive*, and then the report is not valid and its status is ``unknown``. A credential
+whose validity has not begun is ``not_yet_valid`` (a renewal's successor, say), one whose validity ended is
+``expired``.
 
 The pure functions take everything they need as arguments (``trust_anchors``, ``status_lookup``,
 ``edc_dir``, ``keys``, ``live_status``, ``now``); left out, they are read from Django (settings and the
@@ -28,12 +32,13 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -41,16 +46,20 @@ from urllib.parse import urlsplit
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from . import qr
+from . import categories, days, qr
 from .keys import organization_identifier
 from .seal import SIGNING_TIME_FORMAT, SealCheck, check_chain, check_seal
+from .status_list import parse_status_reference
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Credential
 
+logger = logging.getLogger(__name__)
+
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 ACTIVE, EXPIRED, SUSPENDED, REVOKED, UNKNOWN = "active", "expired", "suspended", "revoked", "unknown"
-STATUSES = (ACTIVE, EXPIRED, SUSPENDED, REVOKED, UNKNOWN)
+NOT_YET_VALID = "not_yet_valid"
+STATUSES = (ACTIVE, NOT_YET_VALID, EXPIRED, SUSPENDED, REVOKED, UNKNOWN)
 RESULTS = (PASSED, FAILED, SKIPPED)
 # The checks of DESIGN.md §3, in the order they are reported; "pdf" comes first for a PDF upload.
 CHECK_NAMES = ("pdf", "format", "seal", "issuer", "expiry", "revocation", "suspension")
@@ -58,6 +67,10 @@ CHECK_NAMES = ("pdf", "format", "seal", "issuer", "expiry", "revocation", "suspe
 _AUTHENTICITY = frozenset({"pdf", "format", "seal", "issuer"})
 EMBEDDED_CREDENTIAL_NAME = "credential.jsonld"
 _FORMAT_CACHE_SIZE = 512
+# Until this instant we issued credentials in the earlier form, with two W3C BitstringStatusListEntry objects
+# in credentialStatus; the official shapes admit neither (docs/decisions/0003). Such credentials keep verifying.
+EARLIER_STATUS_FORM_UNTIL = datetime(2026, 12, 4, tzinfo=UTC)
+XSD_ANY_URI = "http://www.w3.org/2001/XMLSchema#anyURI"
 
 # Looks up one status entry: ``status_lookup(list_url=..., index=...)`` returns True when the bit is set
 # (revoked, suspended), False when it is not, and None for a list that the looker-up does not hold (for the
@@ -95,19 +108,47 @@ class Detail(str):
         """This explanation followed by ``other``."""
         return Detail(self.parts + other.parts)
 
-    def translated(self, gettext: Callable[[str], str]) -> str:
-        """The explanation in the language of ``gettext`` (e.g. Django's, on a page)."""
+    def translated(self, gettext: Callable[[str], str], moment: Callable[[Moment], str] | None = None) -> str:
+        """The explanation in the language of ``gettext`` (e.g. Django's, on a page), with each :class:`Moment`
+        written by ``moment`` (e.g. as a date in the reader's language and the issuer's time zone)."""
         sentences = []
         for message, values in self.parts:
-            shown = {
-                name: value.translated(gettext) if isinstance(value, Detail) else value
-                for name, value in values.items()
-            }
+            shown = {name: _shown(value, gettext, moment) for name, value in values.items()}
             try:
                 sentences.append(gettext(message).format(**shown))
             except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: the original
                 sentences.append(message.format(**shown))
         return " ".join(sentences)
+
+
+class Moment(str):
+    """An instant in an explanation: ISO 8601 in UTC in the English text (the API and the offline verifier);
+    pages write it in their reader's language. ``ends``: the instant ends a period (a validity, a suspension),
+    so that a page shows the last day the period covers (docs: credentials/days.py)."""
+
+    moment: datetime
+    ends: bool
+
+    def __new__(cls, moment: datetime, *, ends: bool = False) -> Moment:
+        text = super().__new__(cls, _stamp(moment))
+        text.moment = moment
+        text.ends = ends
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_moment_from, (self.moment, self.ends))
+
+
+def _moment_from(moment: datetime, ends: bool) -> Moment:
+    return Moment(moment, ends=ends)
+
+
+def _shown(value: Any, gettext: Callable[[str], str], moment: Callable[[Moment], str] | None) -> Any:
+    if isinstance(value, Detail):
+        return value.translated(gettext, moment)
+    if isinstance(value, Moment) and moment is not None:
+        return moment(value)
+    return value
 
 
 def _(message: str, **values: Any) -> Detail:
@@ -135,6 +176,8 @@ class Check:
     # False for a skipped check that leaves the answer open ("could not check"): the report is then not valid.
     # True for a check that does not apply (e.g. a credential that carries no suspension entry at all).
     conclusive: bool = True
+    # For a failed expiry check: NOT_YET_VALID or EXPIRED, the status it leads to.
+    outcome: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {"name": self.name, "result": self.result, "detail": self.detail}
@@ -161,17 +204,19 @@ class CredentialSummary:
 @dataclass(frozen=True)
 class Report:
     valid: bool
-    status: str  # active | expired | suspended | revoked | unknown
+    status: str  # active | not_yet_valid | expired | suspended | revoked | unknown
     checks: tuple[Check, ...]
     credential: CredentialSummary = field(default_factory=CredentialSummary)
     issuer_name: str | None = None
+    # When the current status began and when it ends by itself, if known: the validity's start and end for an
+    # active credential, its end for an expired one, its start for one not yet valid; for a suspension or a
+    # revocation, what our records say (a document alone does not tell).
+    status_since: datetime | None = None
+    status_until: datetime | None = None
+    # Why a credential is suspended or revoked: a code of credentials.categories, never the free text.
+    status_category: str | None = None
     # Known for credentials we issued (from our records):
     credential_uuid: uuid.UUID | None = None
-    suspended_since: datetime | None = None
-    suspended_until: datetime | None = None
-    suspension_reason: str = ""
-    revoked_at: datetime | None = None
-    revocation_reason: str = ""
     checked_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -180,7 +225,12 @@ class Report:
             "valid": self.valid,
             "status": self.status,
             "checks": [check.as_dict() for check in self.checks],
-            "credential": self.credential.as_dict(),
+            "credential": {
+                **self.credential.as_dict(),
+                "status_since": _stamp(self.status_since) if self.status_since else None,
+                "status_until": _stamp(self.status_until) if self.status_until else None,
+                "status_category": self.status_category,
+            },
         }
 
     def check(self, name: str) -> Check | None:
@@ -188,18 +238,24 @@ class Report:
 
 
 def conclude(
-    checks: Sequence[Check], *, credential: CredentialSummary | None = None, now: datetime | None = None, **extra: Any
+    checks: Sequence[Check],
+    *,
+    credential: CredentialSummary | None = None,
+    now: datetime | None = None,
+    period: tuple[datetime | None, datetime | None] = (None, None),
+    **extra: Any,
 ) -> Report:
     """The report for ``checks``: valid only when nothing failed and nothing was left undetermined.
 
     Status: ``unknown`` when an authenticity check (pdf, format, seal, issuer) failed or a check could not
-    be done; otherwise ``revoked``, ``suspended``, ``expired`` in that order of precedence; ``active`` when
-    every check passed (or does not apply).
+    be done; otherwise ``revoked``, ``suspended``, then ``not_yet_valid`` or ``expired``, in that order of
+    precedence; ``active`` when every check passed (or was skipped without leaving the answer open).
+    ``period``: the validity's start and end as the expiry check read them, for ``status_since`` and
+    ``status_until``; ``extra`` fields given (our records' dates of a suspension, say) take precedence.
     """
-    by_name = {check.name: check for check in checks}
     failed = {check.name for check in checks if check.result == FAILED}
     undetermined = any(check.result == SKIPPED and not check.conclusive for check in checks)
-    expiry = by_name.get("expiry")
+    expiry = next((check for check in checks if check.name == "expiry"), None)
     if failed & _AUTHENTICITY:
         status = UNKNOWN
     elif "revocation" in failed:
@@ -207,22 +263,23 @@ def conclude(
     elif "suspension" in failed:
         status = SUSPENDED
     elif "expiry" in failed:
-        status = EXPIRED if expiry is not None and not expiry.detail.startswith(_NOT_YET) else UNKNOWN
+        status = expiry.outcome if expiry is not None and expiry.outcome else UNKNOWN
     elif undetermined or failed:
         status = UNKNOWN
     else:
         status = ACTIVE
+    start, end = period
+    since, until = {ACTIVE: (start, end), EXPIRED: (end, None), NOT_YET_VALID: (None, start)}.get(status, (None, None))
+    fields: dict[str, Any] = {"status_since": since, "status_until": until}
+    fields.update({name: value for name, value in extra.items() if value is not None})
     return Report(
         valid=status == ACTIVE,
         status=status,
         checks=tuple(checks),
         credential=credential or CredentialSummary(),
         checked_at=now,
-        **extra,
+        **fields,
     )
-
-
-_NOT_YET = "Not yet valid"
 
 
 def failure(name: str, detail: str, *, now: datetime | None = None) -> Report:
@@ -261,17 +318,21 @@ def verify_sealed_credential(
     signed_at, seal_check = _seal_check(seal)
     checks.append(seal_check)
     checks.append(_issuer_check(seal, document, trust_anchors, signed_at))
+    period: tuple[datetime | None, datetime | None] = (None, None)
     if not seal.intact or document is None:
         why = _("not checked: the seal is broken, so nothing the document says can be relied on.")
         if seal.intact:
             why = _("not checked: the sealed content is not a JSON object.")
         checks += [Check(name, SKIPPED, why) for name in ("expiry", "revocation", "suspension")]
     else:
+        period = (_instant(document.get("validFrom")), _instant(_valid_until(document)))
         checks.append(_expiry_check(document.get("validFrom"), _valid_until(document), now))
         entries = _status_entries(document)
         checks.append(_status_check("revocation", entries, status_lookup))
         checks.append(_status_check("suspension", entries, status_lookup))
-    return conclude(checks, credential=_summary(document), now=now, issuer_name=_issuer_name(document, seal))
+    return conclude(
+        checks, credential=_summary(document), now=now, period=period, issuer_name=_issuer_name(document, seal)
+    )
 
 
 def _now(now: datetime | None) -> datetime:
@@ -295,14 +356,33 @@ def _format_check(seal: SealCheck, document: dict | None, edc_dir: Path) -> Chec
         return Check("format", FAILED, _("This is not a sealed credential: {problem}", problem=seal.problem))
     if document is None:
         return Check("format", FAILED, _("The sealed content is not a JSON object, so it is not a JSON-LD credential."))
+    earlier_form = _in_earlier_status_form(document)
     try:
-        conforms, messages = _conformance(seal.payload, document, Path(edc_dir))
+        conforms, messages = _conformance(seal.payload, document, Path(edc_dir), earlier_form=earlier_form)
     except FileNotFoundError:
+        # The server's own material is missing, which says nothing about the document: the check is shown as not
+        # done, and the verdict rests on the seal, the issuer and the status.
         return Check(
             "format",
             SKIPPED,
-            _("not checked: the EDC contexts and shapes are not available in {folder}.", folder=edc_dir),
-            conclusive=False,
+            _(
+                "not checked: the official EDC contexts and shapes are not installed where this verification ran, "
+                "so conformance to them could not be checked. The seal, the issuer and the status were checked."
+            ),
+        )
+    except Exception:  # whatever makes JSON-LD or SHACL processing fail, the document cannot be read as an EDC
+        logger.warning("The format check could not process a document.", exc_info=True)
+        return Check("format", FAILED, _("The document cannot be processed as JSON-LD against the EDC shapes."))
+    if conforms and earlier_form:
+        return Check(
+            "format",
+            PASSED,
+            _(
+                "JSON-LD conforming to the official European Digital Credential shapes, except its credentialStatus: "
+                "issued before {date}, in the earlier form, with two W3C status entries, which the shapes do not "
+                "admit and which are read as before.",
+                date=Moment(EARLIER_STATUS_FORM_UNTIL),
+            ),
         )
     if conforms:
         return Check(
@@ -322,21 +402,45 @@ def _format_check(seal: SealCheck, document: dict | None, edc_dir: Path) -> Chec
     return Check("format", FAILED, detail)
 
 
-_format_cache: OrderedDict[tuple[bytes, str], tuple[bool, tuple[str, ...]]] = OrderedDict()
+def _in_earlier_status_form(document: dict) -> bool:
+    """Whether ``document`` is in the form we issued until :data:`EARLIER_STATUS_FORM_UNTIL`: ``credentialStatus``
+    made of W3C ``BitstringStatusListEntry`` objects pointing at lists published as ours are
+    (``…/status/<purpose>/<n>``), and issued before that instant."""
+    value = document.get("credentialStatus")
+    entries = value if isinstance(value, list) else [value]
+    if not entries or not all(
+        isinstance(entry, dict)
+        and entry.get("type") == "BitstringStatusListEntry"
+        and _is_our_list_url(entry.get("statusListCredential"), entry.get("statusPurpose"))
+        for entry in entries
+    ):
+        return False
+    issued = _instant(document.get("issued", document.get("issuanceDate")))
+    return issued is not None and issued < EARLIER_STATUS_FORM_UNTIL
+
+
+def _is_our_list_url(url: Any, purpose: Any) -> bool:
+    if not isinstance(url, str) or purpose not in ("revocation", "suspension"):
+        return False
+    head, _slash, number = url.rpartition("/")
+    return head.endswith(f"/status/{purpose}") and number.isascii() and number.isdigit()
+
+
+_format_cache: OrderedDict[tuple[bytes, str, bool], tuple[bool, tuple[str, ...]]] = OrderedDict()
 _format_lock = threading.Lock()
 
 
-def _conformance(payload: bytes, document: dict, edc_dir: Path) -> tuple[bool, tuple[str, ...]]:
+def _conformance(payload: bytes, document: dict, edc_dir: Path, *, earlier_form: bool) -> tuple[bool, tuple[str, ...]]:
     # SHACL validation takes 70-200 ms; the same sealed bytes always give the same answer, so it is kept
     # per process by the payload's digest (a credential verified by id, or uploaded again, costs nothing).
     from .shacl import check_conformance
 
-    key = (hashlib.sha256(payload).digest(), str(edc_dir))
+    key = (hashlib.sha256(payload).digest(), str(edc_dir), earlier_form)
     with _format_lock:
         if key in _format_cache:
             _format_cache.move_to_end(key)
             return _format_cache[key]
-    report = check_conformance(document, edc_dir=edc_dir, allow_status_list_entries=True)
+    report = check_conformance(document, edc_dir=edc_dir, earlier_status_form=earlier_form)
     answer = (report.conforms, tuple(report.messages))
     with _format_lock:
         _format_cache[key] = answer
@@ -439,22 +543,62 @@ def _expiry_check(valid_from: Any, valid_until: Any, now: datetime) -> Check:
 
 
 def _period_check(start: datetime | None, end: datetime | None, now: datetime) -> Check:
+    """Valid from ``start`` to ``end`` (expired once past it, as the lifecycle marks it; docs/decisions/0005)."""
     if start is not None and now < start:
-        return Check("expiry", FAILED, _("Not yet valid: valid from {moment}.", moment=_stamp(start)))
+        return Check(
+            "expiry",
+            FAILED,
+            _("Not yet valid: valid from {moment}.", moment=Moment(start)),
+            outcome=NOT_YET_VALID,
+        )
     if end is not None and now > end:
-        return Check("expiry", FAILED, _("Expired on {moment}.", moment=_stamp(end)))
+        return Check(
+            "expiry", FAILED, _("Expired: it was valid until {moment}.", moment=Moment(end, ends=True)), outcome=EXPIRED
+        )
     if end is None:
         return Check("expiry", PASSED, _("Valid, with no end date."))
-    return Check("expiry", PASSED, _("Within its validity period, until {moment}.", moment=_stamp(end)))
+    return Check("expiry", PASSED, _("Within its validity period, until {moment}.", moment=Moment(end, ends=True)))
 
 
-def _status_entries(document: dict) -> list[dict]:
+class _ForeignStatus(str):
+    """A ``credentialStatus`` URI in a form this verifier does not read (someone else's)."""
+
+
+def _status_entries(document: dict) -> list[dict] | _ForeignStatus:
+    """The status entries of ``document`` as W3C entry objects: the objects it carries (third parties' EDCs, and
+    ours of the earlier form), or those named by the status reference URI our EDCs carry (a plain string, or a
+    typed ``xsd:anyURI`` value object). A URI of another form is returned as a :class:`_ForeignStatus`."""
     value = document.get("credentialStatus")
+    if isinstance(value, dict) and "@value" in value:
+        value = value["@value"] if value.get("@type", XSD_ANY_URI) == XSD_ANY_URI else None
+    if isinstance(value, str):
+        references = parse_status_reference(value)
+        if references is None:
+            return _ForeignStatus(value)
+        return [
+            {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": reference.purpose,
+                "statusListIndex": str(reference.list_index),
+                "statusListCredential": reference.list_url,
+            }
+            for reference in references
+        ]
     entries = value if isinstance(value, list) else [value] if value is not None else []
     return [entry for entry in entries if isinstance(entry, dict)]
 
 
-def _status_check(purpose: str, entries: Iterable[dict], status_lookup: StatusLookup) -> Check:
+def _status_check(purpose: str, entries: list[dict] | _ForeignStatus, status_lookup: StatusLookup) -> Check:
+    if isinstance(entries, _ForeignStatus):
+        return Check(
+            purpose,
+            SKIPPED,
+            _(
+                "not checked: the credential's status is published at {host} in a form this verifier does not read.",
+                host=urlsplit(entries).netloc or "?",
+            ),
+            False,
+        )
     mine = [entry for entry in entries if entry.get("statusPurpose") == purpose]
     if not mine:
         return Check(
@@ -485,16 +629,9 @@ def _status_check(purpose: str, entries: Iterable[dict], status_lookup: StatusLo
             bit = status_lookup(list_url=url, index=int(index))
         except StatusUnavailable as error:
             return Check(purpose, SKIPPED, _("not checked: {reason}", reason=error.reason), False)
-        except Exception as error:  # a status we could not read must never read as "not revoked"
+        except Exception:  # a status we could not read must never read as "not revoked"
             return Check(
-                purpose,
-                SKIPPED,
-                _(
-                    "not checked: the status list at {host} could not be read ({error}).",
-                    host=host,
-                    error=error.__class__.__name__,
-                ),
-                False,
+                purpose, SKIPPED, _("not checked: the status list at {host} could not be read.", host=host), False
             )
         if bit is None:
             return Check(
@@ -746,9 +883,9 @@ class LiveStatus:
     valid_until: datetime
     suspended_at: datetime | None
     suspended_until: datetime | None
-    suspension_reason: str
+    suspension_category: str  # a code of credentials.categories; the free-text reasons are never read here
     revoked_at: datetime | None
-    revocation_reason: str
+    revocation_category: str
     status_version: int
     issuer_name: str
 
@@ -779,6 +916,7 @@ def verify_token(
     keys: Mapping[str, Any] | None = None,
     live_status: LiveStatusLookup | None = None,
     issuer_name: str | None = None,
+    time_zone: tzinfo | None = None,
     now: datetime | None = None,
 ) -> Report:
     """Verify a QR token: its signature with ``keys`` (default: our published keys), then the credential's
@@ -794,7 +932,7 @@ def verify_token(
         live: LiveStatus | StatusUnavailable | None = live_status(claims.credential_id)
     except StatusUnavailable as error:
         live = error
-    return report_for_token(claims, live, issuer_name=issuer_name, now=now)
+    return report_for_token(claims, live, issuer_name=issuer_name, time_zone=time_zone, now=now)
 
 
 def token_failure(reason: str, *, now: datetime | None = None) -> Report:
@@ -807,9 +945,14 @@ def report_for_token(
     live: LiveStatus | StatusUnavailable | None,
     *,
     issuer_name: str | None = None,
+    time_zone: tzinfo | None = None,
     now: datetime | None = None,
 ) -> Report:
-    """The report for a token whose signature verified, given our record of the credential (pure)."""
+    """The report for a token whose signature verified, given our record of the credential (pure).
+
+    Without a record, the validity is the token's: from the start of its first day to the end of its last day
+    in ``time_zone``, the issuer's (default: ``settings.TIME_ZONE``); with one, the record's instants.
+    """
     now = _now(now)
     summary = CredentialSummary(
         id=f"urn:uuid:{claims.credential_id}",
@@ -831,63 +974,71 @@ def report_for_token(
             else _("Signed with a published seal key."),
         ),
     ]
-    if isinstance(live, StatusUnavailable):
-        checks.append(_period_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
-        why = _("not checked: {reason}", reason=live.reason)
-        checks += [Check(name, SKIPPED, why, False) for name in ("revocation", "suspension")]
-        return conclude(checks, credential=summary, now=now, issuer_name=issuer)
     if record is None or not record.issued:
-        checks.append(_period_check(_day_start(claims.valid_from), _day_end(claims.valid_until), now))
-        why = _("not checked: we have no record of this credential.")
+        zone = time_zone or default_time_zone()
+        period = (days.start_of_day(claims.valid_from, zone), days.end_of_day(claims.valid_until, zone))
+        checks.append(_period_check(*period, now))
+        why = (
+            _("not checked: {reason}", reason=live.reason)
+            if isinstance(live, StatusUnavailable)
+            else _("not checked: we have no record of this credential.")
+        )
         checks += [Check(name, SKIPPED, why, False) for name in ("revocation", "suspension")]
-        return conclude(checks, credential=summary, now=now, issuer_name=issuer)
+        return conclude(checks, credential=summary, now=now, period=period, issuer_name=issuer)
     checks.append(_period_check(record.valid_from, record.valid_until, now))
     checks += live_status_checks(record, now=now)
-    return conclude(checks, credential=summary, now=now, issuer_name=issuer, **live_details(record, now=now))
+    return conclude(
+        checks,
+        credential=summary,
+        now=now,
+        period=(record.valid_from, record.valid_until),
+        issuer_name=issuer,
+        **live_details(record, now=now),
+    )
 
 
 def live_status_checks(record: LiveStatus, *, now: datetime) -> list[Check]:
-    """Revocation and suspension as our records say now."""
+    """Revocation and suspension as our records say now: that and since when, with the reason's category."""
     if _revoked(record):
-        reason = record.revocation_reason
-        revoked = (
-            _("Revoked on {moment}: {reason}", moment=_stamp(record.revoked_at), reason=reason)
-            if record.revoked_at
-            else _("Revoked: {reason}", reason=reason)
-        )
-        revocation = Check("revocation", FAILED, revoked)
+        revoked = _("Revoked on {moment}.", moment=Moment(record.revoked_at)) if record.revoked_at else _("Revoked.")
+        revocation = Check("revocation", FAILED, revoked.then(_category_detail(record.revocation_category)))
     else:
         revocation = Check("revocation", PASSED, _("Not revoked, according to the issuer's records now."))
     if _suspended(record, now):
-        since = _stamp(record.suspended_at) if record.suspended_at else "?"
-        reason = record.suspension_reason
+        since = Moment(record.suspended_at) if record.suspended_at else "?"
         suspended = (
             _(
-                "Suspended since {since} until {until}: {reason}",
+                "Suspended since {since}, until {until}.",
                 since=since,
-                until=_stamp(record.suspended_until),
-                reason=reason,
+                until=Moment(record.suspended_until, ends=True),
             )
             if record.suspended_until
-            else _("Suspended since {since}: {reason}", since=since, reason=reason)
+            else _("Suspended since {since}, until the issuer lifts the suspension.", since=since)
         )
-        suspension = Check("suspension", FAILED, suspended)
+        suspension = Check("suspension", FAILED, suspended.then(_category_detail(record.suspension_category)))
     else:
         suspension = Check("suspension", PASSED, _("Not suspended, according to the issuer's records now."))
     return [revocation, suspension]
 
 
+def _category_detail(code: str) -> Detail:
+    label = categories.label(code)
+    return _("Reason: {category}.", category=_(label)) if label else Detail(())
+
+
 def live_details(record: LiveStatus, *, now: datetime) -> dict[str, Any]:
-    """The Report fields that only our own records give (reasons and dates)."""
-    suspended = _suspended(record, now)
-    return {
-        "credential_uuid": record.credential_uuid,
-        "suspended_since": record.suspended_at if suspended else None,
-        "suspended_until": record.suspended_until if suspended else None,
-        "suspension_reason": record.suspension_reason if suspended else "",
-        "revoked_at": record.revoked_at if _revoked(record) else None,
-        "revocation_reason": record.revocation_reason if _revoked(record) else "",
-    }
+    """The Report fields that only our own records give: since when a credential is suspended or revoked, until
+    when a suspension lasts, and the category of the reason (for the status those records imply)."""
+    details: dict[str, Any] = {"credential_uuid": record.credential_uuid}
+    if _revoked(record):
+        details.update(status_since=record.revoked_at, status_category=record.revocation_category or categories.OTHER)
+    elif _suspended(record, now):
+        details.update(
+            status_since=record.suspended_at,
+            status_until=record.suspended_until,
+            status_category=record.suspension_category or categories.OTHER,
+        )
+    return details
 
 
 def _revoked(record: LiveStatus) -> bool:
@@ -903,14 +1054,6 @@ def _suspended(record: LiveStatus, now: datetime) -> bool:
     )
 
 
-def _day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _day_end(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
-
-
 # --- credentials we issued ------------------------------------------------------------------------------------
 
 
@@ -922,7 +1065,7 @@ def verify_issued(
     now: datetime | None = None,
 ) -> Report:
     """The full report for a credential we issued: its stored sealed ``.jsonld`` verified like an upload,
-    with the suspension and revocation dates and reasons from our records."""
+    with the dates and the reason's category of a suspension or revocation from our records."""
     from .models import Credential as CredentialModel
 
     now = _now(now)
@@ -939,7 +1082,17 @@ def verify_issued(
     except (ValueError, UnicodeDecodeError):
         sealed = raw
     report = verify_sealed_credential(sealed, trust_anchors=trust_anchors, status_lookup=status_lookup, now=now)
-    return replace(report, **live_details(live_status_of(credential), now=now))
+    return with_records(report, live_status_of(credential), now=now)
+
+
+def with_records(report: Report, record: LiveStatus, *, now: datetime) -> Report:
+    """``report`` on one of our credentials, completed with what only our records say (:func:`live_details`)
+    when its status is the one those records imply; the status itself always comes from the checks."""
+    details = live_details(record, now=now)
+    implied = REVOKED if _revoked(record) else SUSPENDED if _suspended(record, now) else None
+    if implied is None or report.status != implied:
+        return replace(report, credential_uuid=record.credential_uuid)
+    return replace(report, **{"status_until": None, **details})
 
 
 # The credential columns a LiveStatus is made of (read with ``values(*LIVE_FIELDS)``: no model instance needed).
@@ -951,9 +1104,9 @@ LIVE_FIELDS = (
     "valid_until",
     "suspended_at",
     "suspended_until",
-    "suspension_reason",
+    "suspension_category",
     "revoked_at",
-    "revocation_reason",
+    "revocation_category",
     "status_version",
 )
 
@@ -973,9 +1126,9 @@ def live_status_from_row(row: Mapping[str, Any]) -> LiveStatus:
         valid_until=row["valid_until"],
         suspended_at=row["suspended_at"],
         suspended_until=row["suspended_until"],
-        suspension_reason=row["suspension_reason"],
+        suspension_category=row["suspension_category"],
         revoked_at=row["revoked_at"],
-        revocation_reason=row["revocation_reason"],
+        revocation_category=row["revocation_category"],
         status_version=row["status_version"],
         issuer_name=settings.ISSUER_LEGAL_NAME,
     )
@@ -1053,6 +1206,13 @@ def default_edc_dir() -> Path:
     from django.conf import settings
 
     return Path(settings.EDC_DIR)
+
+
+def default_time_zone() -> tzinfo:
+    """The issuer's time zone, in which a token's days begin and end: ``settings.TIME_ZONE``."""
+    from django.conf import settings
+
+    return days.zone(settings.TIME_ZONE)
 
 
 # --- uploaded documents (API and verifier page) ---------------------------------------------------------------

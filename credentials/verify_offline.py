@@ -1,12 +1,14 @@
 """Verify an AIPIA credential offline: a QR token (or its URL), a sealed ``.jsonld`` or a PDF certificate.
 
     python -m credentials.verify_offline <token | https://…/v/<token> | FILE> --keys jwks.json
-        [--status-list FILE ...] [--anchors PEM] [--edc-dir DIR] [--json]
+        [--status-list FILE ...] [--anchors PEM] [--edc-dir DIR] [--time-zone ZONE] [--json]
 
 Needs no database and no Django settings: the issuer keys come from a downloaded ``/.well-known/jwks.json``
 (the CA at the top of each key's ``x5c`` chain is a trust anchor; ``--anchors`` adds more), the status from
 downloaded sealed status list credentials (``--status-list``, the files served at each credential's
-``statusListCredential`` URL), the EDC shapes from ``--edc-dir`` (or ``$EDC_DIR``). Nothing is fetched.
+``statusListCredential`` URL, or named by the status reference our EDCs carry), the EDC shapes from
+``--edc-dir`` (or ``$EDC_DIR``, or the ``var/edc`` that ``make install`` fills). Nothing is fetched. A QR token
+names days of validity in the issuer's time zone (``--time-zone``; AIPIA's is Europe/Rome).
 
 Exit status: 0 valid, 1 not valid (including "could not check"), 2 usage error. The algorithm is described in
 docs/verification.md ("The offline verifier").
@@ -28,11 +30,12 @@ from typing import Any
 
 from cryptography import x509
 
-from . import status_list, verification
+from . import days, status_list, verification
 from .seal import check_chain, check_seal
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
-_DEFAULT_EDC_DIR = Path(__file__).resolve().parents[2] / "shared" / "edc"
+_DEFAULT_EDC_DIR = Path(__file__).resolve().parents[1] / "var" / "edc"
+ISSUER_TIME_ZONE = "Europe/Rome"
 
 
 class UsageError(Exception):
@@ -127,6 +130,7 @@ def verify(
     status_files: Sequence[bytes] = (),
     extra_anchors: Sequence[x509.Certificate] = (),
     edc_dir: Path | None = None,
+    time_zone: str = ISSUER_TIME_ZONE,
     max_bytes: int = 20 * 1024 * 1024,
 ) -> verification.Report:
     """Verify ``subject`` (a token, a verification URL or a file path). Raises UsageError for unusable input."""
@@ -134,7 +138,9 @@ def verify(
     token = subject.rsplit("/v/", 1)[-1].split("?")[0].split("#")[0] if "/v/" in subject else subject
     path = Path(subject)
     if _TOKEN.match(token) and not _is_file(path):
-        return verification.verify_token(token, keys=issuer_keys.keys, live_status=_offline)
+        return verification.verify_token(
+            token, keys=issuer_keys.keys, live_status=_offline, time_zone=days.zone(time_zone)
+        )
     if not _is_file(path):
         raise UsageError(f"{subject!r} is neither a QR token, a verification URL nor a file.")
     lookup = DownloadedStatusLists(status_files, trust_anchors=anchors)
@@ -153,6 +159,7 @@ def verify(
 def render_text(report: verification.Report) -> str:
     verdict = {
         "active": "VALID",
+        "not_yet_valid": "NOT YET VALID",
         "expired": "EXPIRED",
         "suspended": "SUSPENDED",
         "revoked": "REVOKED",
@@ -186,6 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--anchors", type=Path, help="a PEM file of further trust anchors")
     parser.add_argument("--edc-dir", type=Path, help="the folder with the EDC contexts and SHACL shapes")
+    parser.add_argument(
+        "--time-zone",
+        default=os.environ.get("TIME_ZONE") or ISSUER_TIME_ZONE,
+        help=f"the issuer's time zone, in which a QR token's days begin and end (default {ISSUER_TIME_ZONE})",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     options = parser.parse_args(argv)
     try:
@@ -197,8 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             status_files=[_read(path) for path in options.status_list],
             extra_anchors=extra,
             edc_dir=options.edc_dir,
+            time_zone=options.time_zone,
         )
-    except (UsageError, ValueError) as error:
+    except (UsageError, ValueError, days.UnknownTimeZone) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if options.json else render_text(report))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_safe
 
 from aipia.throttling import public_rate_limit
 
-from . import qr, verification
+from . import days, public_verification, qr, verification
 from .keys import public_jwk
 from .memo import Memo
 from .models import Credential
@@ -174,6 +175,7 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
         credential = credential_for_verification(credential_id=claims.credential_id) if row else None
         context = {
             **report_context(report),
+            "renews": credential.predecessor if credential is not None else None,
             "profile": {"title": credential.profile.tr("title"), "eqf_level": credential.profile.eqf_level}
             if credential
             else None,
@@ -256,6 +258,7 @@ RESULT_LABELS = {
 
 def report_context(report: verification.Report) -> dict:
     """What the report partial (templates/credentials/_verification_report.html) shows."""
+    zone = days.zone(settings.TIME_ZONE)
     return {
         "report": report,
         "checks": [
@@ -265,25 +268,42 @@ def report_context(report: verification.Report) -> dict:
                 "result": check.result,
                 "result_label": RESULT_LABELS[check.result],
                 # The explanation in the page's language; the API and the offline verifier keep the English.
-                "detail": check.detail.translated(_) if isinstance(check.detail, Detail) else check.detail,
+                "detail": check.detail.translated(_, moment_text) if isinstance(check.detail, Detail) else check.detail,
             }
             for check in report.checks
         ],
-        "valid_from": _moment(report.credential.valid_from),
-        "valid_until": _moment(report.credential.valid_until),
+        "valid_from": _day(report.credential.valid_from, lambda moment: days.local_day(moment, zone)),
+        "valid_until": _day(report.credential.valid_until, lambda moment: days.last_day(moment, zone)),
         "checked_at_text": _checked_at_text(report.checked_at),
     }
 
 
-def _moment(value: str | None) -> datetime.date | datetime.datetime | None:
+def moment_text(moment: verification.Moment) -> str:
+    """An instant of a check's explanation as the page shows it, in the issuer's time zone: the end of a period
+    as the last day it covers, a midnight as its day, any other instant as a date and time."""
+    zone = days.zone(settings.TIME_ZONE)
+    if moment.ends:
+        return formats.date_format(days.last_day(moment.moment, zone), "DATE_FORMAT")
+    local = moment.moment.astimezone(zone)
+    day = formats.date_format(local.date(), "DATE_FORMAT")
+    if local.time() == datetime.time.min:
+        return day
+    # The day as the language writes it and the time on a 24-hour clock (English DATETIME_FORMAT's "p.m." would
+    # end a sentence in "p.m.."; Italian's adds the weekday).
+    return f"{day} {local:%H:%M}"
+
+
+def _day(value: str | None, day_of: Callable[[datetime.datetime], datetime.date]) -> datetime.date | None:
+    """The day a validity date of the report names: a token's days as they are, an instant by ``day_of``."""
     if not value:
         return None
     try:
         if len(value) == 10:
             return datetime.date.fromisoformat(value)
-        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return day_of(moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC))
 
 
 @public_rate_limit
@@ -298,7 +318,7 @@ def verify_upload_page(request: HttpRequest) -> HttpResponse:
         try:
             data = _submitted_document(request)
             context.update(
-                report_context(verification.verify_document(data, max_bytes=settings.VERIFY_MAX_UPLOAD_BYTES))
+                report_context(public_verification.verify_document(data, max_bytes=settings.VERIFY_MAX_UPLOAD_BYTES))
             )
         except verification.UnreadableInput as exc:
             context["problem"] = upload_problem(exc)

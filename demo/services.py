@@ -298,10 +298,14 @@ def _create() -> None:
 
 
 # Credentials certified before this system (as if migrated): one in its renewal window with CPD logged, one
-# that the secretariat revokes once it is issued, so that every verification verdict can be seen.
+# that the secretariat revokes and one it suspends for a while once they are issued, so that every
+# verification verdict can be seen.
 RENEWAL_HOLDER = "marco.bianchi@demo.aipia.it"
 REVOKED_HOLDER = "sofia.greco@demo.aipia.it"
-REVOCATION_REASON = "Demo: revoked to show what verifiers see (the certified experience could not be confirmed)."
+SUSPENDED_HOLDER = "francesca.marino@demo.aipia.it"
+REVOCATION_REASON = "Demo: the certified experience could not be confirmed with the employers named in the dossier."
+SUSPENSION_REASON = "Demo: a client's complaint about a model audit is being examined by the committee."
+SUSPENSION_DAYS = 60
 
 
 def _earlier_credentials(users: dict[str, User]) -> None:
@@ -309,14 +313,15 @@ def _earlier_credentials(users: dict[str, User]) -> None:
     from credentials.services import create_credential
 
     now = timezone.now().replace(microsecond=0)
-    profile = Profile.objects.get(code="ai-ml-engineer")
-    for email, started in (
-        (RENEWAL_HOLDER, now - datetime.timedelta(days=3 * 365 - 75)),
-        (REVOKED_HOLDER, now - datetime.timedelta(days=400)),
+    for email, started, code in (
+        (RENEWAL_HOLDER, now - datetime.timedelta(days=3 * 365 - 75), "ai-ml-engineer"),
+        (REVOKED_HOLDER, now - datetime.timedelta(days=400), "ai-ml-engineer"),
+        (SUSPENDED_HOLDER, now - datetime.timedelta(days=500), "ai-data-scientist"),
     ):
         holder = users[email]
         if Credential.objects.filter(holder=holder, dossier__isnull=True).exists():
             continue
+        profile = Profile.objects.get(code=code)
         create_credential(
             holder=holder,
             profile=profile,
@@ -329,7 +334,7 @@ def _earlier_credentials(users: dict[str, User]) -> None:
 
 def _after_issuance() -> None:
     """What needs the earlier credentials issued (in the embedded default, issuance ran at the commit)."""
-    from credentials import cpd, status
+    from credentials import categories, cpd, lifecycle, status
     from credentials.models import Credential
 
     admin = User.objects.get(email="admin@demo.aipia.it")
@@ -357,7 +362,21 @@ def _after_issuance() -> None:
         holder__email=REVOKED_HOLDER, dossier__isnull=True, status=Credential.Status.ACTIVE
     ).first()
     if revoking is not None:
-        status.revoke(credential=revoking, actor=admin, reason=REVOCATION_REASON)
+        status.revoke(
+            credential=revoking, actor=admin, category=categories.REQUIREMENTS_NOT_MET, reason=REVOCATION_REASON
+        )
+    suspending = Credential.objects.filter(
+        holder__email=SUSPENDED_HOLDER, dossier__isnull=True, status=Credential.Status.ACTIVE, suspended_at=None
+    ).first()
+    if suspending is not None:
+        last_day = lifecycle.local_date(timezone.now()) + datetime.timedelta(days=SUSPENSION_DAYS)
+        status.suspend(
+            credential=suspending,
+            actor=admin,
+            category=categories.UNDER_INVESTIGATION,
+            reason=SUSPENSION_REASON,
+            until=lifecycle.end_of_day(last_day),
+        )
 
 
 def describe() -> dict[str, Any]:

@@ -122,7 +122,7 @@ def test_application_material_goes_first_then_assessment_records_then_decisions(
 
 def test_a_credential_is_erased_after_its_validity_and_retention_but_keeps_its_status(issued, admin, settings, client):
     settings.RETENTION_CREDENTIAL_DAYS = 30
-    status.revoke(credential=issued, actor=admin, reason="Fraudulent evidence")
+    status.revoke(credential=issued, actor=admin, category="misconduct", reason="Fraudulent evidence")
     issued.refresh_from_db()
     pdf_name = issued.pdf.name
     storage = issued.pdf.storage
@@ -143,7 +143,7 @@ def test_a_credential_is_erased_after_its_validity_and_retention_but_keeps_its_s
 
 def test_erasure_never_lifts_a_suspension(issued, admin, settings):
     settings.RETENTION_CREDENTIAL_DAYS = 0
-    status.suspend(credential=issued, actor=admin, reason="Under investigation")
+    status.suspend(credential=issued, actor=admin, category="under_investigation", reason="Under investigation")
 
     erase_expired_personal_data(now=issued.valid_until + DAY)
 

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from aipia.errors import NotAllowed
 from credentials import bulk
-from credentials.models import BulkJob
+from credentials.models import STATUS_CATEGORY_CHOICES, BulkJob
 from credentials.status import REASON_MAX_LENGTH
 
 _PROBLEM = inline_serializer("BulkJobProblem", {"detail": serializers.CharField(), "code": serializers.CharField()})
@@ -71,6 +71,11 @@ def _require_admin(request) -> None:
 class BulkJobListApi(APIView):
     class StartInput(serializers.Serializer):
         class ParamsInput(serializers.Serializer):
+            category = serializers.ChoiceField(
+                choices=STATUS_CATEGORY_CHOICES,
+                required=False,
+                help_text="Suspend: required; the category of the reason, which verifiers see.",
+            )
             reason = serializers.CharField(
                 max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, help_text="Suspend: required."
             )
@@ -93,8 +98,9 @@ class BulkJobListApi(APIView):
         },
         operation_id="bulk_jobs_create",
         summary="Start a bulk action on many credentials (admins)",
-        description="Renew, suspend (a reason is required) or send an expiry reminder to each credential, in "
-        "the background. Each credential succeeds or fails on its own; follow the job at its `Location`.",
+        description="Renew, suspend (a category and a reason are required) or send an expiry reminder to each "
+        "credential, in the background. Each credential succeeds or fails on its own; follow the job at its "
+        "`Location`.",
     )
     def post(self, request):
         _require_admin(request)

@@ -1,7 +1,9 @@
 """Admins' API to suspend, reinstate and revoke a credential (DESIGN §4).
 
-``POST /api/v1/credentials/<uuid>/suspension`` {"reason", "until"?}, ``DELETE …/suspension`` {"reason"?},
-``POST /api/v1/credentials/<uuid>/revocation`` {"reason"}. Each answers the credential's status fields.
+``POST /api/v1/credentials/<uuid>/suspension`` {"category", "reason", "until"?}, ``DELETE …/suspension``
+{"reason"?}, ``POST /api/v1/credentials/<uuid>/revocation`` {"category", "reason"}. ``category`` is a code of
+credentials/categories.py, which verifiers see; ``reason`` is for the holder and the staff. Each answers the
+credential's status fields.
 The services decide (credentials/status.py); refusals come back as ``{"detail", "code"}``: 403 for
 non-admins, 404 for an unknown credential, 400 for bad input, 409 for a change the status does not allow.
 """
@@ -9,7 +11,7 @@ non-admins, 404 for an unknown credential, 400 for bad input, 409 for a change t
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +19,8 @@ from rest_framework.views import APIView
 from accounts.models import User
 from aipia.errors import NotAllowed
 from credentials import status
-from credentials.models import Credential
+from credentials.lifecycle import end_of_day
+from credentials.models import STATUS_CATEGORY_CHOICES, Credential
 
 _PROBLEM = inline_serializer(
     "StatusChangeProblem", {"detail": serializers.CharField(), "code": serializers.CharField()}
@@ -41,8 +44,10 @@ class CredentialStatusSerializer(serializers.ModelSerializer):
             "valid_until",
             "suspended_at",
             "suspended_until",
+            "suspension_category",
             "suspension_reason",
             "revoked_at",
+            "revocation_category",
             "revocation_reason",
             "status_version",
         ]
@@ -59,13 +64,43 @@ def _admin_credential(request, pk) -> Credential:
         raise Http404("No such credential.") from exc
 
 
+def _category_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=STATUS_CATEGORY_CHOICES,
+        help_text="The category of the reason, from a fixed list: what verifiers see.",
+    )
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+        "nullable": True,
+    }
+)
+class SuspensionEnd(serializers.Field):
+    """A day (``YYYY-MM-DD``: the suspension ends at the end of that day in the issuer's time zone) or an
+    instant (ISO 8601 with a time zone)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data) == 10:
+            return end_of_day(serializers.DateField().to_internal_value(data))
+        return serializers.DateTimeField().to_internal_value(data)
+
+    def to_representation(self, value):
+        return serializers.DateTimeField().to_representation(value)
+
+
 class SuspensionApi(APIView):
     class SuspendInput(serializers.Serializer):
-        reason = serializers.CharField(max_length=status.REASON_MAX_LENGTH, help_text="Why; told to the holder.")
-        until = serializers.DateTimeField(
+        category = _category_field()
+        reason = serializers.CharField(
+            max_length=status.REASON_MAX_LENGTH, help_text="Why, in full: for the holder and the staff, never public."
+        )
+        until = SuspensionEnd(
             required=False,
             allow_null=True,
-            help_text="When the suspension ends by itself (ISO 8601, in the future); without it, until reinstated.",
+            help_text="When the suspension ends by itself: a day (YYYY-MM-DD, to its end in the issuer's time "
+            "zone) or an instant (ISO 8601), in the future; without it, until reinstated.",
         )
 
     class ReinstateInput(serializers.Serializer):
@@ -81,7 +116,11 @@ class SuspensionApi(APIView):
         credential = _admin_credential(request, pk)
         data = self._valid(self.SuspendInput, request.data)
         credential = status.suspend(
-            credential=credential, actor=request.user, reason=data["reason"], until=data.get("until")
+            credential=credential,
+            actor=request.user,
+            category=data["category"],
+            reason=data["reason"],
+            until=data.get("until"),
         )
         return Response(CredentialStatusSerializer(credential).data)
 
@@ -108,8 +147,9 @@ class SuspensionApi(APIView):
 
 class RevocationApi(APIView):
     class RevokeInput(serializers.Serializer):
+        category = _category_field()
         reason = serializers.CharField(
-            max_length=status.REASON_MAX_LENGTH, help_text="Why; verifiers and the holder see it."
+            max_length=status.REASON_MAX_LENGTH, help_text="Why, in full: for the holder and the staff, never public."
         )
 
     @extend_schema(
@@ -123,6 +163,9 @@ class RevocationApi(APIView):
         serializer = self.RevokeInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         credential = status.revoke(
-            credential=credential, actor=request.user, reason=serializer.validated_data["reason"]
+            credential=credential,
+            actor=request.user,
+            category=serializer.validated_data["category"],
+            reason=serializer.validated_data["reason"],
         )
         return Response(CredentialStatusSerializer(credential).data)

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from aipia.throttling import PublicEndpointThrottle
 from credentials import public_verification, verification
-from credentials.models import Credential
+from credentials.models import STATUS_CATEGORY_CHOICES, Credential
 from credentials.views import read_upload, upload_problem
 
 
@@ -31,6 +31,17 @@ class VerifiedCredentialSerializer(serializers.Serializer):
     profile = serializers.CharField(allow_null=True, help_text="Our profile code, or the title of a foreign claim.")
     valid_from = serializers.CharField(allow_null=True, help_text="ISO 8601, as in the credential.")
     valid_until = serializers.CharField(allow_null=True, help_text="ISO 8601, as in the credential.")
+    status_since = serializers.DateTimeField(
+        allow_null=True, help_text="Since when the status holds (UTC), when known: docs/verification.md §3."
+    )
+    status_until = serializers.DateTimeField(
+        allow_null=True, help_text="When the status ends by itself (UTC), when known, e.g. a suspension's end."
+    )
+    status_category = serializers.ChoiceField(
+        choices=STATUS_CATEGORY_CHOICES,
+        allow_null=True,
+        help_text="Why a credential of ours is suspended or revoked, from a fixed list; null otherwise.",
+    )
 
 
 class VerificationReportSerializer(serializers.Serializer):

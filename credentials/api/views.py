@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from credentials.lifecycle import shown_status
-from credentials.models import Credential
+from credentials.models import Credential, ShownStatus
 from credentials.register import set_register_listing
 from credentials.selectors import get_own_credential, own_credentials
 from credentials.services import verify_url_for
@@ -17,7 +17,8 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     verify_url = serializers.SerializerMethodField()
     downloads = serializers.SerializerMethodField()
     linkedin_url = serializers.SerializerMethodField()
-    # Expired once the validity has ended, even before the daily lifecycle job has stored it.
+    # Expired once the validity has ended, even before the daily lifecycle job has stored it; not yet valid
+    # before it begins (a renewal's successor).
     status = serializers.SerializerMethodField()
 
     class Meta:
@@ -43,7 +44,7 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     def _ready(self, credential) -> bool:
         return credential.issuance == Credential.Issuance.DONE
 
-    @extend_schema_field(serializers.ChoiceField(choices=Credential.Status.choices))
+    @extend_schema_field(serializers.ChoiceField(choices=ShownStatus.choices))
     def get_status(self, credential) -> str:
         return shown_status(credential).value
 

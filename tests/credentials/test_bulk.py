@@ -101,8 +101,10 @@ def test_unknown_credentials_are_refused_and_nothing_is_written(make_credential,
 @pytest.mark.parametrize(
     "action, credential_ids, params, code",
     [
-        ("suspend", "one", {}, "reason_required"),
-        ("suspend", "one", {"reason": "   "}, "reason_required"),
+        ("suspend", "one", {"reason": "Audit"}, "invalid_category"),
+        ("suspend", "one", {"category": "because_i_say_so", "reason": "Audit"}, "invalid_category"),
+        ("suspend", "one", {"category": "misconduct"}, "reason_required"),
+        ("suspend", "one", {"category": "misconduct", "reason": "   "}, "reason_required"),
         ("renew", "one", {"note": "x" * 2001}, "note_too_long"),
         ("revoke", "one", {"reason": "no"}, "invalid_action"),
         ("remind", "none", {}, "no_credentials"),
@@ -132,7 +134,12 @@ def test_only_administrators_start_bulk_jobs(make_credential, role):
 
 def test_a_bulk_suspension_suspends_each_credential_with_the_reason(make_credential, admin_user, run_job):
     credentials = [make_credential(), make_credential()]
-    job = run_job(action="suspend", credentials=credentials, actor=admin_user, params={"reason": "Unpaid fee"})
+    job = run_job(
+        action="suspend",
+        credentials=credentials,
+        actor=admin_user,
+        params={"category": "under_investigation", "reason": "Unpaid fee"},
+    )
     assert job.status == BulkJob.Status.DONE and job.started_at and job.finished_at
     for credential in credentials:
         credential.refresh_from_db()
@@ -148,7 +155,12 @@ def test_a_bulk_suspension_suspends_each_credential_with_the_reason(make_credent
 
 def test_one_failing_credential_does_not_stop_the_batch(make_credential, admin_user, run_job):
     first, not_issued, last = make_credential(), make_credential(issued=False), make_credential()
-    job = run_job(action="suspend", credentials=[first, not_issued, last], actor=admin_user, params={"reason": "Audit"})
+    job = run_job(
+        action="suspend",
+        credentials=[first, not_issued, last],
+        actor=admin_user,
+        params={"category": "under_investigation", "reason": "Audit"},
+    )
     outcome = items(job)
     assert outcome[first.pk].status == outcome[last.pk].status == Item.DONE
     assert outcome[not_issued.pk].status == Item.FAILED
@@ -185,7 +197,12 @@ def test_an_unexpected_crash_of_one_action_is_recorded_and_the_batch_goes_on(
         return real_suspend(credential=credential, **kwargs)
 
     monkeypatch.setattr(status, "suspend", flaky)
-    job = run_job(action="suspend", credentials=[first, second], actor=admin_user, params={"reason": "Audit"})
+    job = run_job(
+        action="suspend",
+        credentials=[first, second],
+        actor=admin_user,
+        params={"category": "under_investigation", "reason": "Audit"},
+    )
     outcome = items(job)
     assert (outcome[first.pk].status, outcome[first.pk].error) == (Item.FAILED, "RuntimeError: seal device unplugged")
     assert outcome[second.pk].status == Item.DONE
@@ -202,7 +219,10 @@ def test_a_run_killed_half_way_is_finished_by_the_next_run_and_no_item_is_done_t
     credentials = [make_credential() for _ in range(4)]
     with django_capture_on_commit_callbacks(execute=False):
         job = bulk.start_bulk_job(
-            action="suspend", credential_ids=[c.pk for c in credentials], actor=admin_user, params={"reason": "Audit"}
+            action="suspend",
+            credential_ids=[c.pk for c in credentials],
+            actor=admin_user,
+            params={"category": "under_investigation", "reason": "Audit"},
         )
     real_suspend, calls = status.suspend, []
 
@@ -254,7 +274,10 @@ def test_an_item_held_by_another_runner_is_skipped_and_left_to_it(catalogue, pro
     ]
     Credential.objects.update(status=Credential.Status.ACTIVE, issuance=Credential.Issuance.DONE)
     job = bulk.start_bulk_job(
-        action="suspend", credential_ids=[c.pk for c in credentials], actor=admin_user, params={"reason": "Audit"}
+        action="suspend",
+        credential_ids=[c.pk for c in credentials],
+        actor=admin_user,
+        params={"category": "under_investigation", "reason": "Audit"},
     )
     held = BulkJobItem.objects.filter(job=job).order_by("pk").first()
     locked, release = threading.Event(), threading.Event()
@@ -326,7 +349,7 @@ def test_a_reminder_tells_the_holder_when_the_credential_ends_and_where_to_renew
 
 def test_no_reminder_for_a_credential_that_is_not_active(make_credential, admin_user, run_job):
     suspended = make_credential()
-    status.suspend(credential=suspended, actor=admin_user, reason="Audit")
+    status.suspend(credential=suspended, actor=admin_user, category="under_investigation", reason="Audit")
     mail.outbox.clear()
     job = run_job(action="remind", credentials=[suspended], actor=admin_user)
     assert items(job)[suspended.pk].status == Item.FAILED
@@ -365,7 +388,7 @@ def test_renewing_twice_is_harmless_there_is_one_successor(make_credential, admi
 
 def test_a_revoked_credential_is_not_renewed_and_the_others_are(make_credential, admin_user, run_job):
     revoked, good = make_credential(), make_credential()
-    status.revoke(credential=revoked, actor=admin_user, reason="Fraud")
+    status.revoke(credential=revoked, actor=admin_user, category="misconduct", reason="Fraud")
     job = run_job(action="renew", credentials=[revoked, good], actor=admin_user)
     outcome = items(job)
     assert outcome[revoked.pk].status == Item.FAILED and "revoked" in outcome[revoked.pk].error
@@ -394,7 +417,7 @@ def test_the_list_shows_the_next_90_days_by_default(make_credential, admin_clien
 
 def test_the_list_filters_by_period_profile_and_status(make_credential, admin_client, admin_user):
     active, suspended = make_credential(days=150), make_credential(days=160)
-    status.suspend(credential=suspended, actor=admin_user, reason="Audit")
+    status.suspend(credential=suspended, actor=admin_user, category="under_investigation", reason="Audit")
     today = timezone.localdate()
     period = {"expires_from": today + datetime.timedelta(days=100), "expires_to": today + datetime.timedelta(days=200)}
     page = admin_client.get("/credentials/manage/expiring/", period).content.decode()
@@ -413,7 +436,13 @@ def test_suspending_the_selected_credentials_starts_a_job_and_shows_its_progress
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             "/credentials/manage/expiring/",
-            {"action": "suspend", "scope": "selected", "credential": [str(chosen.pk)], "reason": "Unpaid fee"},
+            {
+                "action": "suspend",
+                "scope": "selected",
+                "credential": [str(chosen.pk)],
+                "category": "requirements_not_met",
+                "reason": "Unpaid fee",
+            },
         )
     job = BulkJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/credentials/manage/jobs/{job.pk}/"
@@ -518,7 +547,11 @@ def test_the_api_starts_a_job_and_reports_its_progress(make_credential, api, dja
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             "/api/v1/bulk-jobs",
-            {"action": "suspend", "credentials": [str(first.pk), str(not_issued.pk)], "params": {"reason": "Audit"}},
+            {
+                "action": "suspend",
+                "credentials": [str(first.pk), str(not_issued.pk)],
+                "params": {"category": "under_investigation", "reason": "Audit"},
+            },
             format="json",
         )
     assert response.status_code == 201, response.json()
@@ -535,7 +568,8 @@ def test_the_api_starts_a_job_and_reports_its_progress(make_credential, api, dja
 @pytest.mark.parametrize(
     "body, code",
     [
-        ({"action": "suspend", "credentials": ["{id}"]}, "reason_required"),
+        ({"action": "suspend", "credentials": ["{id}"]}, "invalid_category"),
+        ({"action": "suspend", "credentials": ["{id}"], "params": {"category": "other"}}, "reason_required"),
         ({"action": "remind", "credentials": ["{unknown}"]}, "unknown_credentials"),
     ],
 )

@@ -6,9 +6,7 @@ import dataclasses
 import datetime
 import io
 import json
-import os
 import uuid
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -21,17 +19,10 @@ from credentials.edc import (
     canonical_json,
 )
 from credentials.shacl import ContextNotAvailableError, check_conformance, offline_document_loader
+from tests.edc_files import SAMPLES, SAMPLES_DIR, material_dir, needs_edc_material, needs_samples
 
-# The official EDC material lives next to the repository (../shared/edc), never inside it.
-EDC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "edc"
-SAMPLES = ("sample-europass-microcredential-sealed.jsonld", "sample-europass-participation-sealed.jsonld")
 UTC = datetime.UTC
-STATUS_URL = "https://credentials.aipia.example/status"
-
-# Locally the material may be missing; in CI (CI set) it must be there, so the tests fail instead.
-needs_edc_material = pytest.mark.skipif(
-    not EDC_DIR.is_dir() and not os.environ.get("CI"), reason=f"official EDC material not found at {EDC_DIR}"
-)
+XSD_ANY_URI = "http://www.w3.org/2001/XMLSchema#anyURI"
 
 
 @pytest.fixture
@@ -64,13 +55,10 @@ def edc_data() -> CredentialData:
         valid_from=datetime.datetime(2026, 3, 2, 9, 15, 30, tzinfo=UTC),
         valid_until=datetime.datetime(2029, 3, 2, 9, 15, 30, tzinfo=UTC),
         status_entries=(
-            StatusEntry(
-                purpose="revocation", list_url="https://credentials.aipia.example/status/revocation/1", index=94567
-            ),
-            StatusEntry(
-                purpose="suspension", list_url="https://credentials.aipia.example/status/suspension/1", index=23
-            ),
+            StatusEntry(purpose="revocation", list_number=1, index=94567),
+            StatusEntry(purpose="suspension", list_number=2, index=23),
         ),
+        status_base_url="https://credentials.aipia.example",
         verify_url="https://credentials.aipia.example/v/eyJ0b2tlbiI6MX0",
     )
 
@@ -81,8 +69,24 @@ def edc_credential(edc_data) -> dict:
 
 
 def sample_payload(name: str) -> dict:
-    sealed = json.loads((EDC_DIR / name).read_text(encoding="utf-8"))
+    sealed = json.loads((SAMPLES_DIR / name).read_text(encoding="utf-8"))
     return json.loads(sealed["payload"])
+
+
+def in_earlier_form(credential: dict) -> dict:
+    """``credential`` as we issued it until December 2026: two W3C status entry objects in credentialStatus."""
+    earlier = copy.deepcopy(credential)
+    earlier["credentialStatus"] = [
+        {
+            "id": f"https://credentials.aipia.example/status/{purpose}/1#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": str(index),
+            "statusListCredential": f"https://credentials.aipia.example/status/{purpose}/1",
+        }
+        for purpose, index in (("revocation", 94567), ("suspension", 23))
+    ]
+    return earlier
 
 
 def remove_everywhere(node, key: str) -> None:
@@ -99,9 +103,10 @@ def remove_everywhere(node, key: str) -> None:
 
 
 @needs_edc_material
+@needs_samples
 @pytest.mark.parametrize("name", SAMPLES)
 def test_the_europass_samples_conform_to_the_edc_shapes(name):
-    report = check_conformance(sample_payload(name), edc_dir=EDC_DIR)
+    report = check_conformance(sample_payload(name), edc_dir=material_dir())
 
     assert report.conforms, report.messages
     assert report.messages == []
@@ -111,27 +116,58 @@ def test_the_europass_samples_conform_to_the_edc_shapes(name):
 def test_a_built_credential_without_status_entries_conforms_to_the_edc_shapes(edc_data):
     credential = build_credential(dataclasses.replace(edc_data, status_entries=()))
 
-    report = check_conformance(credential, edc_dir=EDC_DIR)
+    report = check_conformance(credential, edc_dir=material_dir())
 
     assert report.conforms, report.messages
     assert "credentialStatus" not in credential
 
 
 @needs_edc_material
-def test_a_built_credential_conforms_to_the_edc_shapes_when_its_w3c_status_entries_are_allowed(edc_credential):
-    report = check_conformance(edc_credential, edc_dir=EDC_DIR, allow_status_list_entries=True)
+def test_a_built_credential_with_its_status_reference_conforms_strictly_to_the_edc_shapes(edc_credential):
+    report = check_conformance(edc_credential, edc_dir=material_dir())
 
     assert report.conforms, report.messages
+    assert report.messages == []
 
 
 @needs_edc_material
-def test_the_strict_check_objects_only_to_the_w3c_status_entries(edc_credential):
-    # EDC 3.0 wants credentialStatus to be at most one xsd:anyURI literal; no W3C entry can be that.
-    report = check_conformance(edc_credential, edc_dir=EDC_DIR)
+@pytest.mark.parametrize(
+    "status",
+    [
+        "https://credentials.aipia.example/status/#revocation=1:94567&suspension=2:23",
+        {
+            "id": "https://credentials.aipia.example/status/revocation/1#94567",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "94567",
+            "statusListCredential": "https://credentials.aipia.example/status/revocation/1",
+        },
+    ],
+    ids=["a plain string (an IRI under the W3C context)", "a single W3C status entry"],
+)
+def test_the_official_shapes_accept_only_a_typed_any_uri_literal_as_credential_status(edc_credential, status):
+    credential = {**copy.deepcopy(edc_credential), "credentialStatus": status}
+
+    report = check_conformance(credential, edc_dir=material_dir())
+
+    assert not report.conforms
+    assert all(" cred:credentialStatus: " in message for message in report.messages), report.messages
+
+
+@needs_edc_material
+def test_the_earlier_form_fails_the_strict_check_only_on_its_two_status_entries(edc_credential):
+    report = check_conformance(in_earlier_form(edc_credential), edc_dir=material_dir())
 
     assert not report.conforms
     assert report.messages
     assert all(" cred:credentialStatus: " in message for message in report.messages), report.messages
+
+
+@needs_edc_material
+def test_the_earlier_form_conforms_on_its_labelled_legacy_path(edc_credential):
+    report = check_conformance(in_earlier_form(edc_credential), edc_dir=material_dir(), earlier_status_form=True)
+
+    assert report.conforms, report.messages
 
 
 @needs_edc_material
@@ -151,18 +187,18 @@ def test_a_credential_missing_a_required_element_does_not_conform(edc_credential
     credential = copy.deepcopy(edc_credential)
     remove(credential)
 
-    report = check_conformance(credential, edc_dir=EDC_DIR, allow_status_list_entries=True)
+    report = check_conformance(credential, edc_dir=material_dir())
 
     assert not report.conforms
     assert any(expected in message for message in report.messages), report.messages
 
 
 @needs_edc_material
-def test_a_malformed_status_entry_does_not_conform_even_when_status_entries_are_allowed(edc_credential):
-    credential = copy.deepcopy(edc_credential)
+def test_a_malformed_status_entry_does_not_conform_even_on_the_legacy_path(edc_credential):
+    credential = in_earlier_form(edc_credential)
     credential["credentialStatus"][0]["statusListIndex"] = 94567  # a number, not a string
 
-    report = check_conformance(credential, edc_dir=EDC_DIR, allow_status_list_entries=True)
+    report = check_conformance(credential, edc_dir=material_dir(), earlier_status_form=True)
 
     assert not report.conforms
     assert any("statusListIndex" in message for message in report.messages), report.messages
@@ -170,14 +206,14 @@ def test_a_malformed_status_entry_does_not_conform_even_when_status_entries_are_
 
 @needs_edc_material
 def test_the_offline_loader_serves_the_two_edc_contexts_from_files():
-    load = offline_document_loader(EDC_DIR)
+    load = offline_document_loader(material_dir())
 
     for url in ("https://www.w3.org/2018/credentials/v1", "http://data.europa.eu/snb/model/context/edc-ap"):
         assert "@context" in load(url, {})["document"]
 
 
 def test_the_offline_loader_refuses_any_other_url():
-    load = offline_document_loader(EDC_DIR)
+    load = offline_document_loader(material_dir())
 
     with pytest.raises(ContextNotAvailableError):
         load("https://www.w3.org/ns/credentials/v2", {})
@@ -190,7 +226,7 @@ def test_a_credential_with_another_context_does_not_conform_and_nothing_is_fetch
     credential = copy.deepcopy(edc_credential)
     credential["@context"].append("https://attacker.example/context.jsonld")
 
-    report = check_conformance(credential, edc_dir=EDC_DIR, allow_status_list_entries=True)
+    report = check_conformance(credential, edc_dir=material_dir())
 
     assert not report.conforms
     assert any("https://attacker.example/context.jsonld" in message for message in report.messages)
@@ -228,23 +264,12 @@ def test_the_credential_has_the_edc_header(edc_credential, edc_data):
     }
 
 
-def test_the_credential_has_the_two_status_entries_as_given(edc_credential):
-    assert edc_credential["credentialStatus"] == [
-        {
-            "id": "https://credentials.aipia.example/status/revocation/1#94567",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": "94567",
-            "statusListCredential": "https://credentials.aipia.example/status/revocation/1",
-        },
-        {
-            "id": "https://credentials.aipia.example/status/suspension/1#23",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "suspension",
-            "statusListIndex": "23",
-            "statusListCredential": "https://credentials.aipia.example/status/suspension/1",
-        },
-    ]
+def test_the_credential_names_both_status_entries_in_one_typed_any_uri(edc_credential):
+    # The fragment carries the entries, so dereferencing the URI tells the server nothing about the credential.
+    assert edc_credential["credentialStatus"] == {
+        "@value": "https://credentials.aipia.example/status/#revocation=1:94567&suspension=2:23",
+        "@type": XSD_ANY_URI,
+    }
 
 
 def test_the_credential_carries_the_dates_as_given_in_utc(edc_data):
@@ -316,7 +341,7 @@ def test_a_credential_with_only_the_required_data_still_conforms(edc_data):
     )
     credential = build_credential(sparse)
 
-    report = check_conformance(credential, edc_dir=EDC_DIR)
+    report = check_conformance(credential, edc_dir=material_dir())
 
     assert report.conforms, report.messages
     assert credential["credentialSubject"]["fullName"] == {"en": "Giulia"}
@@ -345,9 +370,19 @@ def test_canonical_json_sorts_keys_without_whitespace_and_keeps_unicode():
         {"eqf_level": 9},
         {"competences": (Competence(code="B.1", title_en="x", title_it="x", level=6),)},
         {"issuer_country": "XX"},
-        {"status_entries": (StatusEntry(purpose="expiry", list_url="https://x.example/1", index=1),)},
+        {"status_entries": (StatusEntry(purpose="expiry", list_number=1, index=1),)},
+        {"status_entries": (StatusEntry("revocation", 1, 1), StatusEntry("revocation", 2, 2))},
+        {"status_base_url": ""},
     ],
-    ids=["naive datetime", "EQF level 9", "e-CF level 6", "unknown country", "unknown status purpose"],
+    ids=[
+        "naive datetime",
+        "EQF level 9",
+        "e-CF level 6",
+        "unknown country",
+        "unknown status purpose",
+        "two entries of one purpose",
+        "no status base URL",
+    ],
 )
 def test_data_the_credential_cannot_express_is_refused(edc_data, change):
     with pytest.raises(ValueError):

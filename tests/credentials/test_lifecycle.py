@@ -302,7 +302,11 @@ def test_a_credential_still_valid_is_not_marked_expired(ending):
 
 def test_a_suspended_credential_past_its_validity_expires_and_leaves_the_suspension_list(ending, admin_user):
     status.suspend(
-        credential=ending, actor=admin_user, reason="Fees", until=timezone.now() + datetime.timedelta(days=1)
+        credential=ending,
+        actor=admin_user,
+        category="under_investigation",
+        reason="Fees",
+        until=timezone.now() + datetime.timedelta(days=1),
     )
     entry = StatusListEntry.objects.select_related("status_list").get(credential=ending, purpose="suspension")
     assert status.status_bit(list_url=status_list_url(entry.status_list), index=entry.index) is True
@@ -313,7 +317,7 @@ def test_a_suspended_credential_past_its_validity_expires_and_leaves_the_suspens
 
 
 def test_a_revoked_credential_stays_revoked(ending, admin_user):
-    status.revoke(credential=ending, actor=admin_user, reason="Fraud")
+    status.revoke(credential=ending, actor=admin_user, category="misconduct", reason="Fraud")
     assert lifecycle.mark_expired(as_of=lifecycle.end_of_day(END_DAY)) == 0
     ending.refresh_from_db()
     assert ending.status == Status.REVOKED and ending.expired_at is None
@@ -381,7 +385,13 @@ def test_the_daily_run_expires_lifts_suspensions_and_reminds(ending, profile, ad
     set_validity(ending, now - datetime.timedelta(hours=1))
     reminded = another_credential(profile, valid_until=now + datetime.timedelta(days=20))
     suspended = another_credential(profile, valid_until=now + datetime.timedelta(days=400))
-    status.suspend(credential=suspended, actor=admin_user, reason="Fees", until=now + datetime.timedelta(hours=1))
+    status.suspend(
+        credential=suspended,
+        actor=admin_user,
+        category="under_investigation",
+        reason="Fees",
+        until=now + datetime.timedelta(hours=1),
+    )
     Credential.objects.filter(pk=suspended.pk).update(suspended_until=now - datetime.timedelta(minutes=1))
     mail.outbox.clear()
 
@@ -494,7 +504,7 @@ def test_the_holder_sees_a_credential_past_its_validity_as_expired_before_the_jo
 
 
 def test_a_valid_credential_is_shown_with_its_stored_status(ending, client, admin_user):
-    status.suspend(credential=ending, actor=admin_user, reason="Fees")
+    status.suspend(credential=ending, actor=admin_user, category="under_investigation", reason="Fees")
     client.force_login(ending.holder)
     assert '<span class="badge suspended">Suspended</span>' in client.get(reverse("credentials:list")).content.decode()
     assert client.get(reverse("api-credential-detail", args=[ending.pk])).json()["status"] == "suspended"

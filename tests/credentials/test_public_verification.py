@@ -66,7 +66,7 @@ def test_a_remembered_answer_gives_way_to_a_revocation_at_once(issued_credential
     body = sealed_bytes(issued_credential)
     assert post(api, body)["status"] == "active"
 
-    status.revoke(credential=issued_credential, actor=admin, reason="Falsified experience")
+    status.revoke(credential=issued_credential, actor=admin, category="misconduct", reason="Falsified experience")
     answer = post(api, body)
 
     assert answer["status"] == "revoked" and answer["valid"] is False
@@ -81,7 +81,9 @@ def test_an_answer_that_raced_with_a_status_change_is_not_remembered(
     def verify_then_suspend(*args, **kwargs):
         report = original(*args, **kwargs)  # computed while the credential was active
         if counted["document"] == 1:
-            status.suspend(credential=issued_credential, actor=admin, reason="Under review")
+            status.suspend(
+                credential=issued_credential, actor=admin, category="under_investigation", reason="Under review"
+            )
         return report
 
     monkeypatch.setattr(public_verification.verification, "verify_document", verify_then_suspend)
@@ -98,7 +100,7 @@ def test_the_by_id_answer_is_remembered_until_the_status_changes(issued_credenti
     url = f"/api/v1/credentials/{issued_credential.pk}/verification"
 
     answers = [api.get(url).json() for _ in range(3)]
-    status.suspend(credential=issued_credential, actor=admin, reason="Unpaid fee")
+    status.suspend(credential=issued_credential, actor=admin, category="under_investigation", reason="Unpaid fee")
     suspended = api.get(url).json()
     status.reinstate(credential=issued_credential, actor=admin)
     reinstated = api.get(url).json()
@@ -113,12 +115,15 @@ def test_the_qr_page_is_rendered_once_and_again_after_a_revocation(issued_creden
 
     pages = [client.get(url) for _ in range(3)]
     renders_before = counted["page"]
-    status.revoke(credential=issued_credential, actor=admin, reason="Certificate obtained by fraud")
+    status.revoke(
+        credential=issued_credential, actor=admin, category="misconduct", reason="Certificate obtained by fraud"
+    )
     revoked = client.get(url)
 
     assert all(page.status_code == 200 and b"Valid" in page.content for page in pages)
     assert renders_before == 1
-    assert b"Certificate obtained by fraud" in revoked.content
+    assert b"Revoked" in revoked.content and b"Breach of the code of conduct" in revoked.content
+    assert b"Certificate obtained by fraud" not in revoked.content
     assert counted["page"] == 2
 
 

@@ -148,6 +148,8 @@ def test_a_credential_issued_under_the_email_address_stays_out_of_the_register(p
         ("suspended", {"suspended_until": timezone.now() - datetime.timedelta(days=1)}, "active"),
         ("revoked", {}, "revoked"),
         ("revoked", {"valid_until": timezone.now() - datetime.timedelta(days=1)}, "revoked"),
+        ("active", {"valid_from": timezone.now() + datetime.timedelta(days=30)}, "not_yet_valid"),
+        ("suspended", {"valid_from": timezone.now() + datetime.timedelta(days=30)}, "suspended"),
     ],
 )
 def test_the_register_shows_todays_status(profile, status, fields, shown):

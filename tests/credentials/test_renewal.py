@@ -150,9 +150,14 @@ def test_a_revoked_or_suspended_credential_cannot_be_renewed(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         if state == "revoked":
-            status.revoke(credential=due_credential, actor=admin_user, reason="Fraud")
+            status.revoke(credential=due_credential, actor=admin_user, category="misconduct", reason="Fraud")
         else:
-            status.suspend(credential=due_credential, actor=admin_user, reason="Complaint under review")
+            status.suspend(
+                credential=due_credential,
+                actor=admin_user,
+                category="under_investigation",
+                reason="Complaint under review",
+            )
     due_credential.refresh_from_db()
     with pytest.raises(InvalidTransition, match=state):
         apply(due_credential, django_capture_on_commit_callbacks)

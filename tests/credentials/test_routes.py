@@ -3,7 +3,6 @@
 import datetime
 import io
 import json
-from pathlib import Path
 
 import pypdfium2
 import pytest
@@ -13,15 +12,15 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from credentials import routes, status
+from credentials import lifecycle, routes, status
 from credentials.models import Credential, CredentialEvent, ExternalCertification, StatusListEntry
 from credentials.services import status_list_url
 from credentials.shacl import check_conformance
 from demo.files import pdf_bytes, png_bytes
 
+from ..edc_files import material_dir, needs_edc_material
 from ..factories import UserFactory, member
 
-EDC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "edc"
 Status = Credential.Status
 
 
@@ -138,7 +137,7 @@ def test_verifying_issues_the_associations_credential_with_the_certification_as_
     assert any("verified" in message.subject for message in mailoutbox)
 
 
-@pytest.mark.skipif(not EDC_DIR.is_dir(), reason="official EDC material not found")
+@needs_edc_material
 def test_a_third_party_credential_conforms_to_the_edc_shapes(
     applicant, profile, staff, django_capture_on_commit_callbacks
 ):
@@ -146,7 +145,7 @@ def test_a_third_party_credential_conforms_to_the_edc_shapes(
     with django_capture_on_commit_callbacks(execute=True):
         credential = routes.verify_external_certification(certification=certification, actor=staff)
 
-    report = check_conformance(payload(credential), edc_dir=EDC_DIR, allow_status_list_entries=True)
+    report = check_conformance(payload(credential), edc_dir=material_dir())
 
     assert report.conforms, report.messages
 
@@ -157,7 +156,8 @@ def test_the_credential_ends_with_the_external_certificate_when_that_ends_first(
 
     credential = routes.verify_external_certification(certification=certification, actor=staff)
 
-    assert timezone.localdate(credential.valid_until) == ends
+    # Valid through that day: to the end of it in the issuer's time zone (credentials/days.py).
+    assert credential.valid_until == lifecycle.end_of_day(ends)
 
 
 def test_the_credential_lasts_three_years_when_the_external_certificate_lasts_longer(applicant, profile, staff):
@@ -282,7 +282,7 @@ def test_an_attestation_is_valid_until_the_membership_ends_and_states_it(applica
     membership = applicant.membership
 
     assert (attestation.kind, attestation.basis) == (Credential.Kind.ATTESTATION, Credential.Basis.MEMBERSHIP)
-    assert timezone.localdate(attestation.valid_until) == membership.valid_until
+    assert attestation.valid_until == lifecycle.end_of_day(membership.valid_until)
     assert not attestation.profile.is_published
     document = payload(attestation)
     claim = document["credentialSubject"]["hasClaim"]
@@ -296,9 +296,9 @@ def test_an_attestation_is_valid_until_the_membership_ends_and_states_it(applica
     assert "Attestato" in text and membership.member_number in text
 
 
-@pytest.mark.skipif(not EDC_DIR.is_dir(), reason="official EDC material not found")
+@needs_edc_material
 def test_an_attestation_conforms_to_the_edc_shapes(attestation):
-    report = check_conformance(payload(attestation), edc_dir=EDC_DIR, allow_status_list_entries=True)
+    report = check_conformance(payload(attestation), edc_dir=material_dir())
 
     assert report.conforms, report.messages
 
@@ -332,7 +332,7 @@ def test_a_second_attestation_for_the_same_membership_is_refused_and_a_renewed_o
     renewed = routes.issue_attestation(member=applicant, actor=applicant)
 
     assert renewed.predecessor == attestation
-    assert timezone.localdate(renewed.valid_until) == membership.valid_until
+    assert renewed.valid_until == lifecycle.end_of_day(membership.valid_until)
 
 
 def test_staff_issue_an_attestation_by_member_number(client, applicant, staff):
@@ -375,7 +375,9 @@ def test_a_lapsed_membership_suspends_the_attestation_and_its_renewal_reinstates
 
 
 def test_restoring_the_membership_leaves_a_suspension_for_another_reason(applicant, attestation, admin_user):
-    status.suspend(credential=attestation, actor=admin_user, reason="Complaint under review")
+    status.suspend(
+        credential=attestation, actor=admin_user, category="under_investigation", reason="Complaint under review"
+    )
     membership = applicant.membership
     membership.status = Membership.Status.SUSPENDED
     membership.save()
@@ -399,7 +401,7 @@ def test_the_daily_sweep_catches_memberships_changed_without_a_save(applicant, a
 
 
 def test_a_revoked_attestation_stays_revoked_whatever_the_membership_does(applicant, attestation, admin_user):
-    status.revoke(credential=attestation, actor=admin_user, reason="Misconduct")
+    status.revoke(credential=attestation, actor=admin_user, category="misconduct", reason="Misconduct")
     membership = applicant.membership
     membership.status = Membership.Status.LAPSED
     membership.save()

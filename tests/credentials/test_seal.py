@@ -3,7 +3,6 @@ import copy
 import json
 import os
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from asn1crypto import keys as asn1_keys
@@ -16,11 +15,11 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 
 from credentials.keys import create_test_ca, create_test_seal
 from credentials.seal import check_chain, check_seal, issuer_serial, seal, timestamper_fetch
+from tests.edc_files import SAMPLES, SAMPLES_DIR
 
 from .test_keys import issue_certificate, rsa_seal_key
 
-EDC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "edc"
-EUROPASS_SAMPLES = ["sample-europass-microcredential-sealed.jsonld", "sample-europass-participation-sealed.jsonld"]
+EUROPASS_SAMPLES = list(SAMPLES)
 SIGNED_AT = datetime(2025, 3, 1, 10, 30, 15, tzinfo=UTC)
 PAYLOAD = json.dumps(
     {"id": "urn:uuid:5f1d7c8e-0000-4000-8000-000000000001", "credentialSubject": {"givenName": "Zoë Łukasiewicz"}},
@@ -60,7 +59,7 @@ def sealed(key):
 
 
 def europass_sample(name: str) -> dict:
-    path = EDC_DIR / name
+    path = SAMPLES_DIR / name
     if not path.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{path} is missing")

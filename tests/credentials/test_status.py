@@ -7,14 +7,15 @@ import json
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from credentials import status, tasks
+from credentials import lifecycle, status, tasks
 from credentials.models import Credential, CredentialEvent, StatusList, StatusListEntry
 from credentials.seal import check_seal
 from credentials.services import status_list_url
-from credentials.status_list import MIN_BITS, decode_list
+from credentials.status_list import MIN_BITS, decode_list, parse_status_reference
 
 from ..factories import UserFactory
 
@@ -89,7 +90,13 @@ def test_every_credential_status_has_an_entry_in_the_transition_table():
 
 def test_an_admin_suspends_an_active_credential_until_a_date(issued_credential, admin_user):
     until = timezone.now() + datetime.timedelta(days=10)
-    credential = status.suspend(credential=issued_credential, actor=admin_user, reason="Unpaid fees", until=until)
+    credential = status.suspend(
+        credential=issued_credential,
+        actor=admin_user,
+        category="under_investigation",
+        reason="Unpaid fees",
+        until=until,
+    )
     assert credential.status == Status.SUSPENDED
     assert credential.suspension_reason == "Unpaid fees" and credential.suspended_until == until
     assert credential.suspended_at is not None and credential.status_version == 1
@@ -105,7 +112,9 @@ def test_an_admin_suspends_an_active_credential_until_a_date(issued_credential, 
 
 
 def test_an_indefinite_suspension_has_no_end_date(issued_credential, admin_user):
-    credential = status.suspend(credential=issued_credential, actor=admin_user, reason="  Under investigation  ")
+    credential = status.suspend(
+        credential=issued_credential, actor=admin_user, category="under_investigation", reason="  Under investigation  "
+    )
     assert credential.suspended_until is None and credential.suspension_reason == "Under investigation"
 
 
@@ -114,7 +123,7 @@ def test_only_an_active_credential_can_be_suspended(issued_credential, admin_use
     set_status(issued_credential, current)
     before = snapshot(issued_credential)
     with pytest.raises(InvalidTransition, match="Only an active credential can be suspended"):
-        status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+        status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     assert snapshot(issued_credential) == before
 
 
@@ -122,7 +131,7 @@ def test_an_active_credential_past_its_validity_cannot_be_suspended(issued_crede
     set_status(issued_credential, Status.ACTIVE, valid_until=timezone.now() - datetime.timedelta(days=1))
     before = snapshot(issued_credential)
     with pytest.raises(InvalidTransition, match="expired"):
-        status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+        status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     assert snapshot(issued_credential) == before
 
 
@@ -130,13 +139,15 @@ def test_an_active_credential_past_its_validity_cannot_be_suspended(issued_crede
 def test_a_suspension_needs_a_reason(issued_credential, admin_user, reason):
     before = snapshot(issued_credential)
     with pytest.raises(DomainError, match="needs a reason"):
-        status.suspend(credential=issued_credential, actor=admin_user, reason=reason)
+        status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason=reason)
     assert snapshot(issued_credential) == before
 
 
 def test_a_reason_longer_than_the_limit_is_refused(issued_credential, admin_user):
     with pytest.raises(DomainError, match="too long"):
-        status.suspend(credential=issued_credential, actor=admin_user, reason="x" * 2001)
+        status.suspend(
+            credential=issued_credential, actor=admin_user, category="under_investigation", reason="x" * 2001
+        )
 
 
 @pytest.mark.parametrize(
@@ -149,7 +160,9 @@ def test_a_reason_longer_than_the_limit_is_refused(issued_credential, admin_user
 def test_a_suspension_cannot_end_in_the_past_or_at_an_ambiguous_time(issued_credential, admin_user, until, message):
     before = snapshot(issued_credential)
     with pytest.raises(DomainError, match=message):
-        status.suspend(credential=issued_credential, actor=admin_user, reason="Fees", until=until)
+        status.suspend(
+            credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees", until=until
+        )
     assert snapshot(issued_credential) == before
 
 
@@ -158,7 +171,11 @@ def test_a_suspension_cannot_end_in_the_past_or_at_an_ambiguous_time(issued_cred
 
 def test_reinstating_ends_the_suspension_and_clears_its_bit(issued_credential, admin_user):
     status.suspend(
-        credential=issued_credential, actor=admin_user, reason="Fees", until=timezone.now() + datetime.timedelta(days=3)
+        credential=issued_credential,
+        actor=admin_user,
+        category="under_investigation",
+        reason="Fees",
+        until=timezone.now() + datetime.timedelta(days=3),
     )
     credential = status.reinstate(credential=issued_credential, actor=admin_user, reason="Paid")
     assert credential.status == Status.ACTIVE and credential.suspended_until is None
@@ -176,7 +193,7 @@ def test_reinstating_ends_the_suspension_and_clears_its_bit(issued_credential, a
 def test_a_credential_whose_validity_ended_during_the_suspension_is_reinstated_as_expired(
     issued_credential, admin_user
 ):
-    status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+    status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     Credential.objects.filter(pk=issued_credential.pk).update(valid_until=timezone.now() - datetime.timedelta(days=1))
     credential = status.reinstate(credential=issued_credential, actor=admin_user)
     assert credential.status == Status.EXPIRED
@@ -197,7 +214,9 @@ def test_only_a_suspended_credential_can_be_reinstated(issued_credential, admin_
 
 
 def test_revoking_an_active_credential_sets_its_revocation_bit(issued_credential, admin_user):
-    credential = status.revoke(credential=issued_credential, actor=admin_user, reason="Fraudulent evidence")
+    credential = status.revoke(
+        credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraudulent evidence"
+    )
     assert credential.status == Status.REVOKED and credential.revocation_reason == "Fraudulent evidence"
     assert credential.revoked_at is not None and credential.status_version == 1
     event = credential.events.get(action="credential.revoked")
@@ -214,11 +233,14 @@ def test_revoking_a_suspended_credential_clears_its_suspension(issued_credential
     status.suspend(
         credential=issued_credential,
         actor=admin_user,
+        category="under_investigation",
         reason="Inquiry",
         until=timezone.now() + datetime.timedelta(days=3),
     )
     assert bit(issued_credential, "suspension") is True
-    credential = status.revoke(credential=issued_credential, actor=admin_user, reason="Inquiry concluded: fraud")
+    credential = status.revoke(
+        credential=issued_credential, actor=admin_user, category="misconduct", reason="Inquiry concluded: fraud"
+    )
     assert credential.status == Status.REVOKED and credential.suspended_until is None
     assert bit(credential, "revocation") is True and bit(credential, "suspension") is False
     assert status.lift_ended_suspensions(now=timezone.now() + datetime.timedelta(days=30)) == 0
@@ -226,14 +248,19 @@ def test_revoking_a_suspended_credential_clears_its_suspension(issued_credential
 
 def test_an_expired_credential_can_still_be_revoked(issued_credential, admin_user):
     set_status(issued_credential, Status.EXPIRED)
-    assert status.revoke(credential=issued_credential, actor=admin_user, reason="Fraud found").status == Status.REVOKED
+    assert (
+        status.revoke(
+            credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraud found"
+        ).status
+        == Status.REVOKED
+    )
 
 
 def test_a_credential_being_issued_cannot_be_revoked(issued_credential, admin_user):
     set_status(issued_credential, Status.ISSUING)
     before = snapshot(issued_credential)
     with pytest.raises(InvalidTransition, match="cannot be revoked"):
-        status.revoke(credential=issued_credential, actor=admin_user, reason="Fraud")
+        status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraud")
     assert snapshot(issued_credential) == before
 
 
@@ -241,20 +268,20 @@ def test_a_credential_being_issued_cannot_be_revoked(issued_credential, admin_us
 def test_a_revocation_needs_a_reason(issued_credential, admin_user, reason):
     before = snapshot(issued_credential)
     with pytest.raises(DomainError, match="needs a reason"):
-        status.revoke(credential=issued_credential, actor=admin_user, reason=reason)
+        status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason=reason)
     assert snapshot(issued_credential) == before
 
 
 @pytest.mark.parametrize(
     ("verb", "kwargs", "message"),
     [
-        (status.suspend, {"reason": "Again"}, "Only an active credential can be suspended"),
+        (status.suspend, {"category": "other", "reason": "Again"}, "Only an active credential can be suspended"),
         (status.reinstate, {"reason": "Sorry"}, "revocation is final"),
-        (status.revoke, {"reason": "Twice"}, "already revoked"),
+        (status.revoke, {"category": "other", "reason": "Twice"}, "already revoked"),
     ],
 )
 def test_revocation_is_final(issued_credential, admin_user, verb, kwargs, message):
-    status.revoke(credential=issued_credential, actor=admin_user, reason="Fraud")
+    status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraud")
     before = snapshot(issued_credential)
     with pytest.raises(InvalidTransition, match=message):
         verb(credential=issued_credential, actor=admin_user, **kwargs)
@@ -280,23 +307,24 @@ def test_revocation_is_final(issued_credential, admin_user, verb, kwargs, messag
 @pytest.mark.parametrize("verb", ["suspend", "reinstate", "revoke"])
 def test_only_administrators_may_change_a_status(issued_credential, admin_user, make_actor, verb):
     if verb == "reinstate":
-        status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+        status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     before = snapshot(issued_credential)
     with pytest.raises(NotAllowed, match="Only administrators"):
-        getattr(status, verb)(credential=issued_credential, actor=make_actor(), reason="Because")
+        kwargs = {} if verb == "reinstate" else {"category": "other"}
+        getattr(status, verb)(credential=issued_credential, actor=make_actor(), reason="Because", **kwargs)
     assert snapshot(issued_credential) == before
 
 
 def test_the_holder_cannot_revoke_their_own_credential(issued_credential, applicant):
     with pytest.raises(NotAllowed):
-        status.revoke(credential=issued_credential, actor=applicant, reason="Changed my mind")
+        status.revoke(credential=issued_credential, actor=applicant, category="misconduct", reason="Changed my mind")
 
 
 # --- the published lists -------------------------------------------------------------------------------------
 
 
 def test_the_published_list_is_a_sealed_bitstring_status_list_credential(issued_credential, admin_user):
-    status.revoke(credential=issued_credential, actor=admin_user, reason="Fraud")
+    status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraud")
     revocation = entry(issued_credential, "revocation")
     status_list = StatusList.objects.get(pk=revocation.status_list_id)
     body = bytes(status_list.sealed_json)
@@ -322,15 +350,17 @@ def test_the_sealed_list_credential_names_the_same_issuer_as_the_credentials(iss
         sealed = json.loads(handle.read())
     credential = json.loads(check_seal(sealed).payload)
     assert status.issuer_id() == credential["issuer"]["id"]
-    listed = {s["statusPurpose"]: s["statusListCredential"] for s in credential["credentialStatus"]}
+    reference = parse_status_reference(credential["credentialStatus"]["@value"])
+    listed = {named.purpose: (named.list_url, named.list_index) for named in reference}
     for purpose in ("revocation", "suspension"):
-        assert listed[purpose] == status_list_url(entry(issued_credential, purpose).status_list)
+        named = entry(issued_credential, purpose)
+        assert listed[purpose] == (status_list_url(named.status_list), named.index)
 
 
 def test_each_change_publishes_a_new_version_of_the_lists_it_touches(issued_credential, admin_user):
     revocation = entry(issued_credential, "revocation").status_list
     suspension = entry(issued_credential, "suspension").status_list
-    status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+    status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     revocation.refresh_from_db()
     suspension.refresh_from_db()
     assert (revocation.version, suspension.version) == (0, 1)
@@ -339,7 +369,7 @@ def test_each_change_publishes_a_new_version_of_the_lists_it_touches(issued_cred
     suspension.refresh_from_db()
     assert suspension.version == 2 and suspension.etag != first_etag
     assert set_bits(suspension) == set()
-    status.revoke(credential=issued_credential, actor=admin_user, reason="Fraud")
+    status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraud")
     revocation.refresh_from_db()
     suspension.refresh_from_db()
     assert (revocation.version, suspension.version) == (1, 2)
@@ -347,7 +377,7 @@ def test_each_change_publishes_a_new_version_of_the_lists_it_touches(issued_cred
 
 def test_status_bit_sees_a_change_as_soon_as_the_service_returns(issued_credential, admin_user):
     assert bit(issued_credential, "revocation") is False  # decoded and cached
-    status.revoke(credential=issued_credential, actor=admin_user, reason="Fraud")
+    status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraud")
     assert bit(issued_credential, "revocation") is True
 
 
@@ -385,7 +415,11 @@ def test_status_bit_answers_none_for_lists_that_are_not_ours(issued_credential, 
 def test_a_suspension_is_lifted_when_its_end_date_passes(issued_credential, admin_user, committed):
     now = timezone.now()
     status.suspend(
-        credential=issued_credential, actor=admin_user, reason="Fees", until=now + datetime.timedelta(hours=1)
+        credential=issued_credential,
+        actor=admin_user,
+        category="under_investigation",
+        reason="Fees",
+        until=now + datetime.timedelta(hours=1),
     )
     assert status.lift_ended_suspensions(now=now + datetime.timedelta(minutes=59)) == 0
     mail.outbox.clear()
@@ -400,7 +434,7 @@ def test_a_suspension_is_lifted_when_its_end_date_passes(issued_credential, admi
 
 
 def test_an_indefinite_suspension_is_never_lifted_by_itself(issued_credential, admin_user):
-    status.suspend(credential=issued_credential, actor=admin_user, reason="Inquiry")
+    status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Inquiry")
     assert status.lift_ended_suspensions(now=timezone.now() + datetime.timedelta(days=3650)) == 0
     issued_credential.refresh_from_db()
     assert issued_credential.status == Status.SUSPENDED
@@ -410,6 +444,7 @@ def test_the_beat_task_lifts_ended_suspensions(issued_credential, admin_user, se
     status.suspend(
         credential=issued_credential,
         actor=admin_user,
+        category="under_investigation",
         reason="Fees",
         until=timezone.now() + datetime.timedelta(hours=1),
     )
@@ -428,34 +463,46 @@ def test_the_beat_task_lifts_ended_suspensions(issued_credential, admin_user, se
 
 def test_the_holder_is_told_of_a_suspension_with_its_reason_and_end_date(issued_credential, admin_user, committed):
     mail.outbox.clear()
-    until = timezone.now() + datetime.timedelta(days=10)
+    last_day = timezone.localdate() + datetime.timedelta(days=10)
     committed(
-        status.suspend, credential=issued_credential, actor=admin_user, reason="Membership fees unpaid", until=until
+        status.suspend,
+        credential=issued_credential,
+        actor=admin_user,
+        category="requirements_not_met",
+        reason="Membership fees unpaid",
+        until=lifecycle.end_of_day(last_day),
     )
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [issued_credential.holder.email]
     assert issued_credential.serial in message.subject and "suspended" in message.subject
-    assert "Membership fees unpaid" in message.body
-    assert str(timezone.localtime(until).year) in message.body and "ends on" in message.body
+    assert "Membership fees unpaid" in message.body and "Certification requirements no longer met" in message.body
+    # The last day of the suspension, not the midnight that ends it.
+    assert f"lasts until {date_format(last_day, 'DATE_FORMAT')} included" in message.body
 
 
 def test_the_holder_is_told_of_an_indefinite_suspension(issued_credential, admin_user, committed):
     mail.outbox.clear()
-    committed(status.suspend, credential=issued_credential, actor=admin_user, reason="Inquiry")
+    committed(status.suspend, credential=issued_credential, actor=admin_user, category="other", reason="Inquiry")
     assert "until the association lifts it" in mail.outbox[0].body
 
 
 def test_the_holder_is_told_of_a_revocation_and_its_reason(issued_credential, admin_user, committed):
     mail.outbox.clear()
-    committed(status.revoke, credential=issued_credential, actor=admin_user, reason="Plagiarised portfolio")
+    committed(
+        status.revoke,
+        credential=issued_credential,
+        actor=admin_user,
+        category="misconduct",
+        reason="Plagiarised portfolio",
+    )
     assert len(mail.outbox) == 1
     assert "revoked" in mail.outbox[0].subject and "Plagiarised portfolio" in mail.outbox[0].body
 
 
 def test_the_holder_is_told_once_even_if_the_task_runs_twice(issued_credential, admin_user, committed):
     mail.outbox.clear()
-    committed(status.suspend, credential=issued_credential, actor=admin_user, reason="Fees")
+    committed(status.suspend, credential=issued_credential, actor=admin_user, category="other", reason="Fees")
     committed(status.reinstate, credential=issued_credential, actor=admin_user)
     assert [("suspended" in m.subject, "no longer suspended" in m.subject) for m in mail.outbox] == [
         (True, False),
@@ -518,7 +565,7 @@ def test_two_revocations_at_once_in_the_same_list_both_reach_it(
     def revoke(credential):
         try:
             barrier.wait()
-            status.revoke(credential=credential, actor=admin_user, reason="Fraud ring")
+            status.revoke(credential=credential, actor=admin_user, category="misconduct", reason="Fraud ring")
         except Exception as error:  # reported below
             errors.append(error)
         finally:
@@ -534,3 +581,40 @@ def test_two_revocations_at_once_in_the_same_list_both_reach_it(
     revocation_list.refresh_from_db()
     assert revocation_list.version == 2
     assert bit(issued_credential, "revocation") is True and bit(other, "revocation") is True
+
+
+def test_suspensions_and_revocations_made_before_categories_exist_get_one(issued_credential, admin_user):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("credentials.migrations.0005_status_categories")
+    lapsed = set_status(
+        issued_credential, Status.SUSPENDED, suspended_at=timezone.now(), suspension_reason="membership lapsed"
+    )
+    other = Credential.objects.create(
+        **{
+            field: getattr(issued_credential, field)
+            for field in (
+                "holder",
+                "profile",
+                "holder_name",
+                "scheme_version",
+                "issued_at",
+                "valid_from",
+                "valid_until",
+            )
+        },
+        decided_at=issued_credential.decided_at,
+        serial="OLD-000001",
+        status=Status.REVOKED,
+        revoked_at=timezone.now(),
+        revocation_reason="Fraud",
+    )
+
+    migration.categorise_existing(apps, None)
+
+    lapsed.refresh_from_db()
+    other.refresh_from_db()
+    assert (lapsed.suspension_category, lapsed.revocation_category) == ("membership_lapsed", "")
+    assert (other.revocation_category, other.suspension_category) == ("other", "")

@@ -52,12 +52,13 @@ def test_an_admin_suspends_through_the_api(issued_credential, api, client, djang
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             f"/api/v1/credentials/{issued_credential.pk}/suspension",
-            {"reason": "Fees unpaid", "until": until.isoformat()},
+            {"category": "requirements_not_met", "reason": "Fees unpaid", "until": until.isoformat()},
             format="json",
         )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "suspended" and body["suspension_reason"] == "Fees unpaid"
+    assert body["suspension_category"] == "requirements_not_met"
     assert datetime.datetime.fromisoformat(body["suspended_until"]) == until
     assert body["status_version"] == 1 and body["id"] == str(issued_credential.pk)
     assert fetch_bit(client, issued_credential, "suspension") is True
@@ -65,7 +66,7 @@ def test_an_admin_suspends_through_the_api(issued_credential, api, client, djang
 
 
 def test_an_admin_reinstates_through_the_api(issued_credential, api, admin_user, client):
-    status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+    status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     response = api.delete(f"/api/v1/credentials/{issued_credential.pk}/suspension", {"reason": "Paid"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "active" and response.json()["suspended_until"] is None
@@ -74,17 +75,20 @@ def test_an_admin_reinstates_through_the_api(issued_credential, api, admin_user,
 
 
 def test_reinstating_needs_no_body(issued_credential, api, admin_user):
-    status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+    status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     assert api.delete(f"/api/v1/credentials/{issued_credential.pk}/suspension").json()["status"] == "active"
 
 
 def test_an_admin_revokes_through_the_api_and_verifiers_see_it_at_once(issued_credential, api, client):
     assert fetch_bit(client, issued_credential, "revocation") is False
     response = api.post(
-        f"/api/v1/credentials/{issued_credential.pk}/revocation", {"reason": "Forged evidence"}, format="json"
+        f"/api/v1/credentials/{issued_credential.pk}/revocation",
+        {"category": "misconduct", "reason": "Forged evidence"},
+        format="json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "revoked" and response.json()["revocation_reason"] == "Forged evidence"
+    assert response.json()["revocation_category"] == "misconduct"
     assert fetch_bit(client, issued_credential, "revocation") is True
     e = entry(issued_credential, "revocation")
     assert status.status_bit(list_url=status_list_url(e.status_list), index=e.index) is True
@@ -94,10 +98,13 @@ def test_an_admin_revokes_through_the_api_and_verifiers_see_it_at_once(issued_cr
     ("method", "path", "body"),
     [
         ("post", "revocation", {}),
-        ("post", "revocation", {"reason": ""}),
+        ("post", "revocation", {"category": "misconduct", "reason": ""}),
+        ("post", "revocation", {"reason": "Forged evidence"}),
+        ("post", "revocation", {"category": "gossip", "reason": "Forged evidence"}),
         ("post", "suspension", {}),
-        ("post", "suspension", {"reason": "Fees", "until": "next tuesday"}),
-        ("post", "suspension", {"reason": "x" * 2001}),
+        ("post", "suspension", {"reason": "Fees"}),
+        ("post", "suspension", {"category": "other", "reason": "Fees", "until": "next tuesday"}),
+        ("post", "suspension", {"category": "other", "reason": "x" * 2001}),
     ],
 )
 def test_bad_input_gets_a_400_and_changes_nothing(issued_credential, api, method, path, body):
@@ -111,7 +118,9 @@ def test_bad_input_gets_a_400_and_changes_nothing(issued_credential, api, method
 def test_a_suspension_ending_in_the_past_gets_a_400_with_the_reason(issued_credential, api):
     past = (timezone.now() - datetime.timedelta(days=1)).isoformat()
     response = api.post(
-        f"/api/v1/credentials/{issued_credential.pk}/suspension", {"reason": "Fees", "until": past}, format="json"
+        f"/api/v1/credentials/{issued_credential.pk}/suspension",
+        {"category": "other", "reason": "Fees", "until": past},
+        format="json",
     )
     assert response.status_code == 400
     assert "in the future" in response.json()["detail"]
@@ -124,11 +133,11 @@ def test_refused_transitions_get_a_409_with_a_clear_message(issued_credential, a
         "detail": "Only a suspended credential can be reinstated; this one is active.",
         "code": "invalid_transition",
     }
-    status.revoke(credential=issued_credential, actor=admin_user, reason="Fraud")
+    status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason="Fraud")
     for method, path, body in [
-        ("post", "suspension", {"reason": "Again"}),
+        ("post", "suspension", {"category": "other", "reason": "Again"}),
         ("delete", "suspension", {}),
-        ("post", "revocation", {"reason": "Twice"}),
+        ("post", "revocation", {"category": "other", "reason": "Twice"}),
     ]:
         response = getattr(api, method)(f"/api/v1/credentials/{issued_credential.pk}/{path}", body, format="json")
         assert response.status_code == 409, (method, path)
@@ -141,7 +150,9 @@ def test_only_admins_may_use_the_status_api(issued_credential, role):
     client.force_authenticate(UserFactory(role=role, is_staff=True))
     for method, path in [("post", "suspension"), ("delete", "suspension"), ("post", "revocation")]:
         response = getattr(client, method)(
-            f"/api/v1/credentials/{issued_credential.pk}/{path}", {"reason": "Because"}, format="json"
+            f"/api/v1/credentials/{issued_credential.pk}/{path}",
+            {"category": "other", "reason": "Because"},
+            format="json",
         )
         assert response.status_code == 403
         assert response.json()["code"] == "not_allowed"
@@ -152,7 +163,11 @@ def test_only_admins_may_use_the_status_api(issued_credential, role):
 def test_the_holder_cannot_revoke_their_own_credential_through_the_api(issued_credential, applicant):
     client = APIClient()
     client.force_authenticate(applicant)
-    response = client.post(f"/api/v1/credentials/{issued_credential.pk}/revocation", {"reason": "x"}, format="json")
+    response = client.post(
+        f"/api/v1/credentials/{issued_credential.pk}/revocation",
+        {"category": "holder_request", "reason": "x"},
+        format="json",
+    )
     assert response.status_code == 403
 
 
@@ -162,7 +177,9 @@ def test_anonymous_callers_are_refused(issued_credential):
 
 
 def test_an_unknown_credential_is_a_404(api, db):
-    response = api.post(f"/api/v1/credentials/{uuid.uuid4()}/revocation", {"reason": "x"}, format="json")
+    response = api.post(
+        f"/api/v1/credentials/{uuid.uuid4()}/revocation", {"category": "other", "reason": "x"}, format="json"
+    )
     assert response.status_code == 404
 
 
@@ -173,7 +190,7 @@ def test_a_token_authenticated_admin_can_revoke(issued_credential, admin_user):
     client = APIClient()
     response = client.post(
         f"/api/v1/credentials/{issued_credential.pk}/revocation",
-        {"reason": "Fraud"},
+        {"category": "misconduct", "reason": "Fraud"},
         format="json",
         HTTP_AUTHORIZATION=f"Token {token.key}",
     )
@@ -208,7 +225,7 @@ def test_a_revalidation_with_the_current_etag_gets_a_304(issued_credential, clie
     assert again.status_code == 304 and again.content == b""
     assert again["ETag"] == etag and again["Access-Control-Allow-Origin"] == "*"
     assert client.get(f"/status/suspension/{number}", HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code == 304
-    status.suspend(credential=issued_credential, actor=admin_user, reason="Fees")
+    status.suspend(credential=issued_credential, actor=admin_user, category="under_investigation", reason="Fees")
     changed = client.get(f"/status/suspension/{number}", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
 
@@ -302,12 +319,23 @@ def test_an_admin_suspends_reinstates_and_revokes_from_the_page(issued_credentia
     client.force_login(admin_user)
     url = f"/credentials/manage/{issued_credential.pk}/"
     page = client.get(url).content.decode()
-    for label in ("Suspend", "Revoke", 'name="reason"', 'name="until"', 'name="confirm"', "csrfmiddlewaretoken"):
+    for label in (
+        "Suspend",
+        "Revoke",
+        'name="category"',
+        'name="reason"',
+        'name="until"',
+        'name="confirm"',
+        "csrfmiddlewaretoken",
+    ):
         assert label in page
     assert ">Reinstate</button>" not in page
 
     day = timezone.localdate() + datetime.timedelta(days=7)
-    response = client.post(url, {"action": "suspend", "reason": "Fees unpaid", "until": day.isoformat()})
+    response = client.post(
+        url,
+        {"action": "suspend", "category": "requirements_not_met", "reason": "Fees unpaid", "until": day.isoformat()},
+    )
     assert response.status_code == 302
     issued_credential.refresh_from_db()
     assert issued_credential.status == Status.SUSPENDED
@@ -319,7 +347,8 @@ def test_an_admin_suspends_reinstates_and_revokes_from_the_page(issued_credentia
     issued_credential.refresh_from_db()
     assert issued_credential.status == Status.ACTIVE
 
-    assert client.post(url, {"action": "revoke", "reason": "Forged evidence", "confirm": "on"}).status_code == 302
+    revocation = {"action": "revoke", "category": "misconduct", "reason": "Forged evidence", "confirm": "on"}
+    assert client.post(url, revocation).status_code == 302
     issued_credential.refresh_from_db()
     assert issued_credential.status == Status.REVOKED
     page = client.get(url).content.decode()
@@ -336,9 +365,11 @@ def test_revoking_from_the_page_needs_the_confirmation_and_a_reason(issued_crede
     client.force_login(admin_user)
     url = f"/credentials/manage/{issued_credential.pk}/"
     events = issued_credential.events.count()
-    response = client.post(url, {"action": "revoke", "reason": "Forged evidence"})
+    response = client.post(url, {"action": "revoke", "category": "misconduct", "reason": "Forged evidence"})
     assert response.status_code == 400 and "Tick the box" in response.content.decode()
-    response = client.post(url, {"action": "revoke", "reason": "", "confirm": "on"})
+    response = client.post(url, {"action": "revoke", "category": "misconduct", "reason": "", "confirm": "on"})
+    assert response.status_code == 400
+    response = client.post(url, {"action": "revoke", "reason": "Forged evidence", "confirm": "on"})
     assert response.status_code == 400
     issued_credential.refresh_from_db()
     assert issued_credential.status == Status.ACTIVE and issued_credential.events.count() == events
@@ -351,7 +382,7 @@ def test_a_refused_change_on_the_page_says_why_and_changes_nothing(issued_creden
     assert response.status_code == 409
     assert "Only a suspended credential can be reinstated" in response.content.decode()
     past = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
-    response = client.post(url, {"action": "suspend", "reason": "Fees", "until": past})
+    response = client.post(url, {"action": "suspend", "category": "other", "reason": "Fees", "until": past})
     assert response.status_code == 400 and "in the future" in response.content.decode()
     assert client.post(url, {"action": "explode"}).status_code == 302
     issued_credential.refresh_from_db()
@@ -374,3 +405,27 @@ def test_the_manage_pages_need_a_csrf_token(issued_credential, admin_user):
 def test_an_unknown_credential_page_is_a_404(client, admin_user):
     client.force_login(admin_user)
     assert client.get(f"/credentials/manage/{uuid.uuid4()}/").status_code == 404
+
+
+def test_a_suspension_until_a_day_ends_at_the_end_of_that_day_in_the_issuers_time_zone(issued_credential, api):
+    response = api.post(
+        f"/api/v1/credentials/{issued_credential.pk}/suspension",
+        {"category": "holder_request", "reason": "Parental leave", "until": "2099-07-15"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert datetime.datetime.fromisoformat(response.json()["suspended_until"]) == datetime.datetime(
+        2099, 7, 15, 22, 0, tzinfo=datetime.UTC
+    )  # midnight in Rome (summer time, UTC+2) ends 15 July 2099
+
+
+def test_the_status_reference_dereferences_to_one_description_for_every_credential(client, db):
+    response = client.get("/status/")
+
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+    document = response.json()
+    assert document["id"] == "http://testserver/status/" or document["id"].endswith("/status/")
+    assert document["fragment"] == "revocation=<list>:<index>&suspension=<list>:<index>"
+    assert document["statusLists"]["revocation"].endswith("/status/revocation/{list}")
+    assert "public" in response["Cache-Control"]

@@ -260,3 +260,45 @@ def test_the_examples_in_the_documentation_are_what_we_produce():
     assert f'"encodedList": "{with_one}"' in text
     assert f"an empty list is `{empty}`" in text
     assert _independent_bit(_independent_decode(with_one), 40487)
+
+
+# --- the status reference an EDC carries ------------------------------------------------------------------------
+
+
+def test_a_status_reference_names_both_entries_in_its_fragment_and_reads_back():
+    uri = status_list.status_reference(
+        base_url="https://credentials.aipia.example/", entries=[("suspension", 2, 23), ("revocation", 1, 94567)]
+    )
+
+    assert uri == "https://credentials.aipia.example/status/#revocation=1:94567&suspension=2:23"
+    assert status_list.parse_status_reference(uri) == [
+        ("revocation", "https://credentials.aipia.example/status/revocation/1", 94567),
+        ("suspension", "https://credentials.aipia.example/status/suspension/2", 23),
+    ]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://elsewhere.example/status/list/7",  # no fragment
+        "https://elsewhere.example/credentials/status#revocation=1:5",  # not a /status/ document
+        "https://credentials.aipia.example/status/#revocation=0:5",  # lists are numbered from 1
+        "https://credentials.aipia.example/status/#revocation=1:5&revocation=2:6",  # one entry per purpose
+        "https://credentials.aipia.example/status/#refresh=1:5",  # a purpose we do not publish
+        "https://credentials.aipia.example/status/#revocation=1:-5",
+        "ftp://credentials.aipia.example/status/#revocation=1:5",
+        "",
+    ],
+)
+def test_a_uri_not_of_the_reference_form_is_not_read_as_one(uri):
+    assert status_list.parse_status_reference(uri) is None
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [[], [("expiry", 1, 1)], [("revocation", 1, 1), ("revocation", 2, 2)], [("revocation", 0, 1)]],
+    ids=["none", "unknown purpose", "two of one purpose", "list number 0"],
+)
+def test_a_status_reference_that_cannot_be_written_is_refused(entries):
+    with pytest.raises(StatusListError):
+        status_list.status_reference(base_url="https://x.example", entries=entries)

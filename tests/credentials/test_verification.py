@@ -26,9 +26,9 @@ from credentials.verification import (
     verify_sealed_credential,
     verify_token,
 )
+from tests.edc_files import SAMPLES, SAMPLES_DIR, material_dir, needs_edc_material
 
-EDC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "edc"
-EUROPASS_SAMPLES = ("sample-europass-microcredential-sealed.jsonld", "sample-europass-participation-sealed.jsonld")
+EUROPASS_SAMPLES = SAMPLES
 ISSUED = datetime(2026, 3, 2, 9, 15, 30, tzinfo=UTC)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 REVOCATION_LIST = "https://credentials.aipia.example/status/revocation/1"
@@ -88,9 +88,10 @@ def credential_data(**changes) -> CredentialData:
         valid_from=ISSUED,
         valid_until=ISSUED.replace(year=2029),
         status_entries=(
-            StatusEntry(purpose="revocation", list_url=REVOCATION_LIST, index=94567),
-            StatusEntry(purpose="suspension", list_url=SUSPENSION_LIST, index=23),
+            StatusEntry(purpose="revocation", list_number=1, index=94567),
+            StatusEntry(purpose="suspension", list_number=1, index=23),
         ),
+        status_base_url="https://credentials.aipia.example",
         verify_url="https://credentials.aipia.example/v/x",
     )
     return dataclasses.replace(data, **changes)
@@ -116,7 +117,7 @@ def verify(sealed, ca, lists, *, now=NOW, anchors=None):
         sealed,
         trust_anchors=[ca.certificate] if anchors is None else anchors,
         status_lookup=lists,
-        edc_dir=EDC_DIR,
+        edc_dir=material_dir(),
         now=now,
     )
 
@@ -302,11 +303,13 @@ def test_an_expired_credential_is_reported_expired(good_sealed, ca, lists):
     assert "2029-03-02" in report.check("expiry").detail
 
 
-def test_a_credential_not_yet_valid_is_not_valid_and_not_called_expired(good_sealed, ca, lists):
+def test_a_credential_not_yet_valid_has_its_own_status_not_expired_nor_unknown(good_sealed, ca, lists):
     report = verify(good_sealed, ca, lists, now=ISSUED - timedelta(days=1))
 
     assert results(report)["expiry"] == FAILED
-    assert report.status == "unknown" and not report.valid
+    assert report.status == "not_yet_valid" and not report.valid
+    assert (report.status_since, report.status_until) == (None, ISSUED)
+    assert report.as_dict()["credential"]["status_until"] == "2026-03-02T09:15:30Z"
 
 
 # --- revocation and suspension ---------------------------------------------------------------------------------
@@ -340,9 +343,20 @@ def test_another_bit_in_the_same_list_does_not_touch_this_credential(good_sealed
     assert verify(good_sealed, ca, lists).status == "active"
 
 
+def with_status(value) -> dict:
+    return {**build_credential(credential_data()), "credentialStatus": value}
+
+
 def test_a_status_list_that_is_not_ours_is_skipped_and_the_credential_is_not_valid(key, ca, lists):
-    foreign = StatusEntry(purpose="revocation", list_url="https://status.elsewhere.example/list/7", index=5)
-    sealed = sealed_credential(key, status_entries=(foreign, credential_data().status_entries[1]))
+    # Another issuer's EDC may carry W3C status objects: they are read as they always were.
+    foreign = {
+        "id": "https://status.elsewhere.example/list/7#5",
+        "type": "StatusList2021Entry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "5",
+        "statusListCredential": "https://status.elsewhere.example/list/7",
+    }
+    sealed = sealed_credential(key, document=with_status([foreign]))
 
     report = verify(sealed, ca, lists)
 
@@ -383,7 +397,7 @@ def test_a_revoked_credential_stays_revoked_when_the_other_list_cannot_be_read(g
 
 @pytest.mark.parametrize("name", EUROPASS_SAMPLES)
 def test_the_europass_samples_have_an_intact_seal_from_an_issuer_we_do_not_trust(name, ca, lists):
-    sample = json.loads((EDC_DIR / name).read_text(encoding="utf-8"))
+    sample = json.loads((SAMPLES_DIR / name).read_text(encoding="utf-8"))
 
     report = verify(sample, ca, lists, now=NOW)
 
@@ -403,7 +417,7 @@ def test_the_europass_samples_have_an_intact_seal_from_an_issuer_we_do_not_trust
 def test_a_pdf_without_a_seal_or_an_embedded_credential_says_so(ca, lists):
     from demo.files import pdf_bytes
 
-    report = verify_pdf(pdf_bytes("hello"), trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=EDC_DIR)
+    report = verify_pdf(pdf_bytes("hello"), trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=material_dir())
 
     assert results(report)["pdf"] == FAILED and "no seal" in report.check("pdf").detail
     assert results(report)["format"] == FAILED and "credential.jsonld" in report.check("format").detail
@@ -411,7 +425,9 @@ def test_a_pdf_without_a_seal_or_an_embedded_credential_says_so(ca, lists):
 
 
 def test_bytes_that_are_not_a_pdf_are_reported_not_raised(ca, lists):
-    report = verify_pdf(b"%PDF-1.7 garbage", trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=EDC_DIR)
+    report = verify_pdf(
+        b"%PDF-1.7 garbage", trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=material_dir()
+    )
 
     assert results(report)["pdf"] == FAILED and not report.valid
 
@@ -440,9 +456,9 @@ def live(**changes) -> LiveStatus:
         valid_until=ISSUED.replace(year=2029),
         suspended_at=None,
         suspended_until=None,
-        suspension_reason="",
+        suspension_category="",
         revoked_at=None,
-        revocation_reason="",
+        revocation_category="",
         status_version=0,
         issuer_name="AIPIA",
     )
@@ -479,19 +495,23 @@ def test_a_token_signed_by_a_key_we_did_not_publish_does_not_verify(key, ca):
 @pytest.mark.parametrize(
     ("record", "status"),
     [
-        (dict(status="suspended", suspended_at=NOW - timedelta(days=2), suspension_reason="Audit"), "suspended"),
+        (
+            dict(status="suspended", suspended_at=NOW - timedelta(days=2), suspension_category="under_investigation"),
+            "suspended",
+        ),
         (
             dict(
                 status="suspended",
                 suspended_at=NOW - timedelta(days=9),
                 suspended_until=NOW - timedelta(days=1),
-                suspension_reason="Audit",
+                suspension_category="under_investigation",
             ),
             "active",
         ),
-        (dict(status="active", suspended_at=NOW - timedelta(days=9), suspension_reason="Audit"), "active"),
-        (dict(status="revoked", revoked_at=NOW - timedelta(days=1), revocation_reason="Fraud"), "revoked"),
+        (dict(status="active", suspended_at=NOW - timedelta(days=9), suspension_category="other"), "active"),
+        (dict(status="revoked", revoked_at=NOW - timedelta(days=1), revocation_category="misconduct"), "revoked"),
         (dict(valid_until=NOW - timedelta(seconds=1)), "expired"),
+        (dict(valid_from=NOW + timedelta(days=30)), "not_yet_valid"),
     ],
 )
 def test_the_live_record_decides_the_status_of_a_token(key, record, status):
@@ -503,16 +523,42 @@ def test_the_live_record_decides_the_status_of_a_token(key, record, status):
     assert report.valid == (status == "active")
 
 
-def test_a_suspension_shows_since_until_and_reason(key):
+def test_a_suspension_shows_since_until_and_the_category_of_its_reason(key):
     claims = qr.read_token(token_for(key), keys={key.kid: key.certificate})
     since, until = NOW - timedelta(days=2), NOW + timedelta(days=5)
+    record = live(status="suspended", suspended_at=since, suspended_until=until, suspension_category="misconduct")
 
-    report = report_for_token(
-        claims, live(status="suspended", suspended_at=since, suspended_until=until, suspension_reason="Audit"), now=NOW
+    report = report_for_token(claims, record, now=NOW)
+
+    assert (report.status_since, report.status_until, report.status_category) == (since, until, "misconduct")
+    assert report.as_dict()["credential"] | {"holder": None} == {
+        "id": f"urn:uuid:{CREDENTIAL_ID}",
+        "holder": None,
+        "profile": "ai-ml-engineer",
+        "valid_from": "2026-03-02",
+        "valid_until": "2029-03-02",
+        "status_since": "2026-05-30T12:00:00Z",
+        "status_until": "2026-06-06T12:00:00Z",
+        "status_category": "misconduct",
+    }
+    assert report.check("suspension").detail == (
+        "Suspended since 2026-05-30T12:00:00Z, until 2026-06-06T12:00:00Z. Reason: Breach of the code of conduct."
     )
 
-    assert (report.suspended_since, report.suspended_until, report.suspension_reason) == (since, until, "Audit")
-    assert "Audit" in report.check("suspension").detail
+
+def test_a_revocation_says_since_when_and_its_category_never_the_admins_words(key):
+    claims = qr.read_token(token_for(key), keys={key.kid: key.certificate})
+    record = live(status="revoked", revoked_at=NOW - timedelta(days=1), revocation_category="issued_in_error")
+
+    report = report_for_token(claims, record, now=NOW)
+
+    assert report.status == "revoked"
+    assert (report.status_since, report.status_until, report.status_category) == (
+        NOW - timedelta(days=1),
+        None,
+        "issued_in_error",
+    )
+    assert report.check("revocation").detail == "Revoked on 2026-05-31T12:00:00Z. Reason: Issued in error."
 
 
 def test_a_token_we_have_no_record_of_is_not_valid(key):
@@ -565,19 +611,25 @@ def test_an_issued_credential_verifies_with_the_configured_anchors_and_our_statu
 def test_an_issued_credential_suspended_then_reinstated_then_revoked(issued, secretariat):
     from credentials import status
 
-    suspended = status.suspend(credential=issued, actor=secretariat, reason="Pending an audit")
+    suspended = status.suspend(
+        credential=issued, actor=secretariat, category="under_investigation", reason="Pending an audit"
+    )
     report = verification.verify_issued(suspended)
     assert report.status == "suspended" and not report.valid
-    assert report.suspension_reason == "Pending an audit" and report.suspended_since is not None
+    assert report.status_category == "under_investigation" and report.status_since == suspended.suspended_at
+    assert "Pending an audit" not in json.dumps(report.as_dict())
 
     reinstated = status.reinstate(credential=suspended, actor=secretariat)
     report = verification.verify_issued(reinstated)
-    assert report.status == "active" and report.valid and report.suspension_reason == ""
+    assert report.status == "active" and report.valid and report.status_category is None
 
-    revoked = status.revoke(credential=reinstated, actor=secretariat, reason="Certificate obtained by fraud")
+    revoked = status.revoke(
+        credential=reinstated, actor=secretariat, category="misconduct", reason="Certificate obtained by fraud"
+    )
     report = verification.verify_issued(revoked)
     assert report.status == "revoked" and not report.valid
-    assert report.revocation_reason == "Certificate obtained by fraud" and report.revoked_at is not None
+    assert report.status_category == "misconduct" and report.status_since == revoked.revoked_at
+    assert "fraud" not in json.dumps(report.as_dict())
 
 
 def test_an_issued_pdf_verifies_and_a_tampered_one_does_not(issued):
@@ -657,3 +709,127 @@ def test_the_reports_explanations_are_plain_english_strings_in_json(good_sealed,
 
     assert [check["detail"] for check in answer["checks"]] == [str(check.detail) for check in report.checks]
     assert all(isinstance(check.detail, verification.Detail) for check in report.checks)
+
+
+# --- the earlier form, the status reference, a missing format check ----------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def earlier_form_credential() -> tuple[dict, list]:
+    """A credential sealed by the release before the status reference (November 2026), kept as it was issued:
+    two BitstringStatusListEntry objects in credentialStatus (revocation 1#4242, suspension 1#777), with the
+    test CA it chains to."""
+    from cryptography import x509
+
+    sealed = json.loads((FIXTURES / "earlier-form-credential.jsonld").read_text(encoding="utf-8"))
+    return sealed, x509.load_pem_x509_certificates((FIXTURES / "earlier-form-ca.pem").read_bytes())
+
+
+@needs_edc_material
+def test_a_credential_stored_in_the_earlier_form_keeps_verifying_on_its_labelled_path(lists):
+    sealed, anchors = earlier_form_credential()
+
+    report = verify_sealed_credential(
+        sealed, trust_anchors=anchors, status_lookup=lists, edc_dir=material_dir(), now=NOW.replace(year=2027)
+    )
+
+    assert report.valid and report.status == "active", report.checks
+    assert report.check("format").result == PASSED
+    assert "issued before 2026-12-04T00:00:00Z, in the earlier form" in report.check("format").detail
+    assert (REVOCATION_LIST, 4242) in lists.asked and (SUSPENSION_LIST, 777) in lists.asked
+
+
+@needs_edc_material
+def test_a_credential_stored_in_the_earlier_form_is_still_seen_revoked(lists):
+    sealed, anchors = earlier_form_credential()
+    lists.bits[REVOCATION_LIST].add(4242)
+
+    report = verify_sealed_credential(
+        sealed, trust_anchors=anchors, status_lookup=lists, edc_dir=material_dir(), now=NOW.replace(year=2027)
+    )
+
+    assert report.status == "revoked"
+
+
+@needs_edc_material
+def test_the_earlier_form_claimed_by_a_credential_issued_after_the_change_fails_the_format_check(key, ca, lists):
+    earlier, _anchors = earlier_form_credential()
+    document = json.loads(earlier["payload"])
+    document["issued"] = document["issuanceDate"] = "2026-12-05T10:00:00Z"
+
+    report = verify(sealed_credential(key, document=document), ca, lists)
+
+    assert report.check("format").result == FAILED and "cred:credentialStatus" in report.check("format").detail
+    assert report.status == "unknown"
+
+
+@needs_edc_material
+def test_our_credential_reads_its_status_from_the_reference_it_carries(good_sealed, ca, lists):
+    lists.bits[SUSPENSION_LIST].add(23)
+
+    report = verify(good_sealed, ca, lists)
+
+    assert report.check("format").result == PASSED
+    assert sorted(lists.asked) == [(REVOCATION_LIST, 94567), (SUSPENSION_LIST, 23)]
+    assert report.status == "suspended"
+
+
+def test_a_status_uri_in_a_form_we_do_not_read_is_not_checked_and_leaves_the_answer_open(key, ca, lists):
+    sealed = sealed_credential(
+        key,
+        document=with_status({"@value": "https://status.elsewhere.example/c/42", "@type": verification.XSD_ANY_URI}),
+    )
+
+    report = verify(sealed, ca, lists)
+
+    assert report.check("revocation").result == SKIPPED and not report.check("revocation").conclusive
+    assert "status.elsewhere.example" in report.check("revocation").detail
+    assert report.status == "unknown" and lists.asked == []
+
+
+def test_without_the_edc_shapes_an_intact_trusted_credential_is_valid_with_the_format_check_visibly_skipped(
+    good_sealed, ca, lists, tmp_path
+):
+    empty = tmp_path / "no-edc-material-here"
+
+    report = verify_sealed_credential(
+        good_sealed, trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=empty, now=NOW
+    )
+
+    assert report.valid and report.status == "active"
+    assert report.check("format").result == SKIPPED
+    answer = json.dumps(report.as_dict())
+    assert "not installed" in answer and str(tmp_path) not in answer and "no-edc-material-here" not in answer
+
+
+def test_without_the_edc_shapes_a_tampered_credential_is_still_not_verified(good_sealed, ca, lists, tmp_path):
+    tampered = {**good_sealed, "payload": good_sealed["payload"].replace("Giulia", "Mallory")}
+
+    report = verify_sealed_credential(
+        tampered, trust_anchors=[ca.certificate], status_lookup=lists, edc_dir=tmp_path, now=NOW
+    )
+
+    assert report.status == "unknown" and not report.valid
+
+
+@pytest.mark.parametrize(
+    ("now", "status"),
+    [
+        (datetime(2027, 3, 28, 21, 59, 59, tzinfo=UTC), "active"),  # 23:59:59 CEST, the last second of the last day
+        (datetime(2027, 3, 28, 22, 0, 1, tzinfo=UTC), "expired"),  # 00:00:01 CEST the day after
+        (datetime(2026, 10, 24, 21, 59, 59, tzinfo=UTC), "not_yet_valid"),  # 23:59:59 CEST, the eve of the first day
+        (datetime(2026, 10, 24, 22, 0, 0, tzinfo=UTC), "active"),  # midnight CEST: the first day has begun
+    ],
+)
+def test_a_tokens_days_begin_and_end_at_midnight_in_the_issuers_time_zone_across_dst(key, now, status):
+    from zoneinfo import ZoneInfo
+
+    # The first day is 25 hours long in Rome (summer time ends), the last one 23 (summer time begins).
+    token = token_for(key, valid_from=date(2026, 10, 25), valid_until=date(2027, 3, 28))
+    claims = qr.read_token(token, keys={key.kid: key.certificate})
+
+    report = report_for_token(claims, None, time_zone=ZoneInfo("Europe/Rome"), now=now)
+
+    assert report.check("expiry").result == (PASSED if status == "active" else FAILED)
+    assert report.status == (status if status != "active" else "unknown")  # no record: the status stays open

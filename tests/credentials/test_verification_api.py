@@ -2,15 +2,15 @@
 
 import json
 import uuid
-from pathlib import Path
+from datetime import UTC
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from aipia.throttling import PublicEndpointThrottle
+from tests.edc_files import SAMPLES_DIR
 
-EDC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "edc"
 URL = "/api/v1/verifications"
 
 
@@ -49,7 +49,18 @@ def test_a_sealed_credential_sent_as_json_gets_the_full_report(issued, api):
         ["format", "seal", "issuer", "expiry", "revocation", "suspension"], "passed"
     )
     assert answer["credential"]["id"] == f"urn:uuid:{issued.pk}"
-    assert set(answer["credential"]) == {"id", "holder", "profile", "valid_from", "valid_until"}
+    assert set(answer["credential"]) == {
+        "id",
+        "holder",
+        "profile",
+        "valid_from",
+        "valid_until",
+        "status_since",
+        "status_until",
+        "status_category",
+    }
+    assert answer["credential"]["status_category"] is None
+    assert answer["credential"]["status_since"] == issued.valid_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_a_jsonld_file_is_typed_by_its_content_whatever_its_name(issued, api):
@@ -81,7 +92,7 @@ def test_a_tampered_pdf_is_not_valid(issued, api):
 
 @pytest.mark.parametrize("name", ["sample-europass-microcredential-sealed.jsonld"])
 def test_a_europass_sample_gets_an_honest_answer(name, api, db):
-    response = api.post(URL, data=(EDC_DIR / name).read_bytes(), content_type="application/json")
+    response = api.post(URL, data=(SAMPLES_DIR / name).read_bytes(), content_type="application/json")
 
     answer = response.json()
     assert response.status_code == 200
@@ -161,7 +172,9 @@ def test_the_report_by_id_shows_a_revocation_at_once(issued, api):
 
     from ..factories import UserFactory
 
-    status.revoke(credential=issued, actor=UserFactory(role=User.Role.ADMIN, is_staff=True), reason="Fraud")
+    status.revoke(
+        credential=issued, actor=UserFactory(role=User.Role.ADMIN, is_staff=True), category="misconduct", reason="Fraud"
+    )
 
     answer = api.get(f"/api/v1/credentials/{issued.pk}/verification").json()
 

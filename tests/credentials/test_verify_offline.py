@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from credentials.models import StatusList
+from tests.edc_files import material_dir
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-EDC_DIR = PROJECT_DIR.parent / "shared" / "edc"
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def downloads(issued, client, tmp_path):
 
 def run(*args):
     env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
-    env["EDC_DIR"] = str(EDC_DIR)
+    env["EDC_DIR"] = str(material_dir())
     return subprocess.run(  # noqa: S603 - our own module, with arguments made by the test
         [sys.executable, "-m", "credentials.verify_offline", *map(str, args)],
         cwd=PROJECT_DIR,
@@ -90,7 +90,9 @@ def test_a_revocation_in_the_downloaded_list_is_seen_offline(issued, downloads):
 
     from ..factories import UserFactory
 
-    status.revoke(credential=issued, actor=UserFactory(role=User.Role.ADMIN, is_staff=True), reason="Fraud")
+    status.revoke(
+        credential=issued, actor=UserFactory(role=User.Role.ADMIN, is_staff=True), category="misconduct", reason="Fraud"
+    )
     revocation = StatusList.objects.get(entries__credential=issued, purpose="revocation")
     (downloads / "revocation.json").write_bytes(bytes(revocation.sealed_json))
 

@@ -1,14 +1,18 @@
 """The QR code's page (GET /v/<token>) and the verifier page (/verify/)."""
 
+import datetime
 import json
 import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
+from accounts.models import User
 from aipia.throttling import PublicEndpointThrottle
+from credentials import lifecycle
 from credentials.models import Credential
+
+from ..factories import UserFactory
 
 
 @pytest.fixture
@@ -72,32 +76,88 @@ def test_a_token_that_does_not_verify_gets_a_400_page(issued, client):
     assert "This code is not valid" in response.content.decode()
 
 
-def test_a_revoked_credential_shows_the_reason_on_the_next_request(issued, client):
+def verdict(html: str) -> str:
+    """The text of the verdict box, tags removed."""
+    box = re.search(r'<section class="verdict[^"]*"[^>]*>(.*?)</section>', html, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", box).split())
+
+
+def test_a_revoked_credential_shows_since_when_and_the_category_on_the_next_request(issued, client):
     page(client, issued)  # cached now
     Credential.objects.filter(pk=issued.pk).update(
         status=Credential.Status.REVOKED,
-        revoked_at=timezone.now(),
-        revocation_reason="Obtained by fraud",
+        revoked_at=datetime.datetime(2026, 12, 2, 15, 30, tzinfo=datetime.UTC),
+        revocation_category="misconduct",
+        revocation_reason="Obtained by fraud, says the complaint of 28 November",
         status_version=issued.status_version + 1,
     )
 
     response, html = page(client, issued)
+    _response, italian = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
 
     assert response.status_code == 200
-    assert "Revoked: Obtained by fraud" in html
+    assert verdict(html) == (
+        "Revoked Revoked by its issuer on Dec. 2, 2026. Revocation is final. Reason: Breach of the code of conduct"
+    )
+    assert verdict(italian) == (
+        "Revocata Revocata dall'ente emittente il 02 Dicembre 2026. La revoca è definitiva. "
+        "Motivo: Violazione del codice deontologico"
+    )
+    assert "Obtained by fraud" not in html and "Obtained by fraud" not in italian
 
 
-def test_a_suspension_shows_since_when(issued, client):
+def test_a_suspension_shows_since_when_until_its_last_day_and_the_category_never_the_admins_words(issued, client):
+    # Until 31 January 2027: to the end of that day in Rome, i.e. 2027-01-31T23:00:00Z.
     Credential.objects.filter(pk=issued.pk).update(
         status=Credential.Status.SUSPENDED,
-        suspended_at=timezone.now(),
-        suspension_reason="Pending an audit",
+        suspended_at=datetime.datetime(2026, 12, 3, 9, 0, tzinfo=datetime.UTC),
+        suspended_until=lifecycle.end_of_day(datetime.date(2027, 1, 31)),
+        suspension_category="under_investigation",
+        suspension_reason="Pending an audit of the portfolio",
         status_version=issued.status_version + 1,
     )
 
     _response, html = page(client, issued)
+    _response, italian = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
 
-    assert "Suspended since" in html and "Pending an audit" in html
+    assert verdict(html) == (
+        "Suspended Suspended by its issuer since Dec. 3, 2026, until Jan. 31, 2027. "
+        "Reason: Under investigation, following a complaint or a report While it is suspended, it is not in force."
+    )
+    assert "Sospesa dall'ente emittente dal 03 Dicembre 2026 al 31 Gennaio 2027." in verdict(italian)
+    assert "Accertamenti in corso" in verdict(italian)
+    for text in (html, italian):
+        assert "Pending an audit" not in text
+        assert "2027-01-31T23:00:00Z" not in text and "Feb" not in text and "Febbraio" not in text
+    assert "Suspended since Dec. 3, 2026 10:00, until Jan. 31, 2027. Reason: Under investigation" in html
+
+
+def test_a_renewals_successor_is_not_yet_valid_from_the_old_ones_end_and_says_what_it_renews(
+    issued, client, django_capture_on_commit_callbacks
+):
+    from credentials import renewal
+
+    admin = UserFactory(role=User.Role.ADMIN, is_staff=True)
+    Credential.objects.filter(pk=issued.pk).update(
+        valid_until=datetime.datetime(2027, 2, 15, 10, 0, tzinfo=datetime.UTC)
+    )
+    issued.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):  # the successor's issuance runs on commit
+        successor = renewal.renew_by_policy(credential=issued, actor=admin, note="")
+    successor.refresh_from_db()
+    assert successor.valid_from == issued.valid_until
+
+    response, html = page(client, successor)
+    _response, italian = page(client, successor, HTTP_ACCEPT_LANGUAGE="it")
+
+    assert response.status_code == 200
+    assert verdict(html) == (
+        "Not yet valid Genuine: issued and sealed by its issuer, and valid from Feb. 15, 2027. "
+        f"It renews credential {issued.serial}, valid until Feb. 15, 2027."
+    )
+    assert verdict(italian).startswith("Non ancora valida Autentica: rilasciata e sigillata dal suo ente emittente")
+    assert f"Rinnova la credenziale {issued.serial}" in verdict(italian)
+    assert "Not verified" not in html
 
 
 def test_a_signed_in_visitor_gets_the_sites_language_form_with_a_csrf_token(issued, applicant):

@@ -132,6 +132,7 @@ def test_a_holder_renews_from_the_reminder_link_and_downloads_the_new_certificat
     page.goto(f"/credentials/{credential.pk}/")
     log_in(page, holder)
     page.get_by_role("link", name=new.serial).click()
+    expect(page.locator("span.badge.not_yet_valid")).to_have_text("Not yet valid")  # until the old one ends
     expect(page.get_by_role("link", name=credential.serial)).to_be_visible()  # and back to its predecessor
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the PDF certificate").first.click()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.privacy import erase_expired_personal_data
+from credentials import days
 
 
 class Command(BaseCommand):
@@ -25,7 +27,7 @@ class Command(BaseCommand):
                 day = datetime.date.fromisoformat(as_of)
             except ValueError as exc:
                 raise CommandError(f"--as-of must be YYYY-MM-DD, not {as_of!r}") from exc
-            now = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+            now = days.end_of_day(day, days.zone(settings.TIME_ZONE))
         counts = erase_expired_personal_data(now=now)
         if json:
             self.stdout.write(_json_dumps(counts))
