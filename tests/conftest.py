@@ -17,13 +17,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Each test gets its own media folder and an empty cache (allauth keeps its rate limits there)."""
+    """Each test gets its own media folder, an empty cache (allauth keeps its rate limits there) and the default
+    language: a request in Italian leaves Italian active in the thread (LocaleMiddleware), and tests that ran
+    before in the same worker must not decide in which language the next one reads its messages."""
     from django.core.cache import cache
+    from django.utils import translation
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     cache.clear()
 
 
