@@ -64,9 +64,6 @@ JSON_LD_MIME_TYPE = "application/ld+json"
 PNG_DATA_URL = "data:image/png;base64,"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-# Characters per printed line of the verify URL: the caption is 48 mm wide, a 6 pt monospace glyph 1.27 mm.
-VERIFY_URL_LINE = 34
-
 # Names longer than this get a smaller type size so that the certificate stays on one page.
 LONG_HOLDER_NAME = 48
 
@@ -99,7 +96,11 @@ class CertificateData:
     valid_from: date
     valid_until: date
     issuer_name: str
-    verify_url: str
+    verify_url: str  # what the QR code holds
+    # Printed under the QR code for a person to type: the verification page's address (without the scheme, e.g.
+    # "credentials.aipia.it/verify") and the serial number, which that page accepts with the holder's surname.
+    verify_page: str
+    serial: str
     # The QR code as a PNG with one pixel per module (credentials/qr.py ``qr_pdf_image``); the stylesheet
     # sizes it and prints it without interpolation.
     qr_png: bytes
@@ -365,7 +366,8 @@ def _template_context(data: CertificateData) -> dict[str, Any]:
             f"valid until {data.valid_until.isoformat()}; verify at {data.verify_url}"
         ),
         "verify_url": data.verify_url,
-        "verify_url_lines": _url_lines(data.verify_url),
+        "verify_page": data.verify_page,
+        "serial": data.serial,
         "qr_src": PNG_DATA_URL + base64.b64encode(data.qr_png).decode("ascii"),
         "is_test_seal": data.is_test_seal,
         "basis_it": data.basis_it,
@@ -376,16 +378,6 @@ def _template_context(data: CertificateData) -> dict[str, Any]:
             for heading_it, heading_en, text_it, text_en in data.attestation_statements
         ],
     }
-
-
-def _url_lines(url: str) -> list[str]:
-    # WeasyPrint breaks a long URL after its last "/" that fits and then mid-token, leaving a ragged
-    # stub line; cutting it ourselves (site and path first, then the token in full monospace lines) keeps
-    # the printed URL a tidy block that a person can still read off the paper.
-    head, slash, token = url.rpartition("/")
-    lines = [head + slash] if slash else []
-    lines += [token[start : start + VERIFY_URL_LINE] for start in range(0, len(token), VERIFY_URL_LINE)]
-    return lines
 
 
 def _date_it(value: date) -> str:

@@ -149,6 +149,35 @@ def search_register(*, query: str) -> QuerySet[Credential]:
     )
 
 
+def find_by_serial(*, serial: str, holder_name: str) -> Credential | None:
+    """The issued credential with ``serial`` (any case) whose holder's name contains every word of
+    ``holder_name`` (case and accents ignored; e.g. the surname printed on the certificate), or None.
+
+    What a person can type off a printed certificate. Serial numbers are sequential and so guessable: the name is
+    asked too, so that nobody can walk through the serials to collect holders' names (a holder who left the
+    public register stays out of reach). Both mismatches give the same None. Raises ``DomainError`` for a name
+    with no word of ``MIN_QUERY_LENGTH`` characters or a serial that is empty or too long.
+    """
+    serial = " ".join((serial or "").split())
+    if not serial or len(serial) > MAX_QUERY_LENGTH:
+        raise DomainError(_("Enter the serial number printed under the QR code."), code="serial_required")
+    words = fold(" ".join((holder_name or "").split())).split()
+    if max((len(word) for word in words), default=0) < MIN_QUERY_LENGTH or len(holder_name) > MAX_QUERY_LENGTH:
+        raise DomainError(
+            _("Enter the holder's surname as printed on the certificate (at least %(count)d characters).")
+            % {"count": MIN_QUERY_LENGTH},
+            code="name_required",
+        )
+    credential = (
+        Credential.objects.filter(serial__iexact=serial, issuance=Credential.Issuance.DONE)
+        .select_related("profile", "predecessor")
+        .first()
+    )
+    if credential is None or not all(word in fold(credential.holder_name) for word in words):
+        return None
+    return credential
+
+
 @dataclass(frozen=True)
 class RegisterEntry:
     """One line of the register: what anyone may know about a certified person's credential."""

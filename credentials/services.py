@@ -68,10 +68,9 @@ def _current_list(purpose: str) -> StatusList:
 
 
 def _allocate_status_entries(credential: Credential) -> None:
-    """A random, unused index in the current revocation and suspension lists (one each, once)."""
+    """A random, unused index in the current revocation and suspension lists, one each, for a credential just
+    created (the database allows one entry per credential and purpose)."""
     for purpose in StatusList.Purpose.values:
-        if StatusListEntry.objects.filter(credential=credential, purpose=purpose).exists():
-            continue
         status_list = _current_list(purpose)
         for _attempt in range(50):
             try:
@@ -185,6 +184,12 @@ def verify_url_for(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/v/{token}"
 
 
+def verify_page_address() -> str:
+    """The verification page as printed for a person to type: ``credentials.aipia.it/verify`` (no scheme)."""
+    site = settings.SITE_URL.rstrip("/")
+    return f"{site.split('://', 1)[-1]}/verify"
+
+
 def credential_data(credential: Credential, *, verify_url: str) -> edc.CredentialData:
     """Everything the EDC says, read from the credential row and the catalogue."""
     from . import routes  # routes builds on this module's create_credential
@@ -285,6 +290,8 @@ def build_documents(credential: Credential, key) -> Documents:
         valid_until=last_day,
         issuer_name=settings.ISSUER_LEGAL_NAME,
         verify_url=url,
+        verify_page=verify_page_address(),
+        serial=credential.serial,
         qr_png=qr.qr_pdf_image(url),
         is_test_seal=key.is_test,
         **pdf.statements_from(data),

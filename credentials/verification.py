@@ -905,7 +905,7 @@ def check_token(token: str, *, keys: Mapping[str, Any] | None = None) -> qr.Toke
     try:
         return qr.read_token(token, keys=_published_keys())
     except qr.InvalidToken as error:
-        if not error.reason.startswith("Unknown key id"):
+        if not error.unknown_key:
             raise
         return qr.read_token(token, keys=_published_keys(reload=True))
 
@@ -964,7 +964,13 @@ def report_for_token(
     record = live if isinstance(live, LiveStatus) else None
     issuer = issuer_name or (record.issuer_name if record else None)
     checks = [
-        Check("format", PASSED, _("A well-formed QR token (compact JWS, ES256, format version 1).")),
+        Check(
+            "format",
+            PASSED,
+            _("A well-formed QR token (compact JWS, ES256, format version 1).")
+            if claims.version == qr.JWS_TOKEN_VERSION
+            else _("A well-formed QR token (signed binary record, ES256, format version 2)."),
+        ),
         Check("seal", PASSED, _("The token's signature is intact (seal key {kid}…).", kid=claims.kid)),
         Check(
             "issuer",

@@ -33,7 +33,8 @@ from cryptography import x509
 from . import days, status_list, verification
 from .seal import check_chain, check_seal
 
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+# Format 2 (digits) and format 1 (a compact JWS) of docs/verification.md §1.
+_TOKEN = re.compile(r"^(?:[0-9]{20,}|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$")
 _DEFAULT_EDC_DIR = Path(__file__).resolve().parents[1] / "var" / "edc"
 ISSUER_TIME_ZONE = "Europe/Rome"
 

@@ -20,9 +20,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_safe
 
+from aipia.errors import DomainError
 from aipia.throttling import public_rate_limit
 
-from . import days, public_verification, qr, verification
+from . import days, public_verification, qr, register, verification
 from .keys import public_jwk
 from .memo import Memo
 from .models import Credential
@@ -314,7 +315,9 @@ def verify_upload_page(request: HttpRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "POST"])
     context: dict = {"max_megabytes": settings.VERIFY_MAX_UPLOAD_BYTES / (1024 * 1024)}
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and "serial" in request.POST:
+        status = _verify_by_serial(request, context)
+    elif request.method == "POST":
         try:
             data = _submitted_document(request)
             context.update(
@@ -326,6 +329,29 @@ def verify_upload_page(request: HttpRequest) -> HttpResponse:
     response = render(request, "credentials/verify_upload.html", context, status=status)
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _verify_by_serial(request: HttpRequest, context: dict) -> int:
+    """The serial number and surname printed on a certificate: the report of that credential (the HTTP status)."""
+    serial, name = request.POST.get("serial", ""), request.POST.get("holder_name", "")
+    context.update(serial=serial, holder_name=name)
+    try:
+        credential = register.find_by_serial(serial=serial, holder_name=name)
+    except DomainError as exc:
+        context["problem"] = exc.message
+        return 400
+    if credential is None:
+        context["problem"] = _(
+            "No credential matches this serial number and name. Check both against the certificate: the serial is "
+            "printed under the QR code."
+        )
+        return 404
+    context.update(
+        report_context(verification.verify_issued(credential)),
+        profile={"title": credential.profile.tr("title"), "eqf_level": credential.profile.eqf_level},
+        renews=credential.predecessor,
+    )
+    return 200
 
 
 def _submitted_document(request: HttpRequest) -> bytes:

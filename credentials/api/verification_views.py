@@ -13,8 +13,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aipia.errors import DomainError
 from aipia.throttling import PublicEndpointThrottle
-from credentials import public_verification, verification
+from credentials import public_verification, register, verification
 from credentials.models import STATUS_CATEGORY_CHOICES, Credential
 from credentials.views import read_upload, upload_problem
 
@@ -116,6 +117,44 @@ class VerificationApi(APIView):
             answer = public_verification.document_answer(self._document(request), max_bytes=limit)
         except verification.UnreadableInput as exc:
             return Response({"detail": upload_problem(exc), "code": exc.code}, status=exc.status_code)
+        return _json(answer)
+
+    class SerialQuery(serializers.Serializer):
+        serial = serializers.CharField(max_length=100, help_text="The serial number printed under the QR code.")
+        name = serializers.CharField(
+            max_length=100, help_text="The holder's surname (or more of the name) as printed on the certificate."
+        )
+
+    @extend_schema(
+        operation_id="verifications_retrieve",
+        summary="Verify a credential by the serial number and holder's surname printed on its certificate",
+        parameters=[SerialQuery],
+        responses={
+            200: VerificationReportSerializer,
+            400: OpenApiResponse(_PROBLEM, description="A missing serial, or a name of fewer than 3 characters."),
+            404: OpenApiResponse(_PROBLEM, description="No credential has this serial and a holder of this name."),
+            429: OpenApiResponse(description="Too many requests from this address."),
+        },
+    )
+    def get(self, request):
+        """What a person types off a printed certificate: ``?serial=AIPIA-2026-000042&name=Rossi``. The answer is
+        the report of the credential (as ``GET /api/v1/credentials/<id>/verification``). The name is required
+        because serial numbers can be guessed; a wrong name and an unknown serial give the same 404."""
+        query = self.SerialQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            credential = register.find_by_serial(
+                serial=query.validated_data["serial"], holder_name=query.validated_data["name"]
+            )
+        except DomainError as exc:
+            return Response({"detail": exc.message, "code": exc.code}, status=400)
+        if credential is None:
+            return Response(
+                {"detail": "No credential matches this serial number and name.", "code": "not_found"}, status=404
+            )
+        answer = public_verification.issued_answer(credential.pk, load=lambda: credential)
+        if answer is None:  # pragma: no cover - found a moment ago
+            raise Http404("No such credential.")
         return _json(answer)
 
     def _document(self, request) -> bytes:

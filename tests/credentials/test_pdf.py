@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,15 +37,24 @@ from credentials.pdf import (
     StaticOnlyURLFetcher,
     seal_pdf,
 )
-from credentials.qr import qr_pdf_image
+from credentials.qr import make_token, qr_pdf_image, qr_version
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MM = 72 / 25.4  # PDF points per millimetre
 
-VERIFY_URL = (
-    "https://credentials.aipia.example/v/eyJhbGciOiJFUzI1NiIsImtpZCI6IjNxX2JHbVdUR2s0dDlQb3cifQ."
-    "eyJmIjoiMjAyNi0wMy0zMSIsImlkIjoiN2YxYzJhOWUtM2IxZC00YzhlLTlhNTEtMmQ3ZTBjNGI5ZjEzIiwibiI6Ik1hcmlh"
-    "IFJvc3NpIiwicCI6ImFpLW1sLWVuZ2luZWVyIiwidSI6IjIwMjktMDMtMzAiLCJ2IjoxfQ.c2lnbmF0dXJl"
+SITE_URL = "https://verifica.aipia.example"  # 30 characters
+# The worst case the QR code is sized for: a 40-character holder name with letters outside ASCII, and a profile code
+# as long as the catalogue allows (Profile.code, 40 characters).
+LONG_HOLDER_NAME = "Maria Antonietta Łukasiewicz-Núñez Rossi"
+LONGEST_PROFILE_CODE = "ai-" + "x" * 37
+_TOKEN_KEY = create_test_seal(organization_name="AIPIA", organization_identifier="VATIT-12345678901")[0]
+VERIFY_URL = f"{SITE_URL}/v/" + make_token(
+    credential_id=uuid.UUID("7f1c2a9e-3b1d-4c8e-9a51-2d7e0c4b9f13"),
+    holder_name=LONG_HOLDER_NAME,
+    profile_code=LONGEST_PROFILE_CODE,
+    valid_from=date(2026, 3, 31),
+    valid_until=date(2029, 3, 30),
+    key=_TOKEN_KEY,
 )
 # The ten competences with the longest titles in the shipped e-CF catalogue: the worst case for the layout.
 LONGEST_COMPETENCES = (
@@ -91,6 +101,8 @@ def make_data(**changes) -> CertificateData:
         valid_until=date(2029, 3, 30),
         issuer_name="AIPIA — Associazione Italiana per l'Intelligenza Artificiale",
         verify_url=VERIFY_URL,
+        verify_page="verifica.aipia.example/verify",
+        serial="AIPIA-2026-000042",
         qr_png=qr_pdf_image(VERIFY_URL),
         is_test_seal=False,
     )
@@ -219,9 +231,11 @@ def test_it_prints_the_holder_the_profile_and_the_facts_in_italian_and_english(c
         "urn:uuid:7f1c2a9e-3b1d-4c8e-9a51-2d7e0c4b9f13",
         "Verifica su",
         "Verify at",
+        "verifica.aipia.example/verify",
+        "Serial no.",
+        "AIPIA-2026-000042",
     ):
         assert expected in flat
-    assert VERIFY_URL in squeeze(text)
 
 
 def test_it_stays_on_one_page_with_ten_competences_and_a_long_name(renderer):
@@ -263,6 +277,40 @@ def test_it_prints_the_test_seal_warning_only_for_a_test_seal(renderer, certific
 
 def test_the_same_certificate_renders_to_the_same_bytes(renderer, certificate_pdf):
     assert renderer.render(make_data()) == certificate_pdf
+
+
+def test_the_worst_case_qr_code_is_at_most_version_10_at_error_correction_m():
+    from profiles.models import Profile  # here: the rendering tests run without Django settings too
+
+    assert len(SITE_URL) == 30 and len(LONG_HOLDER_NAME) == 40
+    assert Profile._meta.get_field("code").max_length == len(LONGEST_PROFILE_CODE)
+
+    assert qr_version(VERIFY_URL) <= 10
+
+
+@pytest.mark.parametrize("dpi", [100, 150])
+def test_zxing_reads_the_qr_code_off_the_certificate_rendered_at_screen_resolution(renderer, dpi):
+    pdf = renderer.render(make_data(holder_name=LONG_HOLDER_NAME, profile_code=LONGEST_PROFILE_CODE))
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=dpi / 72).to_pil()
+    finally:
+        document.close()
+
+    (barcode,) = zxingcpp.read_barcodes(image)
+
+    assert barcode.text == VERIFY_URL
+    assert int(barcode.extra["Version"]) <= 10 and barcode.extra["ECLevel"] == "M"
+
+
+def test_under_the_qr_code_the_certificate_prints_the_verification_page_and_the_serial_not_the_token(
+    certificate_pdf,
+):
+    text = page_text(certificate_pdf)
+
+    assert "verifica.aipia.example/verify" in text and "AIPIA-2026-000042" in text
+    token = VERIFY_URL.rsplit("/", 1)[1]
+    assert token[:12] not in text.replace("\n", "")
 
 
 def test_the_qr_code_decodes_to_the_verify_url_and_is_at_least_30_mm_wide(certificate_pdf):

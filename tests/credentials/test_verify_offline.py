@@ -114,9 +114,10 @@ def test_a_qr_url_is_checked_with_the_keys_and_says_its_status_needs_the_live_pa
 
 
 def test_a_tampered_token_is_refused(issued, downloads):
-    header, payload, signature = issued.token.split(".")
+    token = issued.token
+    tampered = token[:-6] + ("123456" if not token.endswith("123456") else "654321")  # inside the signature
 
-    result = run(f"{header}.{payload}.{signature[:-4]}AAAA", "--keys", downloads / "jwks.json")
+    result = run(tampered, "--keys", downloads / "jwks.json")
 
     assert result.returncode == 1 and result.stdout.startswith("NOT VERIFIED"), result.stderr
 

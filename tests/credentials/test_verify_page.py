@@ -143,7 +143,7 @@ def test_a_renewals_successor_is_not_yet_valid_from_the_old_ones_end_and_says_wh
     )
     issued.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):  # the successor's issuance runs on commit
-        successor = renewal.renew_by_policy(credential=issued, actor=admin, note="")
+        successor = renewal.renew_by_policy(credential=issued, actor=admin, note="", override_reason="Early renewal")
     successor.refresh_from_db()
     assert successor.valid_from == issued.valid_until
 
