@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts.api.privacy_views import PersonalDataExportApi
 from assessments.api.views import AppealApi
-from credentials.api.bulk_views import BulkJobDetailApi, BulkJobListApi
+from credentials.api.bulk_views import BulkJobDetailApi, BulkJobItemsApi, BulkJobListApi, BulkRenewalPreviewApi
 from credentials.api.register_views import RegisterSearchApi
 from credentials.api.renewal_views import RenewalDecisionApi, RenewalQueueApi
 from credentials.api.route_views import (
@@ -29,7 +29,9 @@ urlpatterns = [
     path("renewals/", RenewalQueueApi.as_view(), name="api-renewals"),
     path("renewals/<uuid:application_id>/decision", RenewalDecisionApi.as_view(), name="api-renewal-decision"),
     path("bulk-jobs", BulkJobListApi.as_view(), name="api-bulk-jobs"),
+    path("bulk-jobs/preview", BulkRenewalPreviewApi.as_view(), name="api-bulk-jobs-preview"),
     path("bulk-jobs/<uuid:pk>", BulkJobDetailApi.as_view(), name="api-bulk-job"),
+    path("bulk-jobs/<uuid:pk>/items", BulkJobItemsApi.as_view(), name="api-bulk-job-items"),
     path("external-certifications", ExternalCertificationListApi.as_view(), name="api-external-certifications"),
     path(
         "external-certifications/<uuid:pk>/verification",

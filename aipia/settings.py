@@ -351,6 +351,8 @@ SPECTACULAR_SETTINGS = {
         "CredentialIssuanceEnum": "credentials.models.Credential.Issuance",
         "StatusCategoryEnum": "credentials.models.STATUS_CATEGORY_CHOICES",
         "ShownStatusEnum": "credentials.models.ShownStatus",
+        "BulkJobItemOutcomeEnum": "credentials.models.BulkJobItem.Status",
+        "DecisionOutcomeEnum": "assessments.models.Decision.Outcome",
     },
 }
 

@@ -36,11 +36,12 @@ import logging
 import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,7 +69,9 @@ def start_bulk_job(
 ) -> BulkJob:
     """Record a bulk ``action`` on ``credential_ids`` and run it in the background once this commits.
 
-    ``params``: ``{"category", "reason"}`` (required) for a suspension, ``{"note"}`` (optional) for a renewal; nothing
+    ``params``: ``{"category", "reason"}`` (required) for a suspension, ``{"note", "override_reason"}`` (optional)
+    for a renewal — with an override reason, credentials outside the renewal rules are renewed too, the reason
+    recorded on each; without it they are skipped (:func:`preview_renewal` tells which beforehand); nothing
     for a reminder. Duplicated ids count once. Raises ``NotAllowed`` for anybody but an administrator and
     ``DomainError`` for an unknown action, an empty or too long list, unknown credentials or missing
     parameters; nothing is written then.
@@ -131,12 +134,13 @@ def _clean_params(action: str, params: dict[str, Any]) -> dict[str, Any]:
         return {"category": category, "reason": reason}
     if action == BulkJob.Action.RENEW:
         note = str(params.get("note") or "").strip()
-        if len(note) > NOTE_MAX_LENGTH:
+        override = str(params.get("override_reason") or "").strip()
+        if len(note) > NOTE_MAX_LENGTH or len(override) > NOTE_MAX_LENGTH:
             raise DomainError(
                 _("The note is too long (at most %(max)d characters).") % {"max": NOTE_MAX_LENGTH},
                 code="note_too_long",
             )
-        return {"note": note}
+        return {"note": note, "override_reason": override} if override else {"note": note}
     return {}
 
 
@@ -182,19 +186,23 @@ def run_bulk_job(*, job_id: Any) -> int:
 
 def _process(job: BulkJob, item: BulkJobItem) -> None:
     """Run the job's action on the locked ``item`` and record its outcome, in the caller's transaction."""
-    credential = Credential.objects.get(pk=item.credential_id)
+    # Every action locks and reads the credential's row itself: the id is all it needs here.
+    credential = Credential(pk=item.credential_id)
     result: Credential | None = None
     error = ""
+    outcome = BulkJobItem.Status.DONE
     try:
         with transaction.atomic():  # a savepoint: a failed action leaves nothing behind
             result = ACTIONS[job.action](job=job, credential=credential)
+    except Skip as exc:
+        outcome, error = BulkJobItem.Status.SKIPPED, exc.message
     except DomainError as exc:
-        error = exc.message
+        outcome, error = BulkJobItem.Status.FAILED, exc.message
     except Exception as exc:
         # Never stop the batch for one credential: record what went wrong and go on with the next one.
         logger.exception("bulk job %s: %s of credential %s failed", job.pk, job.action, credential.pk)
-        error = f"{type(exc).__name__}: {exc}"
-    item.status = BulkJobItem.Status.FAILED if error else BulkJobItem.Status.DONE
+        outcome, error = BulkJobItem.Status.FAILED, f"{type(exc).__name__}: {exc}"
+    item.status = outcome
     item.error = error[:2000]
     item.result_credential = result
     item.finished_at = timezone.now()
@@ -231,11 +239,25 @@ def resume_stalled_bulk_jobs(*, now: datetime.datetime | None = None) -> int:
 # --- the actions ---------------------------------------------------------------------------------------------
 
 
-def _renew(*, job: BulkJob, credential: Credential) -> Credential:
-    from .renewal import renew_by_policy
+class Skip(DomainError):
+    """An item the rules leave alone: recorded as skipped, with why (not a failure to retry)."""
 
-    # Idempotent by itself: a credential that already has a successor answers it and nothing is written.
-    return renew_by_policy(credential=credential, actor=job.created_by, note=job.params.get("note", ""))
+
+def _renew(*, job: BulkJob, credential: Credential) -> Credential:
+    from .renewal import OutsideRenewalRules, renew_by_policy_once
+
+    try:
+        new, made = renew_by_policy_once(
+            credential=credential,
+            actor=job.created_by,
+            note=job.params.get("note", ""),
+            override_reason=job.params.get("override_reason", ""),
+        )
+    except OutsideRenewalRules as exc:
+        raise Skip(_("Outside the renewal rules: %(problems)s") % {"problems": exc.message}, code=exc.code) from exc
+    if not made:  # renewed meanwhile, by the holder's approved application or another job
+        raise Skip(_("Already renewed: %(serial)s.") % {"serial": new.serial}, code="already_renewed")
+    return new
 
 
 def _suspend(*, job: BulkJob, credential: Credential) -> None:
@@ -287,11 +309,13 @@ def send_expiry_reminder(*, credential: Credential, actor: User | None) -> Crede
 
 
 def bulk_job_progress(*, job: BulkJob) -> dict[str, Any]:
-    """Where ``job`` stands: counts by item status, the percentage processed, and the failures (the first
-    :data:`MAX_FAILURES_LISTED`, each with the credential, its serial and holder, and the error).
+    """Where ``job`` stands: counts by item outcome (``done``: the action was taken, e.g. a credential renewed;
+    ``skipped``: the rules left it alone, and why; ``failed``), the percentage processed, and the failures (the
+    first :data:`MAX_FAILURES_LISTED`, each with the credential, its serial and holder, and the error).
 
-    For a renewal also ``issued`` and ``issuance_failed``: how many of the new credentials have their
-    sealed documents (the issuance pipeline runs after each item), else both are ``None``.
+    For a renewal also ``issued`` and ``issuance_failed``: how many of the credentials this job made (one per
+    ``done`` item) have their sealed documents (the issuance pipeline runs after each item), else both ``None``.
+    Every item's outcome is :func:`bulk_job_items`.
     """
     counts = dict(
         BulkJobItem.objects.filter(job=job)
@@ -301,9 +325,10 @@ def bulk_job_progress(*, job: BulkJob) -> dict[str, Any]:
         .values_list("status", "n")
     )
     done = counts.get(BulkJobItem.Status.DONE, 0)
+    skipped = counts.get(BulkJobItem.Status.SKIPPED, 0)
     failed = counts.get(BulkJobItem.Status.FAILED, 0)
     pending = counts.get(BulkJobItem.Status.PENDING, 0)
-    total = done + failed + pending
+    total = done + skipped + failed + pending
     failures = [
         {"credential": str(item["credential_id"]), "serial": item["credential__serial"],
          "holder": item["credential__holder_name"], "error": item["error"]}
@@ -314,7 +339,9 @@ def bulk_job_progress(*, job: BulkJob) -> dict[str, Any]:
     issued = issuance_failed = None
     if job.action == BulkJob.Action.RENEW:
         issuance = dict(
-            Credential.objects.filter(pk__in=BulkJobItem.objects.filter(job=job).values("result_credential"))
+            Credential.objects.filter(
+                pk__in=BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.DONE).values("result_credential")
+            )
             .order_by()
             .values_list("issuance")
             .annotate(n=Count("pk"))
@@ -332,13 +359,94 @@ def bulk_job_progress(*, job: BulkJob) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "total": total,
         "done": done,
+        "skipped": skipped,
         "failed": failed,
         "pending": pending,
-        "percent": math.floor(100 * (done + failed) / total) if total else 100,
+        "percent": math.floor(100 * (done + skipped + failed) / total) if total else 100,
         "issued": issued,
         "issuance_failed": issuance_failed,
         "failures": failures,
     }
+
+
+def bulk_job_items(*, job: BulkJob) -> QuerySet[BulkJobItem]:
+    """Every item of ``job`` in order, with its credential and, for a renewal, the credential it made."""
+    return (
+        BulkJobItem.objects.filter(job=job)
+        .select_related("credential", "result_credential")
+        .only(
+            "pk",
+            "status",
+            "error",
+            "finished_at",
+            "credential__serial",
+            "credential__holder_name",
+            "result_credential__serial",
+            "result_credential__issuance",
+        )
+        .order_by("pk")
+    )
+
+
+# --- before a bulk renewal: who the rules let through ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    credential: Credential
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class RenewalPreview:
+    """What a bulk renewal of some credentials would do: ``within`` the rules (renewed), ``outside`` them
+    (renewed only with an override reason, otherwise skipped: :func:`renewal.rule_problems` says why), and
+    ``refused`` (revoked, suspended, being issued, renewed already: never renewed by the job)."""
+
+    within: list[PreviewRow]
+    outside: list[PreviewRow]
+    refused: list[PreviewRow]
+
+    @property
+    def total(self) -> int:
+        return len(self.within) + len(self.outside) + len(self.refused)
+
+
+def preview_renewal(*, credential_ids: Iterable[Any], actor: User) -> RenewalPreview:
+    """Sort ``credential_ids`` as a bulk renewal started now would treat them (see :class:`RenewalPreview`).
+    Reads only; administrators only."""
+    from .renewal import rule_problems, status_refusal
+
+    _require_admin(actor)
+    ids = _parse_ids(credential_ids)
+    if len(ids) > MAX_CREDENTIALS_PER_JOB:
+        raise DomainError(
+            _("A bulk action takes at most %(max)d credentials.") % {"max": MAX_CREDENTIALS_PER_JOB},
+            code="too_many_credentials",
+        )
+    now = timezone.now()
+    within: list[PreviewRow] = []
+    outside: list[PreviewRow] = []
+    refused: list[PreviewRow] = []
+    credentials = (
+        Credential.objects.filter(pk__in=ids)
+        .select_related("profile", "holder")
+        .prefetch_related("cpd_activities")
+        .annotate(successor_serial=Subquery(Credential.objects.filter(predecessor=OuterRef("pk")).values("serial")[:1]))
+        .order_by("valid_until", "serial")
+    )
+    for credential in credentials:
+        refusal = (
+            _("Already renewed: %(serial)s.") % {"serial": credential.successor_serial}  # type: ignore[attr-defined]
+            if credential.successor_serial  # type: ignore[attr-defined]
+            else status_refusal(credential)
+        )
+        if refusal:
+            refused.append(PreviewRow(credential, [refusal]))
+            continue
+        problems = rule_problems(credential, now=now)
+        (outside if problems else within).append(PreviewRow(credential, problems))
+    return RenewalPreview(within=within, outside=outside, refused=refused)
 
 
 # --- the expiring list and its export ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from .manage_views import admin_view
 from .models import BulkJob, Credential
 
 PAGE_SIZE = 100
+JOB_ITEMS_PAGE_SIZE = 200
 
 
 @admin_view
@@ -57,16 +58,21 @@ def manage_expiring(request: HttpRequest) -> HttpResponse:
             action = action_form.cleaned_data["action"]
             if action == "export":
                 return _csv_response(scope)
+            params = {
+                "category": action_form.cleaned_data["category"],
+                "reason": action_form.cleaned_data["reason"],
+                "note": action_form.cleaned_data["note"],
+            }
+            if action == "renew":
+                confirmation = _confirm_renewal(request, scope, params)
+                if confirmation is not None:
+                    return confirmation
             try:
                 job = bulk.start_bulk_job(
                     action=action,
                     credential_ids=scope.values_list("pk", flat=True),
                     actor=request.user,
-                    params={
-                        "category": action_form.cleaned_data["category"],
-                        "reason": action_form.cleaned_data["reason"],
-                        "note": action_form.cleaned_data["note"],
-                    },
+                    params=params,
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
@@ -93,6 +99,35 @@ def manage_expiring(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _confirm_renewal(request: HttpRequest, scope, params: dict) -> HttpResponse | None:
+    """Before a bulk renewal starts, the administrator sees how many credentials the renewal rules let through and
+    why the others do not; those outside the rules are renewed only when the administrator ticks the override and
+    gives a reason (added to ``params``). None once confirmed: the job may start."""
+    override = request.POST.get("override") == "on"
+    reason = request.POST.get("override_reason", "").strip()
+    problem = None
+    if request.POST.get("confirmed") == "1":
+        if not override:
+            return None
+        if reason:
+            params["override_reason"] = reason
+            return None
+        problem = _("Give the reason for renewing outside the rules: it is recorded on each credential.")
+    preview = bulk.preview_renewal(credential_ids=scope.values_list("pk", flat=True), actor=request.user)
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed", "override", "override_reason", "action")
+        for value in values
+    ]
+    return render(
+        request,
+        "credentials/manage_renew_confirm.html",
+        {"preview": preview, "carried": carried, "override": override, "override_reason": reason, "problem": problem},
+        status=400 if problem else 200,
+    )
+
+
 def _csv_response(credentials) -> StreamingHttpResponse:
     response = StreamingHttpResponse(bulk.export_csv(credentials), content_type="text/csv; charset=utf-8")
     name = f"credentials-expiring-{timezone.localdate().isoformat()}.csv"
@@ -111,5 +146,6 @@ def manage_job(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "job": job,
             "progress": bulk.bulk_job_progress(job=job),
             "progress_url": reverse("api-bulk-job", kwargs={"pk": job.pk}),
+            "items": Paginator(bulk.bulk_job_items(job=job), JOB_ITEMS_PAGE_SIZE).get_page(request.GET.get("page")),
         },
     )

@@ -242,12 +242,15 @@ def cycle_of(credential: Credential) -> tuple[datetime.date, datetime.date]:
     return timezone.localdate(credential.valid_from), timezone.localdate(credential.valid_until)
 
 
-def progress_for(credential: Credential, *, today: datetime.date | None = None) -> CpdProgress:
-    """The progress of the credential's holder against its profile's rules, today."""
+def progress_for(
+    credential: Credential, *, today: datetime.date | None = None, activities: list[CPDActivity] | None = None
+) -> CpdProgress:
+    """The progress of the credential's holder against its profile's rules, today (``activities``: the
+    credential's, when the caller has read them already)."""
     start, end = cycle_of(credential)
     return cpd_progress(
         credential.profile.cpd_rules,
-        list(credential.cpd_activities.all()),
+        list(credential.cpd_activities.all()) if activities is None else activities,
         cycle_start=start,
         cycle_end=end,
         today=today or timezone.localdate(),
@@ -370,9 +373,19 @@ def delete_activity(*, holder: User, activity: CPDActivity) -> None:
             transaction.on_commit(partial(storage.delete, evidence_name))
 
 
-def snapshot(credential: Credential, *, today: datetime.date | None = None) -> dict[str, Any]:
-    """The CPD record and its rule check as they stand, for a renewal application to keep."""
-    activities = list(credential.cpd_activities.order_by("date", "pk"))
+def snapshot(
+    credential: Credential,
+    *,
+    today: datetime.date | None = None,
+    activities: list[CPDActivity] | None = None,
+    progress: CpdProgress | None = None,
+) -> dict[str, Any]:
+    """The CPD record and its rule check as they stand, for a renewal application to keep (``activities``, in
+    date order, and their ``progress``: when the caller has them already)."""
+    if activities is None:
+        activities = list(credential.cpd_activities.order_by("date", "pk"))
+    if progress is None:
+        progress = progress_for(credential, today=today, activities=activities)
     return {
         "taken_at": timezone.now().isoformat(),
         "rules": credential.profile.cpd_rules or {},
@@ -388,5 +401,5 @@ def snapshot(credential: Credential, *, today: datetime.date | None = None) -> d
             }
             for a in activities
         ],
-        "progress": progress_for(credential, today=today).as_dict(),
+        "progress": progress.as_dict(),
     }

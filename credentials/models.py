@@ -334,6 +334,7 @@ class BulkJobItem(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")  # the rules say no (e.g. outside the renewal window): ``error`` says why
         FAILED = "failed", _("Failed")
 
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")

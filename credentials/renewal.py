@@ -88,12 +88,9 @@ def renewal_refusal(credential: Credential, *, now: datetime.datetime | None = N
 
     Does not look at open applications: :func:`apply_for_renewal` refuses a second one separately."""
     now = now or timezone.now()
-    if credential.status == Credential.Status.REVOKED:
-        return _("This credential is revoked: it cannot be renewed.")
-    if credential.status == Credential.Status.SUSPENDED:
-        return _("This credential is suspended: it can be renewed once the suspension has been lifted.")
-    if credential.status not in _RENEWABLE or credential.issuance != Credential.Issuance.DONE:
-        return _("This credential is still being issued.")
+    refusal = status_refusal(credential)
+    if refusal:
+        return refusal
     if Credential.objects.filter(predecessor=credential).exists():
         return _("This credential has already been renewed.")
     opens, closes = window(credential)
@@ -108,6 +105,44 @@ def renewal_refusal(credential: Credential, *, now: datetime.datetime | None = N
             "submit a new dossier to be certified again."
         ) % {"date": timezone.localdate(closes).isoformat(), "days": settings.RENEWAL_GRACE_DAYS}
     return None
+
+
+def status_refusal(credential: Credential) -> str | None:
+    """Why ``credential``'s status rules out any renewal (revoked, suspended, still being issued), or None."""
+    if credential.status == Credential.Status.REVOKED:
+        return _("This credential is revoked: it cannot be renewed.")
+    if credential.status == Credential.Status.SUSPENDED:
+        return _("This credential is suspended: it can be renewed once the suspension has been lifted.")
+    if credential.status not in _RENEWABLE or credential.issuance != Credential.Issuance.DONE:
+        return _("This credential is still being issued.")
+    return None
+
+
+def rule_problems(
+    credential: Credential, *, now: datetime.datetime | None = None, progress: cpd.CpdProgress | None = None
+) -> list[str]:
+    """Where renewing ``credential`` now would depart from the rules a holder's application keeps (a sentence
+    each): outside the renewal window, or the profile's CPD rules not met (``progress``: the CPD check, when the
+    caller has made it). Empty when it keeps them. Whether the credential can be renewed at all (revoked,
+    suspended, renewed already) is :func:`renewal_refusal`'s."""
+    now = now or timezone.now()
+    problems = []
+    opens, closes = window(credential)
+    if now < opens:
+        problems.append(
+            _("Outside the renewal window, which opens on %(date)s (%(days)d days before the end of validity).")
+            % {"date": timezone.localdate(opens).isoformat(), "days": settings.RENEWAL_WINDOW_DAYS}
+        )
+    elif now > closes:
+        problems.append(
+            _("Outside the renewal window, which closed on %(date)s (%(days)d days after the end of validity).")
+            % {"date": timezone.localdate(closes).isoformat(), "days": settings.RENEWAL_GRACE_DAYS}
+        )
+    if progress is None:
+        progress = cpd.progress_for(credential, today=timezone.localdate(now))
+    if not progress.met:
+        problems.append(_("CPD rules not met: %(problems)s") % {"problems": " ".join(progress.problems)})
+    return problems
 
 
 def open_application(credential: Credential) -> RenewalApplication | None:
@@ -226,20 +261,41 @@ def approve_renewal(*, application: RenewalApplication, reviewer: User, note: st
     return new
 
 
-def renew_by_policy(*, credential: Credential, actor: User, note: str) -> Credential:
+class OutsideRenewalRules(DomainError):
+    """A renewal by policy that the renewal rules do not allow now, and that no override reason justifies."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems), code="outside_renewal_rules")
+        self.problems = problems
+
+
+def renew_by_policy(*, credential: Credential, actor: User, note: str, override_reason: str = "") -> Credential:
     """An administrator's renewal without a holder's application (approved off-line or by policy), e.g. from a
     bulk job: records an approved application (``by_policy``) and creates the renewed credential.
 
+    The rules of a holder's application apply (:func:`rule_problems`: the renewal window, the CPD rules): outside
+    them it raises :class:`OutsideRenewalRules`, unless ``override_reason`` says why the administrator renews
+    nonetheless; the reason and what was overridden are recorded on the credential (its ``renewal.approved``
+    event and the application's note).
+
     Idempotent: if ``credential`` already has a successor, that successor is returned and nothing is written, so
     a resumed or repeated job is harmless. An application the holder has open is approved by it. Refused for a
-    revoked, suspended or not yet issued credential; the renewal window is the administrator's call."""
+    revoked, suspended or not yet issued credential."""
+    return renew_by_policy_once(credential=credential, actor=actor, note=note, override_reason=override_reason)[0]
+
+
+def renew_by_policy_once(
+    *, credential: Credential, actor: User, note: str, override_reason: str = ""
+) -> tuple[Credential, bool]:
+    """:func:`renew_by_policy`, telling also whether this call made the successor (False: it already existed)."""
     _require_reviewer(actor)
     note = _optional_text(note)
+    override_reason = _optional_text(override_reason)
     with transaction.atomic():
         old = _lock_credential(credential)
         existing = Credential.objects.filter(predecessor=old).first()
         if existing is not None:
-            return existing
+            return existing, False
         if old.status == Credential.Status.REVOKED:
             raise InvalidTransition(_("This credential is revoked: it cannot be renewed."))
         if old.status == Credential.Status.SUSPENDED:
@@ -248,7 +304,13 @@ def renew_by_policy(*, credential: Credential, actor: User, note: str) -> Creden
             )
         if old.status not in _RENEWABLE:
             raise InvalidTransition(_("This credential is still being issued."))
-        new = _renew_locked(old, actor=actor)
+        # The CPD record is read once: for the rules, and for the application's snapshot.
+        activities = list(old.cpd_activities.order_by("date", "pk"))
+        progress = cpd.progress_for(old, activities=activities)
+        problems = rule_problems(old, progress=progress)
+        if problems and not override_reason:
+            raise OutsideRenewalRules(problems)
+        new = _renew_locked(old, actor=actor, checked=True)
         now = timezone.now()
         application = open_application(old)
         from_status = ""
@@ -257,27 +319,48 @@ def renew_by_policy(*, credential: Credential, actor: User, note: str) -> Creden
                 credential=old,
                 applicant=old.holder,
                 declaration="",
-                cpd_snapshot=cpd.snapshot(old),
+                cpd_snapshot=cpd.snapshot(old, activities=activities, progress=progress),
                 submitted_at=now,
                 by_policy=True,
             )
         else:
             application = _lock_application(application)
             from_status = application.status
+        if problems:
+            note = _join_override(note, problems, override_reason)
         application.status = AppStatus.APPROVED
         application.reviewed_by, application.reviewed_at, application.review_note = actor, now, note
         application.new_credential = new
         application.save()
-        _audit(application, actor=actor, action="renewal.approved", from_status=from_status, note=note, by_policy=True)
-    return new
+        _audit(
+            application,
+            actor=actor,
+            action="renewal.approved",
+            from_status=from_status,
+            note=note,
+            by_policy=True,
+            overridden=problems,
+            override_reason=override_reason if problems else "",
+        )
+    return new, True
+
+
+def _join_override(note: str, problems: list[str], reason: str) -> str:
+    """The application's note when an administrator renewed outside the rules: the note, then what was overridden
+    and why."""
+    override = _("Renewed outside the rules (%(problems)s) because: %(reason)s") % {
+        "problems": " ".join(problems),
+        "reason": reason,
+    }
+    return f"{note}\n{override}" if note else override
 
 
 # --- internals ---------------------------------------------------------------------------------------------------
 
 
-def _renew_locked(old: Credential, *, actor: User) -> Credential:
-    """Create the successor of ``old`` (whose row the caller holds locked)."""
-    if Credential.objects.filter(predecessor=old).exists():
+def _renew_locked(old: Credential, *, actor: User, checked: bool = False) -> Credential:
+    """Create the successor of ``old`` (whose row the caller holds locked, and, ``checked``, found without one)."""
+    if not checked and Credential.objects.filter(predecessor=old).exists():
         raise InvalidTransition(_("This credential has already been renewed."), code="already_renewed")
     now = timezone.now().replace(microsecond=0)
     # The new validity continues the old one without a gap; after expiry (within grace) it starts now.
@@ -353,7 +436,15 @@ def _optional_text(text: str) -> str:
 
 
 def _audit(
-    application: RenewalApplication, *, actor: User, action: str, from_status: str, note: str, by_policy: bool = False
+    application: RenewalApplication,
+    *,
+    actor: User,
+    action: str,
+    from_status: str,
+    note: str,
+    by_policy: bool = False,
+    overridden: list[str] | None = None,
+    override_reason: str = "",
 ) -> CredentialEvent:
     """The audit row on the old credential; the holder (and, for a submission, staff) are e-mailed on commit."""
     data: dict = {"application": str(application.pk)}
@@ -361,6 +452,9 @@ def _audit(
         data["new_credential"] = str(application.new_credential_id)
     if by_policy:
         data["by_policy"] = True
+    if overridden:
+        data["rules_overridden"] = overridden
+        data["override_reason"] = override_reason
     event = CredentialEvent.objects.create(
         credential_id=application.credential_id,
         action=action,

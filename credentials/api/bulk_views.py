@@ -12,13 +12,14 @@ from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from aipia.errors import NotAllowed
 from credentials import bulk
-from credentials.models import STATUS_CATEGORY_CHOICES, BulkJob
+from credentials.models import STATUS_CATEGORY_CHOICES, BulkJob, BulkJobItem
 from credentials.status import REASON_MAX_LENGTH
 
 _PROBLEM = inline_serializer("BulkJobProblem", {"detail": serializers.CharField(), "code": serializers.CharField()})
@@ -50,10 +51,13 @@ class BulkJobProgressSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     total = serializers.IntegerField()
-    done = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Items where the action was taken (renewals: credentials renewed).")
+    skipped = serializers.IntegerField(
+        help_text="Items the rules left alone, e.g. outside the renewal rules without an override, or renewed already."
+    )
     failed = serializers.IntegerField()
     pending = serializers.IntegerField()
-    percent = serializers.IntegerField(help_text="Items processed (done or failed), in percent of the total.")
+    percent = serializers.IntegerField(help_text="Items processed (done, skipped or failed), in percent of the total.")
     issued = serializers.IntegerField(
         allow_null=True, help_text="Renewals: new credentials whose sealed documents are ready; null otherwise."
     )
@@ -81,6 +85,13 @@ class BulkJobListApi(APIView):
             )
             note = serializers.CharField(
                 max_length=bulk.NOTE_MAX_LENGTH, required=False, allow_blank=True, help_text="Renew: optional."
+            )
+            override_reason = serializers.CharField(
+                max_length=bulk.NOTE_MAX_LENGTH,
+                required=False,
+                allow_blank=True,
+                help_text="Renew: why credentials outside the renewal rules (window, CPD) are renewed too; recorded on "
+                "each. Without it they are skipped. See POST /api/v1/bulk-jobs/preview.",
             )
 
         action = BulkActionField()
@@ -114,6 +125,81 @@ class BulkJobListApi(APIView):
         return Response(
             body, status=status.HTTP_201_CREATED, headers={"Location": reverse("api-bulk-job", kwargs={"pk": job.pk})}
         )
+
+
+class BulkRenewalPreviewApi(APIView):
+    class PreviewInput(serializers.Serializer):
+        credentials = serializers.ListField(
+            child=serializers.UUIDField(), allow_empty=False, max_length=bulk.MAX_CREDENTIALS_PER_JOB
+        )
+
+    class RowSerializer(serializers.Serializer):
+        credential = serializers.UUIDField(source="credential.pk")
+        serial = serializers.CharField(source="credential.serial")
+        holder = serializers.CharField(source="credential.holder_name")
+        valid_until = serializers.DateTimeField(source="credential.valid_until")
+        problems = serializers.ListField(child=serializers.CharField(), help_text="Why, a sentence each.")
+
+    @extend_schema(
+        request=PreviewInput,
+        responses={
+            200: inline_serializer(
+                "BulkRenewalPreview",
+                {
+                    "total": serializers.IntegerField(),
+                    "within": serializers.IntegerField(help_text="Within the renewal rules: they will be renewed."),
+                    "outside": RowSerializer(many=True, help_text="Renewed only with an override_reason."),
+                    "refused": RowSerializer(many=True, help_text="Never renewed by the job."),
+                },
+            ),
+            400: OpenApiResponse(_PROBLEM, description="Invalid input."),
+            **_REFUSALS,
+        },
+        operation_id="bulk_jobs_preview_create",
+        summary="Before a bulk renewal: which credentials the renewal rules let through, and why not (admins)",
+    )
+    def post(self, request):
+        _require_admin(request)
+        serializer = self.PreviewInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        preview = bulk.preview_renewal(credential_ids=serializer.validated_data["credentials"], actor=request.user)
+        return Response(
+            {
+                "total": preview.total,
+                "within": len(preview.within),
+                "outside": self.RowSerializer(preview.outside, many=True).data,
+                "refused": self.RowSerializer(preview.refused, many=True).data,
+            }
+        )
+
+
+class BulkJobItemsApi(ListAPIView):
+    """Every item of a bulk job and what happened to it (paginated)."""
+
+    class BulkJobItemSerializer(serializers.Serializer):
+        credential = serializers.UUIDField(source="credential_id")
+        serial = serializers.CharField(source="credential.serial")
+        holder = serializers.CharField(source="credential.holder_name")
+        outcome = serializers.ChoiceField(source="status", choices=BulkJobItem.Status.choices)
+        detail = serializers.CharField(source="error", help_text="Why it was skipped or failed; empty otherwise.")
+        new_credential = serializers.UUIDField(
+            source="result_credential_id", allow_null=True, help_text="Renewals: the credential this item made."
+        )
+        new_serial = serializers.CharField(source="result_credential.serial", allow_null=True, default=None)
+        finished_at = serializers.DateTimeField(allow_null=True)
+
+    serializer_class = BulkJobItemSerializer
+
+    def get_queryset(self):
+        _require_admin(self.request)
+        job = BulkJob.objects.filter(pk=self.kwargs["pk"]).first()
+        if job is None:
+            raise Http404("No such job.")
+        return bulk.bulk_job_items(job=job)
+
+    @extend_schema(operation_id="bulk_jobs_items_list", summary="Each credential's outcome in a bulk job (admins)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class BulkJobDetailApi(APIView):

@@ -1,5 +1,6 @@
 // Refreshes a bulk job's progress from GET /api/v1/bulk-jobs/<uuid> (the URL in data-progress-url) once a
-// second, until the job is done and, for renewals, every new credential is sealed or has failed.
+// second, until the job is done and, for renewals, every new credential is sealed or has failed; then, if the page
+// was opened while the job ran, it is loaded once more so that the list of every credential's outcome is complete.
 // Values are written with textContent only: holder names and errors are never parsed as HTML.
 (function () {
   "use strict";
@@ -10,6 +11,7 @@
   var failures = document.getElementById("bulk-failures");
   var noFailures = document.getElementById("bulk-no-failures");
   var texts = document.getElementById("status-texts").content;
+  var openedRunning = section.getAttribute("data-status") !== "done";
   var manageUrl = function (id) { return "/credentials/manage/" + encodeURIComponent(id) + "/"; };
 
   function finished(p) {
@@ -20,7 +22,7 @@
   function render(p) {
     bar.value = p.percent;
     bar.textContent = p.percent + " %";
-    ["percent", "done", "failed", "pending", "total", "issued"].forEach(function (name) {
+    ["percent", "done", "skipped", "failed", "pending", "total", "issued"].forEach(function (name) {
       section.querySelectorAll('[data-field="' + name + '"]').forEach(function (el) {
         el.textContent = p[name] === null ? "" : String(p[name]);
       });
@@ -53,6 +55,7 @@
       .then(function (p) {
         render(p);
         if (!finished(p)) { window.setTimeout(poll, 1000); }
+        else if (openedRunning) { window.location.reload(); }
       })
       .catch(function () { window.setTimeout(poll, 5000); });
   }

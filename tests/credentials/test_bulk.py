@@ -20,6 +20,7 @@ from credentials import bulk, services, status
 from credentials.models import BulkJob, BulkJobItem, Credential, CredentialEvent
 
 from ..factories import PASSWORD, UserFactory, member
+from .test_renewal import log_enough
 
 Item = BulkJobItem.Status
 
@@ -28,7 +29,9 @@ Item = BulkJobItem.Status
 def make_credential(profile, django_capture_on_commit_callbacks):
     """A credential of a new holder ending in ``days``; issued through the pipeline (active) unless told not to."""
 
-    def make(*, days: int = 30, issued: bool = True, first_name: str = "Ada", last_name: str = "Lovelace"):
+    def make(
+        *, days: int = 30, issued: bool = True, first_name: str = "Ada", last_name: str = "Lovelace", cpd: bool = False
+    ):
         holder = member(first_name=first_name, last_name=last_name)
         now = timezone.now().replace(microsecond=0)
         with django_capture_on_commit_callbacks(execute=issued):
@@ -41,6 +44,8 @@ def make_credential(profile, django_capture_on_commit_callbacks):
                 decided_at=now - datetime.timedelta(days=3 * 365 - days),
                 actor=None,
             )
+        if cpd:  # enough continuing professional development for the profile's renewal rules
+            log_enough(credential)
         mail.outbox.clear()  # the certificate's e-mail: the tests count the ones bulk work sends
         return Credential.objects.select_related("holder", "profile").get(pk=credential.pk)
 
@@ -359,7 +364,7 @@ def test_no_reminder_for_a_credential_that_is_not_active(make_credential, admin_
 def test_a_bulk_renewal_creates_one_successor_per_credential_issued_by_the_pipeline(
     make_credential, admin_user, run_job
 ):
-    first, second = make_credential(days=20), make_credential(days=40)
+    first, second = make_credential(days=20, cpd=True), make_credential(days=40, cpd=True)
     job = run_job(action="renew", credentials=[first, second], actor=admin_user, params={"note": "Board policy 7"})
     assert job.status == BulkJob.Status.DONE
     for old in (first, second):
@@ -374,20 +379,77 @@ def test_a_bulk_renewal_creates_one_successor_per_credential_issued_by_the_pipel
     assert (progress["done"], progress["issued"], progress["issuance_failed"]) == (2, 2, 0)
 
 
-def test_renewing_twice_is_harmless_there_is_one_successor(make_credential, admin_user, run_job):
-    credential = make_credential()
+def test_renewing_twice_is_harmless_the_second_job_skips_what_the_first_renewed(make_credential, admin_user, run_job):
+    credential = make_credential(cpd=True)
     first_job = run_job(action="renew", credentials=[credential], actor=admin_user)
     successor = items(first_job)[credential.pk].result_credential
     count = Credential.objects.count()
     second_job = run_job(action="renew", credentials=[credential], actor=admin_user)
-    assert items(second_job)[credential.pk].status == Item.DONE
-    assert items(second_job)[credential.pk].result_credential == successor
+    item = items(second_job)[credential.pk]
+    assert (item.status, item.result_credential, item.error) == (
+        Item.SKIPPED,
+        None,
+        f"Already renewed: {successor.serial}.",
+    )
     assert Credential.objects.count() == count
     assert Credential.objects.filter(predecessor=credential).count() == 1
+    progress = bulk.bulk_job_progress(job=second_job)
+    assert (progress["done"], progress["skipped"], progress["issued"]) == (0, 1, 0)  # nothing made by this job
+
+
+def test_a_bulk_renewal_skips_credentials_outside_the_renewal_rules_and_says_why(make_credential, admin_user, run_job):
+    within = make_credential(days=40, cpd=True)
+    too_early = make_credential(days=1000)  # issued days ago: the window opens in 2½ years
+    no_cpd = make_credential(days=40)
+
+    job = run_job(action="renew", credentials=[within, too_early, no_cpd], actor=admin_user)
+
+    outcome = items(job)
+    assert outcome[within.pk].status == Item.DONE and outcome[within.pk].result_credential is not None
+    assert outcome[too_early.pk].status == Item.SKIPPED
+    assert "Outside the renewal window, which opens on" in outcome[too_early.pk].error
+    assert outcome[no_cpd.pk].status == Item.SKIPPED and "CPD rules not met" in outcome[no_cpd.pk].error
+    assert not Credential.objects.filter(predecessor__in=[too_early, no_cpd]).exists()
+    progress = bulk.bulk_job_progress(job=job)
+    assert (progress["done"], progress["skipped"], progress["failed"], progress["issued"]) == (1, 2, 0, 1)
+
+
+def test_with_an_override_reason_the_job_renews_outside_the_rules_and_records_the_reason_on_each(
+    make_credential, admin_user, run_job
+):
+    too_early = make_credential(days=1000)
+
+    job = run_job(
+        action="renew",
+        credentials=[too_early],
+        actor=admin_user,
+        params={"note": "", "override_reason": "Scheme migration approved by the board on 1 Dec."},
+    )
+
+    assert items(job)[too_early.pk].status == Item.DONE
+    event = CredentialEvent.objects.get(credential=too_early, action="renewal.approved")
+    assert event.data["override_reason"] == "Scheme migration approved by the board on 1 Dec."
+    assert len(event.data["rules_overridden"]) == 2
+
+
+def test_the_preview_splits_a_selection_by_the_renewal_rules(make_credential, admin_user):
+    within, outside = make_credential(days=40, cpd=True), make_credential(days=1000)
+    revoked = make_credential(days=40, cpd=True)
+    status.revoke(credential=revoked, actor=admin_user, category="misconduct", reason="Fraud")
+
+    preview = bulk.preview_renewal(credential_ids=[within.pk, outside.pk, revoked.pk], actor=admin_user)
+
+    assert [row.credential.pk for row in preview.within] == [within.pk]
+    assert [row.credential.pk for row in preview.outside] == [outside.pk]
+    assert len(preview.outside[0].problems) == 2
+    assert [row.credential.pk for row in preview.refused] == [revoked.pk]
+    assert "revoked" in preview.refused[0].problems[0]
+    with pytest.raises(NotAllowed):
+        bulk.preview_renewal(credential_ids=[within.pk], actor=within.holder)
 
 
 def test_a_revoked_credential_is_not_renewed_and_the_others_are(make_credential, admin_user, run_job):
-    revoked, good = make_credential(), make_credential()
+    revoked, good = make_credential(cpd=True), make_credential(cpd=True)
     status.revoke(credential=revoked, actor=admin_user, category="misconduct", reason="Fraud")
     job = run_job(action="renew", credentials=[revoked, good], actor=admin_user)
     outcome = items(job)
@@ -452,6 +514,56 @@ def test_suspending_the_selected_credentials_starts_a_job_and_shows_its_progress
     page = admin_client.get(response["Location"]).content.decode()
     assert f'data-progress-url="/api/v1/bulk-jobs/{job.pk}"' in page and "js/bulk-job.js" in page
     assert 'value="100"' in page and "Unpaid fee" in page
+
+
+def test_a_bulk_renewal_asks_first_shows_the_split_and_renews_outside_the_rules_only_with_a_reason(
+    make_credential, admin_client, django_capture_on_commit_callbacks
+):
+    within, outside = make_credential(days=40, cpd=True), make_credential(days=60)
+    chosen = {"action": "renew", "scope": "selected", "credential": [str(within.pk), str(outside.pk)], "note": ""}
+
+    confirm = admin_client.post("/credentials/manage/expiring/", chosen)
+
+    assert confirm.status_code == 200 and not BulkJob.objects.exists()
+    page = confirm.content.decode()
+    assert "1 credential is within the rules" in page and "1 credential is outside the rules" in page
+    assert outside.serial in page and "CPD rules not met" in page
+    refused = admin_client.post(
+        "/credentials/manage/expiring/", {**chosen, "confirmed": "1", "override": "on", "override_reason": " "}
+    )
+    assert refused.status_code == 400 and "Give the reason" in refused.content.decode()
+    assert not BulkJob.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = admin_client.post(
+            "/credentials/manage/expiring/",
+            {**chosen, "confirmed": "1", "override": "on", "override_reason": "CPD checked on paper"},
+        )
+
+    job = BulkJob.objects.get()
+    assert started.status_code == 302 and job.params["override_reason"] == "CPD checked on paper"
+    assert {item.status for item in items(job).values()} == {Item.DONE}
+    page = admin_client.get(started["Location"]).content.decode()
+    for old in (within, outside):
+        new = items(job)[old.pk].result_credential
+        assert old.serial in page and new.serial in page
+    assert "Renewed" in page and "CPD checked on paper" in page
+
+
+def test_confirming_without_the_override_skips_those_outside_the_rules_and_the_job_page_says_why(
+    make_credential, admin_client, django_capture_on_commit_callbacks
+):
+    within, outside = make_credential(days=40, cpd=True), make_credential(days=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/credentials/manage/expiring/",
+            {"action": "renew", "scope": "all", "confirmed": "1", "note": ""},
+        )
+    job = BulkJob.objects.get()
+    assert response.status_code == 302
+    assert items(job)[within.pk].status == Item.DONE and items(job)[outside.pk].status == Item.SKIPPED
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Skipped" in page and "Outside the renewal rules: CPD rules not met" in page
 
 
 def test_every_credential_matching_the_filter_can_be_chosen_at_once(make_credential, admin_client):
@@ -579,6 +691,28 @@ def test_the_api_refuses_invalid_jobs_with_a_reason(make_credential, api, body, 
     response = api.post("/api/v1/bulk-jobs", body, format="json")
     assert response.status_code == 400 and response.json()["code"] == code
     assert not BulkJob.objects.exists()
+
+
+def test_the_api_previews_a_renewal_and_lists_every_items_outcome(
+    make_credential, api, django_capture_on_commit_callbacks
+):
+    within, outside = make_credential(days=40, cpd=True), make_credential(days=60)
+    ids = [str(within.pk), str(outside.pk)]
+
+    preview = api.post("/api/v1/bulk-jobs/preview", {"credentials": ids}, format="json").json()
+
+    assert (preview["total"], preview["within"], len(preview["refused"])) == (2, 1, 0)
+    assert preview["outside"][0]["serial"] == outside.serial
+    assert preview["outside"][0]["problems"][0].startswith("CPD rules not met")
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api.post("/api/v1/bulk-jobs", {"action": "renew", "credentials": ids}, format="json")
+    listed = api.get(started["Location"] + "/items").json()
+    outcomes = {row["serial"]: row for row in listed["results"]}
+    assert listed["count"] == 2
+    assert outcomes[within.serial]["outcome"] == "done" and outcomes[within.serial]["new_serial"]
+    assert outcomes[outside.serial]["outcome"] == "skipped" and "CPD" in outcomes[outside.serial]["detail"]
+    progress = api.get(started["Location"]).json()
+    assert (progress["done"], progress["skipped"], progress["issued"]) == (1, 1, 1)
 
 
 def test_the_api_validates_its_input(api):

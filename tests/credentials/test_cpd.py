@@ -235,7 +235,7 @@ def test_an_activity_an_approved_renewal_relied_on_cannot_be_deleted(credential,
     Credential.objects.filter(pk=credential.pk).update(
         status=Credential.Status.ACTIVE, issuance=Credential.Issuance.DONE
     )
-    renewal.renew_by_policy(credential=credential, actor=admin_user, note="policy")
+    renewal.renew_by_policy(credential=credential, actor=admin_user, note="policy", override_reason="Board decision 12")
     with pytest.raises(InvalidTransition, match="approved renewal relied on"):
         cpd.delete_activity(holder=credential.holder, activity=included)
     assert CPDActivity.objects.filter(pk=included.pk).exists()

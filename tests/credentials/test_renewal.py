@@ -66,6 +66,7 @@ def apply(credential, capture, declaration="I still practise as an AI/ML enginee
 def test_renewal_by_policy_creates_an_approved_application_and_the_successor(
     due_credential, admin_user, django_capture_on_commit_callbacks
 ):
+    log_enough(due_credential)
     with django_capture_on_commit_callbacks(execute=True):
         new = renewal.renew_by_policy(credential=due_credential, actor=admin_user, note="Board decision 2029/4")
     new.refresh_from_db()
@@ -82,6 +83,7 @@ def test_renewal_by_policy_creates_an_approved_application_and_the_successor(
 
 
 def test_renewal_by_policy_is_idempotent(due_credential, admin_user, django_capture_on_commit_callbacks):
+    log_enough(due_credential)
     with django_capture_on_commit_callbacks(execute=False):
         first = renewal.renew_by_policy(credential=due_credential, actor=admin_user, note="policy")
         second = renewal.renew_by_policy(credential=due_credential, actor=admin_user, note="policy")
@@ -94,6 +96,7 @@ def test_renewal_by_policy_is_idempotent(due_credential, admin_user, django_capt
 def test_renewal_by_policy_approves_the_holders_open_application(
     due_credential, admin_user, django_capture_on_commit_callbacks
 ):
+    log_enough(due_credential)
     application = apply(due_credential, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False):
         new = renewal.renew_by_policy(credential=due_credential, actor=admin_user, note="policy")
@@ -101,6 +104,37 @@ def test_renewal_by_policy_approves_the_holders_open_application(
     assert application.status == AppStatus.APPROVED and application.new_credential_id == new.pk
     assert not application.by_policy
     assert RenewalApplication.objects.filter(credential=due_credential).count() == 1
+
+
+def test_renewal_by_policy_keeps_the_window_and_the_cpd_rules_of_a_holders_application(issued_credential, admin_user):
+    # Issued today: far outside the renewal window, and no CPD logged.
+    with pytest.raises(renewal.OutsideRenewalRules) as refused:
+        renewal.renew_by_policy(credential=issued_credential, actor=admin_user, note="policy")
+
+    assert [problem.split(",")[0].split(":")[0] for problem in refused.value.problems] == [
+        "Outside the renewal window",
+        "CPD rules not met",
+    ]
+    assert not Credential.objects.filter(predecessor=issued_credential).exists()
+    assert not RenewalApplication.objects.filter(credential=issued_credential).exists()
+
+
+def test_renewal_by_policy_outside_the_rules_needs_and_records_the_override_reason(
+    due_credential, admin_user, django_capture_on_commit_callbacks
+):
+    # In the window, but without CPD.
+    with django_capture_on_commit_callbacks(execute=False):
+        new = renewal.renew_by_policy(
+            credential=due_credential, actor=admin_user, note="", override_reason="CPD verified on paper by the board"
+        )
+
+    assert new.predecessor_id == due_credential.pk
+    event = due_credential.events.get(action="renewal.approved")
+    assert event.data["override_reason"] == "CPD verified on paper by the board"
+    assert event.data["rules_overridden"][0].startswith("CPD rules not met")
+    application = RenewalApplication.objects.get(credential=due_credential)
+    assert "CPD verified on paper by the board" in application.review_note
+    assert "Renewed outside the rules" in event.reason
 
 
 def test_only_staff_renew_by_policy(due_credential):
@@ -486,6 +520,7 @@ def test_the_api_applies_lists_and_decides(client, due_credential, reviewer, dja
 
 
 def test_the_chain_is_linked_on_both_credential_pages(client, due_credential, admin_user):
+    log_enough(due_credential)
     new = renewal.renew_by_policy(credential=due_credential, actor=admin_user, note="policy")
     client.force_login(due_credential.holder)
     old_page = client.get(f"/credentials/{due_credential.pk}/").content.decode()
