@@ -85,6 +85,9 @@ class Credential(models.Model):
     issuance_error = models.TextField(blank=True)
     issuance_attempts = models.PositiveSmallIntegerField(default=0)
     issuance_started_at = models.DateTimeField(null=True, blank=True)
+    # Which run holds the issuance: set by each claim, so that a run whose lease expired and was taken over cannot
+    # record its result (credentials/services.py ``issue_credential``).
+    issuance_claim = models.UUIDField(null=True, blank=True, editable=False)
     issuance_finished_at = models.DateTimeField(null=True, blank=True)
 
     seal = models.ForeignKey(SealCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

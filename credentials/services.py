@@ -6,17 +6,22 @@ The pipeline (``issue_credential``) is idempotent end to end:
 - a worker claims the row with a compare-and-set (``pending``/``failed``, or ``running`` past its lease)
   before doing any work, so a duplicated task does nothing while another runs;
 - everything the documents contain is read from the row, so a retry rebuilds the same content;
-- the finished files are stored under names derived from the credential id, and the row is switched to
-  ``done`` in one final locked update — a worker killed half-way leaves a ``running`` row whose lease
-  expires, and the sweeper (``resume_stalled_issuances``) hands it to another worker.
+- each claim carries a token of its own; the finished files are stored under a folder named after it, and the
+  row is switched to them and to ``done`` in one final locked update that checks the token — a worker killed
+  half-way leaves a ``running`` row whose lease expires, the sweeper (``resume_stalled_issuances``) hands it to
+  another worker, and should the first one wake up and finish late, its files never replace the winner's: it
+  finds the claim gone, deletes its own files and records nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import logging
 import secrets
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -301,53 +306,66 @@ def build_documents(credential: Credential, key) -> Documents:
     return Documents(sealed_json=sealed_bytes, pdf=signed, qr_png=qr.qr_png(url), token=token, verify_url=url)
 
 
-def _claim(credential_id) -> bool:
-    """Compare-and-set: only one worker at a time runs a credential's pipeline."""
+def _claim(credential_id) -> uuid.UUID | None:
+    """Compare-and-set: only one worker at a time runs a credential's pipeline. The claim's token, or None."""
     now = timezone.now()
     claimable = Q(issuance__in=[Credential.Issuance.PENDING, Credential.Issuance.FAILED]) | Q(
         issuance=Credential.Issuance.RUNNING, issuance_started_at__lt=now - LEASE
     )
-    return bool(
-        Credential.objects.filter(claimable, pk=credential_id).update(
-            issuance=Credential.Issuance.RUNNING,
-            issuance_started_at=now,
-            issuance_attempts=F("issuance_attempts") + 1,
-            issuance_step="claimed",
-        )
+    claim = uuid.uuid4()
+    claimed = Credential.objects.filter(claimable, pk=credential_id).update(
+        issuance=Credential.Issuance.RUNNING,
+        issuance_started_at=now,
+        issuance_claim=claim,
+        issuance_attempts=F("issuance_attempts") + 1,
+        issuance_step="claimed",
     )
+    return claim if claimed else None
 
 
-def _store(credential: Credential, field: str, name: str, content: bytes) -> None:
+def _store(credential: Credential, field: str, folder: str, name: str, content: bytes) -> None:
+    """Save ``content`` as ``<folder>/<name>``: this run's own folder, which no other run writes to."""
     file = getattr(credential, field)
-    storage = file.storage
-    path = f"credentials/{credential.pk}/{name}"
-    if storage.exists(path):
-        storage.delete(path)
-    file.name = storage.save(path, ContentFile(content))
+    file.name = file.storage.save(f"{folder}/{name}", ContentFile(content))
+
+
+def _delete_files(credential: Credential, names: Sequence[str | None]) -> None:
+    storage = credential.sealed_json.storage
+    for name in names:
+        if name:
+            with contextlib.suppress(OSError):
+                storage.delete(name)
 
 
 def issue_credential(*, credential_id) -> bool:
     """Run the pipeline for one credential. Returns True if this call finished it, False if there was
     nothing to do (already issued, or another worker holds it). Raises after recording a failure."""
-    if not _claim(credential_id):
+    claim = _claim(credential_id)
+    if claim is None:
         return False
     credential = Credential.objects.select_related("profile", "holder").get(pk=credential_id)
+    previous: list[str | None] = [credential.sealed_json.name, credential.pdf.name, credential.qr_png.name]
+    folder = f"credentials/{credential.pk}/{claim.hex}"
     step = "seal key"
     try:
         key, seal_record = keyring.active_seal()
         step = "documents"
         documents = build_documents(credential, key)
         step = "storage"
-        _store(credential, "sealed_json", f"{credential.pk}.jsonld", documents.sealed_json)
-        _store(credential, "pdf", f"{credential.pk}.pdf", documents.pdf)
-        _store(credential, "qr_png", f"{credential.pk}-qr.png", documents.qr_png)
+        _store(credential, "sealed_json", folder, f"{credential.pk}.jsonld", documents.sealed_json)
+        _store(credential, "pdf", folder, f"{credential.pk}.pdf", documents.pdf)
+        _store(credential, "qr_png", folder, f"{credential.pk}-qr.png", documents.qr_png)
     except Exception as exc:
-        _record_failure(credential_id, step, exc)
+        _record_failure(credential_id, step, exc, claim=claim)
         raise
+    mine = [credential.sealed_json.name, credential.pdf.name, credential.qr_png.name]
     with transaction.atomic():
         row = Credential.objects.select_for_update().get(pk=credential_id)
-        if row.issuance != Credential.Issuance.RUNNING:
-            return False  # someone else finished or reset it meanwhile; our files are identical in content
+        if row.issuance != Credential.Issuance.RUNNING or row.issuance_claim != claim:
+            # Our lease expired and another run took the credential over (or finished it): its files stand, ours go.
+            logger.warning("Issuance of credential %s: a late run lost its claim and recorded nothing", credential_id)
+            transaction.on_commit(partial(_delete_files, credential, mine))
+            return False
         row.sealed_json.name, row.pdf.name, row.qr_png.name = (
             credential.sealed_json.name,
             credential.pdf.name,
@@ -370,20 +388,27 @@ def issue_credential(*, credential_id) -> bool:
             data={"kid": seal_record.kid, "attempts": row.issuance_attempts},
         )
         transaction.on_commit(partial(_enqueue_notification, row.pk), robust=True)
+        # Files an earlier, failed attempt stored are no longer anyone's.
+        stale = [name for name in previous if name and name not in mine]
+        transaction.on_commit(partial(_delete_files, credential, stale))
     return True
 
 
-def _record_failure(credential_id, step: str, exc: Exception) -> None:
+def _record_failure(credential_id, step: str, exc: Exception, *, claim: uuid.UUID) -> None:
     logger.exception("Issuance of credential %s failed at %s", credential_id, step)
     with transaction.atomic():
-        Credential.objects.filter(pk=credential_id).update(
+        # Only while this run still holds the claim: a late run's failure must not undo the winner's work.
+        recorded = Credential.objects.filter(
+            pk=credential_id, issuance=Credential.Issuance.RUNNING, issuance_claim=claim
+        ).update(
             issuance=Credential.Issuance.FAILED,
             issuance_step=step,
             issuance_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
-        CredentialEvent.objects.create(
-            credential_id=credential_id, action="credential.issuance_failed", reason=f"{step}: {exc}"[:2000]
-        )
+        if recorded:
+            CredentialEvent.objects.create(
+                credential_id=credential_id, action="credential.issuance_failed", reason=f"{step}: {exc}"[:2000]
+            )
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The issuance pipeline against the database: one credential per approval, idempotent, retried, audited."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -152,6 +153,53 @@ def test_a_running_issuance_is_not_taken_by_a_second_worker_until_its_lease_expi
     assert services.issue_credential(credential_id=approved.pk) is True
     approved.refresh_from_db()
     assert approved.issuance == Credential.Issuance.DONE
+
+
+def read(field) -> bytes:
+    with field.open("rb") as handle:
+        return handle.read()
+
+
+def test_a_run_whose_lease_expired_finishes_late_and_loses_leaving_the_winners_files(
+    approved, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The late run (A) claimed a credential that needs issuing again (e.g. after a retry of a failure).
+    Credential.objects.filter(pk=approved.pk).update(issuance=Credential.Issuance.PENDING)
+    real_build = services.build_documents
+    taken_over = {}
+
+    def slow_build(credential, key):
+        documents = real_build(credential, key)
+        if not taken_over:
+            # While A builds, its lease expires; run B takes the credential over and finishes it.
+            taken_over["yes"] = True
+            Credential.objects.filter(pk=credential.pk).update(issuance_started_at=timezone.now() - services.LEASE * 2)
+            with django_capture_on_commit_callbacks(execute=True):
+                assert services.issue_credential(credential_id=credential.pk) is True
+            winner = Credential.objects.get(pk=credential.pk)
+            taken_over["files"] = {f: (getattr(winner, f).name, read(getattr(winner, f))) for f in FILES}
+            # A's own documents differ from B's (another signing time): a late overwrite would show.
+            documents.sealed_json += b" "
+            documents.pdf += b"%late run\n"
+        return documents
+
+    monkeypatch.setattr(services, "build_documents", slow_build)
+    with django_capture_on_commit_callbacks(execute=True):
+        late = services.issue_credential(credential_id=approved.pk)
+
+    assert late is False
+    row = Credential.objects.get(pk=approved.pk)
+    assert row.issuance == Credential.Issuance.DONE
+    for field, (name, content) in taken_over["files"].items():
+        assert getattr(row, field).name == name and read(getattr(row, field)) == content
+    # Only the winner's files are left: the late run's are deleted, and so are those of the first issuance.
+    root = Path(row.pdf.storage.path(f"credentials/{row.pk}"))
+    left = sorted(str(path.relative_to(root.parent.parent)) for path in root.rglob("*") if path.is_file())
+    assert left == sorted(name for name, _content in taken_over["files"].values())
+    assert row.events.filter(action="credential.issued").count() == 2  # the first issuance and B's, not A's
+
+
+FILES = ("sealed_json", "pdf", "qr_png")
 
 
 def test_the_holder_page_offers_downloads_and_the_share_link(approved, applicant, client):
