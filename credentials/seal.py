@@ -38,6 +38,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from aipia import jsonlimits
+
 from .keys import SealKey, algorithm_for, b64url, certificate_thumbprint
 
 # Given the SHA-256 digest of the data to timestamp, return a DER RFC 3161 TimeStampToken (CMS ContentInfo).
@@ -300,7 +302,7 @@ def _verify(public_key: Any, alg: Any, signature: bytes, data: bytes) -> bool:
 def _single_signature(sealed: Any) -> tuple[dict, str]:
     if isinstance(sealed, bytes | str):
         try:
-            sealed = json.loads(sealed)
+            sealed = jsonlimits.loads(sealed)
         except ValueError as error:
             raise _Malformed("The sealed credential is not JSON.") from error
     if not isinstance(sealed, dict):
@@ -323,7 +325,7 @@ def _protected_header(entry: dict) -> dict:
     if not isinstance(protected, str) or not protected.isascii():
         raise _Malformed("The protected header is missing.")
     try:
-        header = json.loads(_b64url_decode(protected, "protected header"))
+        header = jsonlimits.loads(_b64url_decode(protected, "protected header"))
     except ValueError as error:
         raise _Malformed("The protected header is not JSON.") from error
     if not isinstance(header, dict):
@@ -390,7 +392,7 @@ def _signature_timestamp(
     for item in unprotected["etsiU"]:
         try:
             # JAdES allows each etsiU element as base64url JSON (Europass does this) or as clear JSON.
-            value = json.loads(_b64url_decode(item, "etsiU")) if isinstance(item, str) else item
+            value = jsonlimits.loads(_b64url_decode(item, "etsiU")) if isinstance(item, str) else item
             tokens = value["sigTst"]["tstTokens"] if isinstance(value, dict) and "sigTst" in value else None
             if tokens is None:
                 continue

@@ -46,6 +46,8 @@ from urllib.parse import urlsplit
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from aipia import jsonlimits
+
 from . import categories, days, qr
 from .keys import organization_identifier
 from .seal import SIGNING_TIME_FORMAT, SealCheck, check_chain, check_seal
@@ -345,7 +347,7 @@ def _now(now: datetime | None) -> datetime:
 
 def _payload_object(payload: bytes) -> dict | None:
     try:
-        value = json.loads(payload)
+        value = jsonlimits.loads(payload)
     except (ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, dict) else None
@@ -782,7 +784,7 @@ def verify_pdf(
         )
         return conclude([pdf_check, missing, *skipped], now=now)
     try:
-        sealed = json.loads(embedded)
+        sealed = jsonlimits.loads(embedded)
     except (ValueError, UnicodeDecodeError):
         sealed = None
     if not isinstance(sealed, dict):
@@ -799,18 +801,27 @@ def verify_pdf(
 def _pdf_seal_and_attachment(
     data: bytes, trust_anchors: Sequence[x509.Certificate], now: datetime
 ) -> tuple[Check, bytes | None]:
-    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    # A PDF is read by a library from bytes anyone may send: a damaged stream (zlib), a broken cross-reference
+    # table, a loop of references, an encrypted file each raise something different. Whatever it is, the answer is
+    # "not verified, the PDF is damaged", never an error page.
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
+        if getattr(reader, "encrypted", False):
+            return Check("pdf", FAILED, _("The PDF is encrypted: our certificates never are.")), None
         signatures = reader.embedded_signatures
         embedded = _embedded_file(reader, EMBEDDED_CREDENTIAL_NAME)
-    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError):
-        return Check("pdf", FAILED, _("The file cannot be read as a PDF.")), None
+    except Exception:
+        logger.info("An uploaded PDF could not be read.", exc_info=True)
+        return Check("pdf", FAILED, _("The file cannot be read as a PDF: it is damaged or not a PDF.")), None
     if not signatures:
         return Check("pdf", FAILED, _("The PDF carries no seal (no PAdES signature).")), embedded
-    return _pdf_seal_check(signatures[-1], trust_anchors, now), embedded
+    try:
+        return _pdf_seal_check(signatures[-1], trust_anchors, now), embedded
+    except Exception:
+        logger.info("The seal of an uploaded PDF could not be read.", exc_info=True)
+        return Check("pdf", FAILED, _("The PDF's seal cannot be read: the file is damaged.")), embedded
 
 
 def _embedded_file(reader: Any, name: str) -> bytes | None:
@@ -840,8 +851,8 @@ def _pdf_seal_check(signature: Any, trust_anchors: Sequence[x509.Certificate], n
     try:
         context = ValidationContext(trust_roots=roots, allow_fetching=False, moment=signed_at)
         status = validate_pdf_signature(signature, signer_validation_context=context)
-    except Exception as error:  # pyHanko raises many types for damaged signatures; all mean "not intact"
-        return Check("pdf", FAILED, _("The PDF's seal cannot be validated ({error}).", error=error.__class__.__name__))
+    except Exception:  # pyHanko raises many types for damaged signatures; all mean "not intact"
+        return Check("pdf", FAILED, _("The PDF's seal cannot be validated: the file is damaged or was altered."))
     if not status.intact or not status.valid:
         return Check("pdf", FAILED, _("The PDF's seal is broken: the file was altered after it was sealed."))
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
@@ -1228,7 +1239,8 @@ JSON, PDF = "json", "pdf"
 
 class UnreadableInput(Exception):
     """Input that is not something we can verify. ``code`` is one of "empty", "too_large" (HTTP 413),
-    "not_json", "not_sealed" (HTTP 422) and "unknown_type"; ``status_code`` is the HTTP answer."""
+    "not_json", "too_deeply_nested", "not_sealed" (HTTP 422) and "unknown_type"; ``status_code`` is the HTTP
+    answer."""
 
     STATUS_CODES = {"too_large": 413, "not_sealed": 422}
 
@@ -1254,7 +1266,12 @@ def sniff(data: bytes) -> str | None:
 def parse_sealed_json(data: bytes | str) -> dict:
     """The sealed credential in ``data``; UnreadableInput (400 not JSON, 422 JSON but not a sealed credential)."""
     try:
-        value = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
+        value = jsonlimits.loads(data)
+    except jsonlimits.TooDeeplyNested as error:
+        raise UnreadableInput(
+            "too_deeply_nested",
+            f"This JSON is nested more than {jsonlimits.MAX_DEPTH} levels deep: it is not a sealed credential.",
+        ) from error
     except (UnicodeDecodeError, ValueError) as error:
         raise UnreadableInput(
             "not_json", "This is not JSON: a sealed credential is a JSON document (.jsonld)."

@@ -30,6 +30,8 @@ from typing import Any
 
 from cryptography import x509
 
+from aipia import jsonlimits
+
 from . import days, status_list, verification
 from .seal import check_chain, check_seal
 
@@ -54,7 +56,7 @@ class IssuerKeys:
 def load_jwks(data: bytes) -> IssuerKeys:
     """Read our ``/.well-known/jwks.json`` format: ``{"keys": [{"kid", "x5c": [base64 DER, …], …}]}``."""
     try:
-        document = json.loads(data)
+        document = jsonlimits.loads(data)
         entries = document["keys"]
         keys: dict[str, Any] = {}
         anchors: list[x509.Certificate] = []
@@ -83,8 +85,8 @@ class DownloadedStatusLists:
 
     def _add(self, data: bytes, trust_anchors: Sequence[x509.Certificate]) -> None:
         try:
-            seal = check_seal(json.loads(data))
-            document = json.loads(seal.payload)
+            seal = check_seal(jsonlimits.loads(data))
+            document = jsonlimits.loads(seal.payload)
             url = document["id"]
             subject = document["credentialSubject"]
             purpose, encoded = subject["statusPurpose"], subject["encodedList"]

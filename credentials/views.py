@@ -20,6 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_safe
 
+from aipia import jsonlimits
 from aipia.errors import DomainError
 from aipia.throttling import public_rate_limit
 
@@ -381,6 +382,10 @@ def upload_problem(exc: verification.UnreadableInput) -> str:
     messages = {
         "empty": _("Nothing to verify: choose a file or paste a sealed credential."),
         "not_json": _("This is not JSON: a sealed credential is a JSON document (.jsonld)."),
+        "too_deeply_nested": _(
+            "This JSON is nested too deeply (more than %(depth)d levels): it is not a sealed credential."
+        )
+        % {"depth": jsonlimits.MAX_DEPTH},
         "not_sealed": _(
             'This JSON is not a sealed credential: expected a JAdES seal, an object with "payload" and "signatures".'
         ),

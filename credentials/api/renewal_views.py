@@ -14,10 +14,11 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aipia.api import BoundedJSONParser
 from aipia.errors import NotAllowed
 from credentials import cpd, renewal
 from credentials.models import CPDActivity, RenewalApplication
@@ -107,7 +108,7 @@ def _record(credential) -> dict:
 
 
 class CpdActivityListApi(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     class CpdActivityInput(serializers.Serializer):
         date = serializers.DateField()

@@ -8,11 +8,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aipia.api import BoundedJSONParser
 from aipia.errors import DomainError
 from aipia.throttling import PublicEndpointThrottle
 from credentials import public_verification, register, verification
@@ -76,7 +77,7 @@ class VerificationApi(APIView):
     authentication_classes = _PUBLIC["authentication_classes"]
     permission_classes = _PUBLIC["permission_classes"]
     throttle_classes = _PUBLIC["throttle_classes"]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     @extend_schema(
         operation_id="verifications_create",
