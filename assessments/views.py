@@ -23,13 +23,13 @@ from django.db import transaction
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 from aipia.errors import DomainError
+from dossiers.downloads import evidence_file_response
 from dossiers.models import Dossier, DossierStatus, DossierSubmission, EvidenceFile
 from profiles.models import EcfCompetence
 
@@ -686,16 +686,9 @@ def file_download(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
         raise Http404("No such file.")
     try:
         evidence = dossier.files.get(pk=file_id)
-        handle = evidence.file.open("rb")
-    except (EvidenceFile.DoesNotExist, FileNotFoundError) as exc:
+    except EvidenceFile.DoesNotExist as exc:
         raise Http404("No such file.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    # Uploaded content is never rendered as a page of this site, even if a browser tries to.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return evidence_file_response(evidence)
 
 
 # --- interview -----------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aipia.downloads import private_file_response
 from aipia.errors import DomainError
 
 from . import cpd, renewal
@@ -143,12 +144,7 @@ def cpd_evidence(request: HttpRequest, pk: uuid.UUID, activity_id: int) -> FileR
         raise Http404("No such evidence.")
     if activity.holder_id != request.user.pk and not renewal.is_reviewer(request.user):  # type: ignore[arg-type]
         raise Http404("No such evidence.")
-    response = FileResponse(
-        activity.evidence.open("rb"), as_attachment=True, filename=activity.evidence.name.rsplit("/", 1)[-1]
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(activity.evidence, name=f"cpd-evidence-{activity.pk}")
 
 
 # --- the holder's renewal page ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import Membership
+from aipia.downloads import private_file_response
 from aipia.errors import DomainError
 
 from . import routes
@@ -57,9 +58,7 @@ def external_scan(request: HttpRequest, pk: uuid.UUID) -> FileResponse:
         raise Http404("No such certification.")
     if not certification.scan:
         raise Http404("The scan has been erased.")
-    response = FileResponse(certification.scan.open("rb"), as_attachment=True, filename=certification.scan.name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(certification.scan, name=f"certificate-scan-{certification.pk.hex[:12]}")
 
 
 @login_required

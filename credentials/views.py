@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_safe
 
 from aipia import jsonlimits
+from aipia.downloads import private_file_response
 from aipia.errors import DomainError
 from aipia.throttling import public_rate_limit
 
@@ -94,15 +95,10 @@ def credential_download_response(credential: Credential, kind: str, *, inline: b
     """The file of an issued credential; 404 while it is being issued."""
     if kind not in DOWNLOADS or credential.issuance != Credential.Issuance.DONE:
         raise Http404("Not available.")
-    field, content_type, extension = DOWNLOADS[kind]
-    response = FileResponse(
-        getattr(credential, field).open("rb"),
-        as_attachment=not inline,
-        filename=f"{credential.serial}.{extension}",
-        content_type=content_type,
+    field, content_type, _extension = DOWNLOADS[kind]
+    return private_file_response(
+        getattr(credential, field), name=credential.serial, content_type=content_type, inline=inline
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_safe

@@ -18,7 +18,6 @@ from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_cache_control
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +29,7 @@ from profiles.selectors import published_profiles
 
 from . import services
 from .completeness import missing_items
+from .downloads import evidence_file_response
 from .forms import (
     CvSummaryForm,
     ExperienceForm,
@@ -267,17 +267,7 @@ def upload(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_safe
 def evidence_download(request: HttpRequest, pk: uuid.UUID, file_id: int) -> FileResponse:
     evidence = get_downloadable_file(user=request.user, dossier_id=pk, file_id=file_id)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    # Uploaded content is never rendered as a page of this site, even if a browser tries to.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return evidence_file_response(evidence)
 
 
 @login_required

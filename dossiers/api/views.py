@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.services import membership_problem
 from dossiers import services
 from dossiers.completeness import missing_items
+from dossiers.downloads import evidence_file_response
 from dossiers.models import EvidenceFile, ExperienceEntry, ProjectEntry, TrainingEntry
 from dossiers.selectors import applicant_timeline, current_files, get_downloadable_file, get_own_dossier, own_dossiers
 from profiles.models import EcfCompetence
@@ -353,11 +354,4 @@ class FileDownloadApi(APIView):
 
 
 def file_response(evidence: EvidenceFile) -> FileResponse:
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return evidence_file_response(evidence)

@@ -312,6 +312,17 @@ def test_the_api_refuses_a_disguised_evidence_file(client, credential):
     assert answer.status_code == 400 and answer.json()["code"] == "upload_rejected"
 
 
+def test_cpd_evidence_downloads_under_a_name_we_choose_with_the_extension_of_its_content(client, credential):
+    activity = log(credential, evidence=io.BytesIO(png_bytes()), evidence_name="certificate.html")
+    client.force_login(credential.holder)
+
+    response = client.get(f"/credentials/{credential.pk}/cpd/{activity.pk}/evidence/")
+
+    assert response["Content-Disposition"] == f'attachment; filename="cpd-evidence-{activity.pk}.png"'
+    assert response["Content-Type"] == "image/png" and "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == png_bytes()
+
+
 def test_another_holders_record_and_activities_answer_404(client, credential):
     activity = log(credential, evidence=io.BytesIO(png_bytes()), evidence_name="proof.png")
     client.force_login(member())

@@ -264,6 +264,10 @@ def test_a_scan_downloads_for_its_holder_and_staff_only(client, applicant, profi
 
     assert for_staff.status_code == 200 and staff_content == content
     assert content.startswith(b"%PDF")
+    assert (
+        for_staff["Content-Disposition"] == f'attachment; filename="certificate-scan-{certification.pk.hex[:12]}.pdf"'
+    )
+    assert for_staff["Content-Type"] == "application/pdf"
 
 
 # --- Law 4/2013 art. 7 attestation ----------------------------------------------------------------------------

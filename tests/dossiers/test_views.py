@@ -57,6 +57,20 @@ def test_the_owner_downloads_a_file_as_an_attachment_that_cannot_run_scripts(own
     assert "sandbox" in response["Content-Security-Policy"]
 
 
+@pytest.mark.parametrize("name", ["x.html", "résumé\u202efdp.exe", "report.pdf.svg", "../../etc/passwd"])
+def test_a_download_is_named_by_us_with_the_extension_of_its_checked_type_whatever_the_upload_was_called(
+    owner_client, dossier, applicant, name
+):
+    evidence = upload(dossier, applicant, pdf_bytes("A portfolio"), name)
+
+    response = owner_client.get(f"/dossiers/{dossier.pk}/evidence/{evidence.pk}/download/")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")  # reading it all closes the file
+
+    assert response["Content-Disposition"] == f'attachment; filename="evidence-{evidence.pk}.pdf"'
+    assert response["Content-Type"] == "application/pdf" and response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_a_bad_upload_is_explained_next_to_the_field(owner_client, dossier):
     response = owner_client.post(
         f"/dossiers/{dossier.pk}/upload/",
