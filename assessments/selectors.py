@@ -42,6 +42,17 @@ def can_see_dossier_content(*, assignment: Assignment) -> bool:
     return assignment.status in (Assignment.Status.ACTIVE, Assignment.Status.DONE)
 
 
+def scores_hidden_from(*, user: User, dossier: Dossier) -> bool:
+    """Whether nobody else's scores of ``dossier`` may reach ``user``: an assessor of it who has not submitted their
+    own yet, whatever other role they also hold (a chair, the secretariat). The one rule for the pages and the API."""
+    return Assignment.objects.filter(
+        dossier=dossier,
+        member=user,
+        role=Assignment.Role.ASSESSOR,
+        status__in=[Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE],
+    ).exists()
+
+
 def others_sheets_visible(*, assignment: Assignment) -> bool:
     """Assessors see each other's scores only once their own are submitted."""
     return assignment.status == Assignment.Status.DONE

@@ -121,16 +121,6 @@ def _latest_submission(dossier: Dossier) -> DossierSubmission | None:
     return dossier.submissions.order_by("-number").first()
 
 
-def _scores_hidden_for(user: User, dossier: Dossier) -> bool:
-    """True for an assessor of the dossier who has not submitted yet: nobody else's scores may reach them."""
-    return Assignment.objects.filter(
-        dossier=dossier,
-        member=user,
-        role=Assignment.Role.ASSESSOR,
-        status__in=[Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE],
-    ).exists()
-
-
 def _min_assessors(dossier: Dossier) -> int:
     return int(dossier.profile.pass_rules.get("min_assessors", 2))
 
@@ -364,7 +354,7 @@ def _dossier_page(
     """The committee's view of ``dossier``; a POST that failed passes its bound form to show it again."""
     user = request.user
     submission = _latest_submission(dossier)
-    hidden = _scores_hidden_for(user, dossier)
+    hidden = selectors.scores_hidden_from(user=user, dossier=dossier)
     appeal = Appeal.objects.filter(dossier=dossier).prefetch_related("panel").select_related("decision").first()
     secretariat = services.is_secretariat(user=user, dossier=dossier)
     scheduled = dossier.interviews.filter(status=Interview.Status.SCHEDULED).exists()
@@ -759,7 +749,7 @@ def _decision_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "dossier": dossier,
         "status_label": _status_label(dossier.status),
         "decisions": dossier.decisions.select_related("decided_by"),
-        "scores_hidden": _scores_hidden_for(user, dossier),
+        "scores_hidden": selectors.scores_hidden_from(user=user, dossier=dossier),
     }
     if not context["scores_hidden"]:
         context["record"] = _record(services.decision_record(dossier=dossier), dossier)

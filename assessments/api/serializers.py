@@ -226,8 +226,14 @@ class CommitteeDossierDetailSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(source="dossier.submitted_at", allow_null=True)
     submission = CommitteeSubmissionSerializer(allow_null=True, help_text="The latest submitted version.")
     assignments = CommitteeAssignmentSerializer(many=True)
-    aggregate = CommitteeAggregateSerializer(allow_null=True, help_text="Null until an assessor has submitted.")
-    agreement = CommitteeAgreementSerializer()
+    scores_hidden = serializers.BooleanField(
+        help_text="True for a caller who is an assessor of the dossier and has not submitted their own scores: "
+        "aggregate and agreement are then null."
+    )
+    aggregate = CommitteeAggregateSerializer(
+        allow_null=True, help_text="Null until an assessor has submitted, and while scores_hidden."
+    )
+    agreement = CommitteeAgreementSerializer(allow_null=True, help_text="Null while scores_hidden.")
     interviews = CommitteeInterviewWithRecordsSerializer(many=True)
     decisions = CommitteeDecisionSerializer(many=True)
     appeal = CommitteeAppealSerializer(allow_null=True)

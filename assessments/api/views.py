@@ -180,13 +180,16 @@ class CommitteeDossierDetailApi(APIView):
         """The dossier's latest version, its assignments, scores combined, interviews, decisions and appeal."""
         dossier = _dossier(request, pk)
         submission = dossier.submissions.order_by("-number").first()
+        # An assessor who has not submitted their own scores sees nobody else's, in whatever role they ask.
+        hidden = selectors.scores_hidden_from(user=request.user, dossier=dossier)
         data = {
             "dossier": dossier,
             "submission": submission,
             "assignments": dossier.assignments.select_related("member"),
+            "scores_hidden": hidden,
             # A dossier withdrawn before it was ever submitted has no version to aggregate.
-            "aggregate": services.dossier_aggregate(dossier=dossier) if submission else None,
-            "agreement": selectors.dossier_agreement(dossier=dossier),
+            "aggregate": services.dossier_aggregate(dossier=dossier) if submission and not hidden else None,
+            "agreement": None if hidden else selectors.dossier_agreement(dossier=dossier),
             "interviews": dossier.interviews.prefetch_related("records__interviewer"),
             "decisions": dossier.decisions.select_related("decided_by"),
             "appeal": Appeal.objects.filter(dossier=dossier).select_related("decision").first(),

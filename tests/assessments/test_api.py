@@ -164,6 +164,45 @@ def test_an_assessor_sees_the_other_scores_only_after_submitting_their_own(under
     assert [s["assessor"]["id"] for s in first.get(f"{first_url}/").json()["other_sheets"]] == [assessors[1].pk]
 
 
+@pytest.mark.parametrize(
+    "roles",
+    [{"is_chair": True}, {"is_decision_maker": True}, {"is_chair": True, "is_decision_maker": True}, "secretariat"],
+    ids=["chair", "decision maker", "chair and decision maker", "secretariat"],
+)
+def test_an_assessor_in_another_role_too_sees_no_other_scores_through_the_dossier_until_their_own_are_in(
+    submitted, committee, secretary, assessors, api_as, roles
+):
+    # The caller assesses the dossier and also works on it in another role.
+    if roles == "secretariat":
+        caller = UserFactory(is_staff=True)
+        CommitteeMember.objects.create(committee=committee, user=caller, is_assessor=True)
+        services.sign_impartiality_declaration(user=caller)
+    else:
+        caller = committee_user(committee, is_assessor=True, **roles)
+    services.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], caller])
+    assess(submitted, assessors[0], 3)  # the other assessor's scores are in
+    api = api_as(caller)
+    url = f"{COMMITTEE}/dossiers/{submitted.pk}/"
+
+    hidden = api.get(url).json()
+    assert hidden["scores_hidden"] is True
+    assert hidden["aggregate"] is None and hidden["agreement"] is None
+
+    assess(submitted, caller, 2)
+    shown = api.get(url).json()
+    assert shown["scores_hidden"] is False
+    assert shown["aggregate"]["assessors"] == 2 and shown["aggregate"]["criterion_means"]
+
+
+def test_a_chair_who_does_not_assess_sees_the_scores_as_they_come_in(under_assessment, committee, assessors, api_as):
+    chair = committee_user(committee, is_chair=True)
+    assess(under_assessment, assessors[0], 3)
+
+    answer = api_as(chair).get(f"{COMMITTEE}/dossiers/{under_assessment.pk}/").json()
+
+    assert answer["scores_hidden"] is False and answer["aggregate"]["assessors"] == 1
+
+
 def test_an_assessor_amends_submitted_scores_with_a_reason(under_assessment, assessors, api_as):
     assessor = api_as(assessors[0])
     url = assignment_url(under_assessment, assessors[0])
