@@ -321,7 +321,14 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "aipia.cache.RedisCache"  # one client per pool, see aipia/cache.py
 
+# The client's address, for rate limits and audit: REMOTE_ADDR, unless the application runs behind this many reverse
+# proxies that each append the address they saw to X-Forwarded-For (nginx, Traefik, a load balancer: usually 1).
+# With 0 (the default) forwarding headers are ignored, so a made-up X-Forwarded-For cannot dodge a limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
