@@ -91,9 +91,9 @@ class Credential(models.Model):
     issuance_finished_at = models.DateTimeField(null=True, blank=True)
 
     seal = models.ForeignKey(SealCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    sealed_json = models.FileField(upload_to="credentials/", blank=True)
-    pdf = models.FileField(upload_to="credentials/", blank=True)
-    qr_png = models.FileField(upload_to="credentials/", blank=True)
+    sealed_json = models.FileField(upload_to="credentials/", max_length=255, blank=True)
+    pdf = models.FileField(upload_to="credentials/", max_length=255, blank=True)
+    qr_png = models.FileField(upload_to="credentials/", max_length=255, blank=True)
     token = models.TextField(blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
