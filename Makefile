@@ -19,7 +19,9 @@ install: $(STAMP)  ## create .venv with everything the app and the tests need, a
 run: install  ## the embedded default: SQLite, local files, in-process tasks, demo data, on 127.0.0.1:$(PORT)
 	$(BIN)/python manage.py migrate --noinput
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py seed_demo
-	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Demo: STAFF_2FA_REQUIRED=false, so the demo's committee members and administrator sign in with a password alone."
+	@echo "      In production (DEBUG=false) staff and committee members must set up two-factor authentication."
+	STAFF_2FA_REQUIRED=$${STAFF_2FA_REQUIRED:-false} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install  ## the whole suite, on every core (set DATABASE_URL to run it on PostgreSQL; TEST_WORKERS=1 runs it in one process)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)

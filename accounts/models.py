@@ -59,6 +59,15 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def save(self, *args, **kwargs) -> None:
+        # A new password revokes every API token (accounts/tokens.py), whichever way it was set: the password
+        # change and reset pages, the admin, manage.py changepassword. set_password() leaves the new password
+        # in _password until the save, which is the one place all those ways pass through.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.auth_token_set.all().delete()
+
     @property
     def is_committee_member(self) -> bool:
         return self.role in {self.Role.ASSESSOR, self.Role.DECISION_MAKER, self.Role.ADMIN}

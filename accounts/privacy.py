@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from aipia.errors import NotAllowed
 
 from .models import Membership, User
+from .tokens import revoke_api_tokens
 
 ERASED = "[erased]"
 EXPORT_FORMAT = "aipia-personal-data/1"
@@ -438,7 +439,6 @@ def erase_account(*, user: User, actor: User) -> dict[str, int]:
     longer log in. Credentials keep what verification needs, their status untouched.
     """
     from allauth.account.models import EmailAddress
-    from rest_framework.authtoken.models import Token
 
     from credentials.models import Credential
     from dossiers.models import Dossier, DossierStatus
@@ -460,7 +460,7 @@ def erase_account(*, user: User, actor: User) -> dict[str, int]:
             listed_in_register=False
         )
         EmailAddress.objects.filter(user=user).delete()
-        Token.objects.filter(user=user).delete()
+        revoke_api_tokens(user=user)
         user.email = f"erased-{user.pk}@erased.invalid"
         user.first_name = user.last_name = ""
         user.is_active = False

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from aipia.errors import DomainError, NotAllowed
 
@@ -54,18 +50,3 @@ def update_profile(*, user: User, first_name: str, last_name: str, preferred_lan
     user.preferred_language = preferred_language
     user.save(update_fields=["first_name", "last_name", "preferred_language"])
     return user
-
-
-def obtain_api_token(*, request: HttpRequest | None, email: str, password: str) -> str:
-    """Return the API token of the user with these credentials, creating it on first use.
-
-    Refused for wrong credentials, inactive accounts and addresses not yet verified, with the same
-    message for the first two so that the answer does not reveal which addresses exist.
-    """
-    user = authenticate(request, email=email.strip().lower(), password=password)
-    if user is None or not user.is_active:
-        raise NotAllowed(_("Unable to log in with the email address and password provided."), code="bad_credentials")
-    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
-        raise NotAllowed(_("Please verify your email address before using the API."), code="email_unverified")
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key

@@ -30,5 +30,8 @@ def exception_handler(exc, context):
         body = {"detail": exc.message, "code": exc.code}
         if exc.details:
             body["missing"] = exc.details
-        return Response(body, status=exc.status_code)
+        response = Response(body, status=exc.status_code)
+        if exc.status_code == 401:  # RFC 9110: a 401 names the scheme that would succeed
+            response["WWW-Authenticate"] = "Token"
+        return response
     return drf_exception_handler(exc, context)

@@ -26,6 +26,23 @@ class NotAllowed(DomainError):
     status_code = 403
 
 
+class NotAuthenticated(DomainError):
+    """The caller did not prove who they are (wrong password, missing or wrong one-time code): HTTP 401."""
+
+    code = "not_authenticated"
+    status_code = 401
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status_code = 404
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status_code = 429
+
+
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status_code = 409

@@ -5,6 +5,7 @@ under ``var/``, Celery tasks executed in-process, mail written to ``var/mail``. 
 ``DEBUG=false`` and must then provide ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -42,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TwoFactorEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -127,10 +129,16 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[AIPIA] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# Staff and committee members must enrol an authenticator app before they reach anything that is not public
+# (accounts/two_factor.py). Only a development or demo machine (DEBUG=true) may relax it: `make run` does, so
+# that the demo's committee members sign in with a password; with DEBUG off the variable is ignored.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=True) or not DEBUG
 MFA_TOTP_ISSUER = "AIPIA Credentials"
 
 LANGUAGE_CODE = "en"
@@ -327,11 +335,18 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
+# API tokens (accounts/tokens.py): django-rest-knox stores only their digest; each expires this many days after
+# it was obtained, and all of an account's are revoked on a password change or reset and on erasure.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+REST_KNOX = {"TOKEN_TTL": datetime.timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token"}
+
 REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token first: DRF answers an unauthenticated call with the first scheme's 401 and WWW-Authenticate
+        # (with the session first it would be a 403).
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [

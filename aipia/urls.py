@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
@@ -6,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from aipia.health import healthz
 from credentials import register_views, status_views
 from credentials import views as credential_views
+
+# One login for everyone: the admin site's login page sends to the account login, with its two-factor step and
+# its limits on failed attempts (the admin's own form has neither).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

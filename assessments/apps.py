@@ -7,4 +7,10 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Committee assessment")
 
     def ready(self) -> None:
+        from accounts.two_factor import register_privileged_position
+
         from . import receivers  # noqa: F401 — resumes the assessment when a dossier is resubmitted
+        from .selectors import is_committee_user
+
+        # Committee members read dossiers and scores, whatever their role: two-factor authentication for them.
+        register_privileged_position(is_committee_user)

@@ -25,6 +25,9 @@ def _isolated(settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Committee and staff users in the tests sign in without an authenticator app, as in the demo; the tests of
+    # the rule itself (tests/accounts/test_two_factor.py) switch it on.
+    settings.STAFF_2FA_REQUIRED = False
     cache.clear()
     translation.activate(settings.LANGUAGE_CODE)
     yield

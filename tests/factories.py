@@ -39,3 +39,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 def member(**kwargs) -> User:
     """A verified user who is a member in good standing."""
     return MembershipFactory(**{f"user__{k}": v for k, v in kwargs.items()}).user
+
+
+def enrol_authenticator(user: User) -> str:
+    """Give ``user`` a TOTP authenticator, as the enrolment page does; returns its secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def current_code(secret: str) -> str:
+    """The code an authenticator app with ``secret`` shows now."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))

@@ -184,15 +184,15 @@ def test_an_unknown_credential_is_a_404(api, db):
 
 
 def test_a_token_authenticated_admin_can_revoke(issued_credential, admin_user):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=admin_user)
+    _instance, token = AuthToken.objects.create(user=admin_user)
     client = APIClient()
     response = client.post(
         f"/api/v1/credentials/{issued_credential.pk}/revocation",
         {"category": "misconduct", "reason": "Fraud"},
         format="json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert response.status_code == 200
 

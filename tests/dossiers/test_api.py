@@ -199,7 +199,8 @@ def test_the_token_endpoint_refuses_wrong_passwords_and_unverified_addresses(db)
     user = UserFactory(verified=False)
     client = APIClient()
     wrong = client.post("/api/v1/auth/token", {"email": user.email, "password": "nope-nope-nope"}, format="json")
-    assert wrong.status_code == 403
+    assert wrong.status_code == 401
+    assert wrong.json()["code"] == "bad_credentials"
     unverified = client.post("/api/v1/auth/token", {"email": user.email, "password": PASSWORD}, format="json")
     assert unverified.status_code == 403
     assert unverified.json()["code"] == "email_unverified"
