@@ -23,7 +23,10 @@ run: install  ## the embedded default: SQLite, local files, in-process tasks, de
 	@echo "      In production (DEBUG=false) staff and committee members must set up two-factor authentication."
 	STAFF_2FA_REQUIRED=$${STAFF_2FA_REQUIRED:-false} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install  ## the whole suite, on every core (set DATABASE_URL to run it on PostgreSQL; TEST_WORKERS=1 runs it in one process)
+test: install  ## the suite but its minutes-long tests, on every core (DATABASE_URL for PostgreSQL; TEST_WORKERS=1 for one process)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow"
+
+test-all: install  ## everything, the slow tests too (site-wide browser walk, schemathesis): what CI runs
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: install
