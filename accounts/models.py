@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+    from knox.models import AuthToken
 
 
 class UserManager(BaseUserManager["User"]):
@@ -52,6 +56,10 @@ class User(AbstractUser):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    # Set by AbstractBaseUser.set_password() until the next save; the stubs do not declare it.
+    _password: str | None
+    if TYPE_CHECKING:
+        auth_token_set: RelatedManager[AuthToken]
 
     class Meta:
         ordering = ["email"]

@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -40,3 +42,37 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+
+# Errors Django answers before or around a view (an unknown address, a request it cannot read, a crash): under
+# /api/ in the API's JSON, {"detail", "code"}, like every other API refusal; elsewhere Django's pages.
+def _api_error(request, status: int, detail: str, code: str) -> JsonResponse | None:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail, "code": code}, status=status)
+    return None
+
+
+def bad_request(request, exception):
+    return _api_error(request, 400, "The request could not be read.", "bad_request") or defaults.bad_request(
+        request, exception
+    )
+
+
+def permission_denied(request, exception):
+    return _api_error(request, 403, "You do not have permission to do this.", "permission_denied") or (
+        defaults.permission_denied(request, exception)
+    )
+
+
+def not_found(request, exception):
+    return _api_error(request, 404, "Not found.", "not_found") or defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    return _api_error(request, 500, "A server error occurred.", "server_error") or defaults.server_error(request)
+
+
+handler400 = bad_request
+handler403 = permission_denied
+handler404 = not_found
+handler500 = server_error

@@ -161,8 +161,9 @@ def find_by_serial(*, serial: str, holder_name: str) -> Credential | None:
     serial = " ".join((serial or "").split())
     if not serial or len(serial) > MAX_QUERY_LENGTH:
         raise DomainError(_("Enter the serial number printed under the QR code."), code="serial_required")
-    words = fold(" ".join((holder_name or "").split())).split()
-    if max((len(word) for word in words), default=0) < MIN_QUERY_LENGTH or len(holder_name) > MAX_QUERY_LENGTH:
+    typed = (holder_name or "").split()  # the lengths count as typed, as the API schema's pattern says
+    words = [fold(word) for word in typed]
+    if max((len(word) for word in typed), default=0) < MIN_QUERY_LENGTH or len(holder_name) > MAX_QUERY_LENGTH:
         raise DomainError(
             _("Enter the holder's surname as printed on the certificate (at least %(count)d characters).")
             % {"count": MIN_QUERY_LENGTH},

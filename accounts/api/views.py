@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -9,8 +9,7 @@ from rest_framework.views import APIView
 from accounts.models import Membership, User
 from accounts.services import membership_problem
 from accounts.tokens import live_tokens, obtain_api_token, revoke_api_token, revoke_api_tokens
-
-_PROBLEM = inline_serializer("AuthProblem", {"detail": serializers.CharField(), "code": serializers.CharField()})
+from aipia.openapi import PROBLEM
 
 
 class TokenApi(APIView):
@@ -42,12 +41,12 @@ class TokenApi(APIView):
             200: TokenOutputSerializer,
             400: OpenApiResponse(description="A field is missing or malformed."),
             401: OpenApiResponse(
-                _PROBLEM,
+                PROBLEM,
                 description="code: bad_credentials (wrong address or password), mfa_required (send otp), "
                 "mfa_invalid_code, or mfa_enrollment_required (staff and committee members: set up two-factor "
                 "authentication on the website first).",
             ),
-            403: OpenApiResponse(_PROBLEM, description="code: email_unverified."),
+            403: OpenApiResponse(PROBLEM, description="code: email_unverified."),
             429: OpenApiResponse(description="Too many attempts for this account or from this address."),
         },
         operation_id="auth_token_create",
@@ -97,7 +96,7 @@ class TokenDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={204: None, 404: OpenApiResponse(_PROBLEM, description="You have no such token.")},
+        responses={204: None, 404: OpenApiResponse(PROBLEM, description="You have no such token.")},
         operation_id="auth_token_revoke",
         summary="Revoke one of my tokens",
     )

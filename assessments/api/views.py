@@ -13,7 +13,7 @@ from typing import Any
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from aipia.errors import InvalidTransition
+from aipia.openapi import PROBLEM
 from dossiers.models import Dossier
 from dossiers.selectors import get_own_dossier
 
@@ -125,7 +126,7 @@ class AgreementApi(APIView):
     permission_classes = COMMITTEE_ONLY
 
     class AgreementQuerySerializer(serializers.Serializer):
-        committee = serializers.IntegerField(help_text="Id of a committee the caller belongs to.")
+        committee = serializers.IntegerField(min_value=1, help_text="Id of a committee the caller belongs to.")
         months = serializers.IntegerField(min_value=1, max_value=120, default=12)
 
     class AgreementMonthSerializer(serializers.Serializer):
@@ -135,7 +136,10 @@ class AgreementApi(APIView):
 
     @extend_schema(
         parameters=[AgreementQuerySerializer],
-        responses={200: AgreementMonthSerializer(many=True)},
+        responses={
+            200: AgreementMonthSerializer(many=True),
+            404: OpenApiResponse(PROBLEM, description="No such committee, or not one of the caller's."),
+        },
         operation_id="committee_agreement",
     )
     def get(self, request):

@@ -17,14 +17,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from aipia.api import StrictUUIDField
 from aipia.errors import NotAllowed
+from aipia.openapi import PROBLEM
 from credentials import bulk
 from credentials.models import STATUS_CATEGORY_CHOICES, BulkJob, BulkJobItem
 from credentials.status import REASON_MAX_LENGTH
 
-_PROBLEM = inline_serializer("BulkJobProblem", {"detail": serializers.CharField(), "code": serializers.CharField()})
 _REFUSALS = {
-    403: OpenApiResponse(_PROBLEM, description="Only administrators may run bulk jobs."),
+    403: OpenApiResponse(PROBLEM, description="Only administrators may run bulk jobs."),
 }
 
 
@@ -96,7 +97,7 @@ class BulkJobListApi(APIView):
 
         action = BulkActionField()
         credentials = serializers.ListField(
-            child=serializers.UUIDField(), allow_empty=False, max_length=bulk.MAX_CREDENTIALS_PER_JOB
+            child=StrictUUIDField(), allow_empty=False, min_length=1, max_length=bulk.MAX_CREDENTIALS_PER_JOB
         )
         params = ParamsInput(required=False)
 
@@ -104,7 +105,7 @@ class BulkJobListApi(APIView):
         request=StartInput,
         responses={
             201: BulkJobProgressSerializer,
-            400: OpenApiResponse(_PROBLEM, description="Invalid input or unknown credentials."),
+            400: OpenApiResponse(PROBLEM, description="Invalid input or unknown credentials."),
             **_REFUSALS,
         },
         operation_id="bulk_jobs_create",
@@ -130,7 +131,7 @@ class BulkJobListApi(APIView):
 class BulkRenewalPreviewApi(APIView):
     class PreviewInput(serializers.Serializer):
         credentials = serializers.ListField(
-            child=serializers.UUIDField(), allow_empty=False, max_length=bulk.MAX_CREDENTIALS_PER_JOB
+            child=StrictUUIDField(), allow_empty=False, min_length=1, max_length=bulk.MAX_CREDENTIALS_PER_JOB
         )
 
     class RowSerializer(serializers.Serializer):
@@ -152,7 +153,7 @@ class BulkRenewalPreviewApi(APIView):
                     "refused": RowSerializer(many=True, help_text="Never renewed by the job."),
                 },
             ),
-            400: OpenApiResponse(_PROBLEM, description="Invalid input."),
+            400: OpenApiResponse(PROBLEM, description="Invalid input."),
             **_REFUSALS,
         },
         operation_id="bulk_jobs_preview_create",
@@ -206,7 +207,7 @@ class BulkJobDetailApi(APIView):
     @extend_schema(
         responses={
             200: BulkJobProgressSerializer,
-            404: OpenApiResponse(_PROBLEM, description="No such job."),
+            404: OpenApiResponse(PROBLEM, description="No such job."),
             **_REFUSALS,
         },
         operation_id="bulk_jobs_retrieve",

@@ -8,7 +8,14 @@ from rest_framework.permissions import AllowAny
 
 from aipia.throttling import PublicEndpointThrottle
 from credentials.models import Credential
-from credentials.register import MIN_QUERY_LENGTH, PAGE_SIZE, RegisterStatus, register_entry, search_register
+from credentials.register import (
+    MAX_QUERY_LENGTH,
+    MIN_QUERY_LENGTH,
+    PAGE_SIZE,
+    RegisterStatus,
+    register_entry,
+    search_register,
+)
 
 
 class RegisterPagination(PageNumberPagination):
@@ -43,7 +50,8 @@ class RegisterSearchApi(ListAPIView):
         parameters=[
             OpenApiParameter(
                 "q",
-                str,
+                # Some word of MIN_QUERY_LENGTH characters (white space is collapsed before the lengths count).
+                {"type": "string", "pattern": rf"\S{{{MIN_QUERY_LENGTH}}}", "maxLength": MAX_QUERY_LENGTH},
                 required=True,
                 description=f"A name (every word, case and accents ignored), a serial number or a credential id; "
                 f"at least {MIN_QUERY_LENGTH} characters, or 400 with code query_too_short.",

@@ -12,7 +12,7 @@ input, 403 not a reviewer, 409 a transition the state does not allow). The servi
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -20,11 +20,10 @@ from rest_framework.views import APIView
 
 from aipia.api import BoundedJSONParser
 from aipia.errors import NotAllowed
+from aipia.openapi import PROBLEM
 from credentials import cpd, renewal
 from credentials.models import CPDActivity, RenewalApplication
 from credentials.selectors import get_own_credential
-
-_PROBLEM = inline_serializer("RenewalProblem", {"detail": serializers.CharField(), "code": serializers.CharField()})
 
 
 class CpdActivitySerializer(serializers.ModelSerializer):
@@ -117,14 +116,14 @@ class CpdActivityListApi(APIView):
         description = serializers.CharField(max_length=cpd.DESCRIPTION_MAX_LENGTH)
         evidence = serializers.FileField(required=False, help_text="PDF, PNG, JPEG or DOCX; checked by content.")
 
-    @extend_schema(responses={200: CpdRecordSerializer, 404: OpenApiResponse(_PROBLEM)}, summary="The CPD record")
+    @extend_schema(responses={200: CpdRecordSerializer, 404: OpenApiResponse(PROBLEM)}, summary="The CPD record")
     def get(self, request, pk):
         credential = get_own_credential(holder=request.user, credential_id=pk)
         return Response(CpdRecordSerializer(_record(credential)).data)
 
     @extend_schema(
         request={"multipart/form-data": CpdActivityInput, "application/json": CpdActivityInput},
-        responses={201: CpdActivitySerializer, 400: OpenApiResponse(_PROBLEM), 404: OpenApiResponse(_PROBLEM)},
+        responses={201: CpdActivitySerializer, 400: OpenApiResponse(PROBLEM), 404: OpenApiResponse(PROBLEM)},
         summary="Log a CPD activity",
     )
     def post(self, request, pk):
@@ -148,7 +147,7 @@ class CpdActivityListApi(APIView):
 
 class CpdActivityDetailApi(APIView):
     @extend_schema(
-        responses={204: None, 404: OpenApiResponse(_PROBLEM), 409: OpenApiResponse(_PROBLEM)},
+        responses={204: None, 404: OpenApiResponse(PROBLEM), 409: OpenApiResponse(PROBLEM)},
         summary="Delete a CPD activity",
     )
     def delete(self, request, pk, activity_id):
@@ -171,9 +170,9 @@ class RenewalApplyApi(APIView):
         responses={
             200: OpenApiResponse(RenewalApplicationSerializer, description="Resubmitted after a request for more."),
             201: RenewalApplicationSerializer,
-            400: OpenApiResponse(_PROBLEM),
-            404: OpenApiResponse(_PROBLEM),
-            409: OpenApiResponse(_PROBLEM, description="Not in the renewal window, renewed, revoked, already open."),
+            400: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM),
+            409: OpenApiResponse(PROBLEM, description="Not in the renewal window, renewed, revoked, already open."),
         },
         summary="Apply for renewal (or resubmit)",
     )
@@ -205,7 +204,7 @@ def _require_reviewer(request) -> None:
 
 class RenewalQueueApi(APIView):
     @extend_schema(
-        responses={200: RenewalApplicationSerializer(many=True), 403: OpenApiResponse(_PROBLEM)},
+        responses={200: RenewalApplicationSerializer(many=True), 403: OpenApiResponse(PROBLEM)},
         summary="Open renewal applications (staff)",
     )
     def get(self, request):
@@ -222,10 +221,10 @@ class RenewalDecisionApi(APIView):
         request=RenewalDecisionInput,
         responses={
             200: RenewalApplicationSerializer,
-            400: OpenApiResponse(_PROBLEM),
-            403: OpenApiResponse(_PROBLEM),
-            404: OpenApiResponse(_PROBLEM),
-            409: OpenApiResponse(_PROBLEM),
+            400: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM),
+            409: OpenApiResponse(PROBLEM),
         },
         summary="Decide on a renewal application (staff)",
     )

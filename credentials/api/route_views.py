@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -16,12 +16,11 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership
 from aipia.errors import NotAllowed
+from aipia.openapi import PROBLEM
 from credentials import routes
 from credentials.api.views import HolderCredentialSerializer
 from credentials.models import ExternalCertification
 from profiles.models import Profile
-
-_PROBLEM = inline_serializer("RouteProblem", {"detail": serializers.CharField(), "code": serializers.CharField()})
 
 
 class ExternalCertificationSerializer(serializers.ModelSerializer):
@@ -81,8 +80,8 @@ class ExternalCertificationListApi(APIView):
         request={"multipart/form-data": RecordInput},
         responses={
             201: ExternalCertificationSerializer,
-            400: OpenApiResponse(_PROBLEM),
-            403: OpenApiResponse(_PROBLEM),
+            400: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
         },
         operation_id="external_certifications_create",
         summary="Record a certification by an accredited body (ISO/IEC 17024)",
@@ -111,7 +110,7 @@ def _for_reviewer(request, pk) -> ExternalCertification:
 class ExternalCertificationVerificationApi(APIView):
     @extend_schema(
         request=_CheckInput,
-        responses={201: HolderCredentialSerializer, 403: OpenApiResponse(_PROBLEM), 409: OpenApiResponse(_PROBLEM)},
+        responses={201: HolderCredentialSerializer, 403: OpenApiResponse(PROBLEM), 409: OpenApiResponse(PROBLEM)},
         operation_id="external_certifications_verification_create",
         summary="Verify an external certification and issue the credential (staff)",
     )
@@ -130,8 +129,8 @@ class ExternalCertificationRejectionApi(APIView):
         request=_CheckInput,
         responses={
             200: ExternalCertificationSerializer,
-            403: OpenApiResponse(_PROBLEM),
-            409: OpenApiResponse(_PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+            409: OpenApiResponse(PROBLEM),
         },
         operation_id="external_certifications_rejection_create",
         summary="Reject an external certification, saying why (staff)",
@@ -149,12 +148,20 @@ class ExternalCertificationRejectionApi(APIView):
 class AttestationApi(APIView):
     class AttestationInput(serializers.Serializer):
         member_number = serializers.CharField(
-            max_length=30, required=False, help_text="Staff only: the member to attest; by default the caller."
+            max_length=30,
+            required=False,
+            allow_blank=True,
+            help_text="Staff only: the member to attest; by default (or blank) the caller.",
         )
 
     @extend_schema(
         request=AttestationInput,
-        responses={201: HolderCredentialSerializer, 403: OpenApiResponse(_PROBLEM), 409: OpenApiResponse(_PROBLEM)},
+        responses={
+            201: HolderCredentialSerializer,
+            403: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM, description="No member has this number."),
+            409: OpenApiResponse(PROBLEM),
+        },
         operation_id="attestations_create",
         summary="Request a Law 4/2013 art. 7 attestation",
     )

@@ -11,25 +11,23 @@ non-admins, 404 for an unknown credential, 400 for bad input, 409 for a change t
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from aipia.errors import NotAllowed
+from aipia.openapi import PROBLEM
 from credentials import status
 from credentials.lifecycle import end_of_day
 from credentials.models import STATUS_CATEGORY_CHOICES, Credential
 
-_PROBLEM = inline_serializer(
-    "StatusChangeProblem", {"detail": serializers.CharField(), "code": serializers.CharField()}
-)
 _REFUSALS = {
-    400: OpenApiResponse(_PROBLEM, description="Missing or invalid reason or end date."),
-    403: OpenApiResponse(_PROBLEM, description="Only administrators may change a credential's status."),
-    404: OpenApiResponse(_PROBLEM, description="No such credential."),
-    409: OpenApiResponse(_PROBLEM, description="The credential's status does not allow this change."),
+    400: OpenApiResponse(PROBLEM, description="Missing or invalid reason or end date."),
+    403: OpenApiResponse(PROBLEM, description="Only administrators may change a credential's status."),
+    404: OpenApiResponse(PROBLEM, description="No such credential."),
+    409: OpenApiResponse(PROBLEM, description="The credential's status does not allow this change."),
 }
 
 

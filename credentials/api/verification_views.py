@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import MultiPartParser
@@ -15,10 +17,20 @@ from rest_framework.views import APIView
 
 from aipia.api import BoundedJSONParser
 from aipia.errors import DomainError
+from aipia.openapi import PROBLEM
 from aipia.throttling import PublicEndpointThrottle
 from credentials import public_verification, register, verification
 from credentials.models import STATUS_CATEGORY_CHOICES, Credential
 from credentials.views import read_upload, upload_problem
+
+
+def _surname_required_now() -> str:
+    return gettext("Enter the holder's surname as printed on the certificate (at least %(count)d characters).") % {
+        "count": register.MIN_QUERY_LENGTH
+    }
+
+
+_surname_required = lazy(_surname_required_now, str)  # translated when a request reads it
 
 
 class VerificationCheckSerializer(serializers.Serializer):
@@ -59,11 +71,6 @@ class VerificationUploadSerializer(serializers.Serializer):
     )
 
 
-_PROBLEM = inline_serializer(
-    "VerificationProblem", {"detail": serializers.CharField(), "code": serializers.CharField()}
-)
-
-
 # Public and read-only in effect: nobody needs to be identified, so no authentication runs — and with it no
 # CSRF check, which DRF applies to session-authenticated callers only. The limit is per client address.
 _PUBLIC: dict = {
@@ -88,9 +95,9 @@ class VerificationApi(APIView):
         },
         responses={
             200: VerificationReportSerializer,
-            400: OpenApiResponse(_PROBLEM, description="Not JSON, not a PDF, or nothing sent."),
-            413: OpenApiResponse(_PROBLEM, description="Larger than the upload limit."),
-            422: OpenApiResponse(_PROBLEM, description="Well-formed JSON that is not a sealed credential."),
+            400: OpenApiResponse(PROBLEM, description="Not JSON, not a PDF, or nothing sent."),
+            413: OpenApiResponse(PROBLEM, description="Larger than the upload limit."),
+            422: OpenApiResponse(PROBLEM, description="Well-formed JSON that is not a sealed credential."),
             429: OpenApiResponse(description="Too many requests from this address."),
         },
         examples=[
@@ -121,9 +128,15 @@ class VerificationApi(APIView):
         return _json(answer)
 
     class SerialQuery(serializers.Serializer):
-        serial = serializers.CharField(max_length=100, help_text="The serial number printed under the QR code.")
-        name = serializers.CharField(
-            max_length=100, help_text="The holder's surname (or more of the name) as printed on the certificate."
+        serial = serializers.CharField(
+            max_length=register.MAX_QUERY_LENGTH, help_text="The serial number printed under the QR code."
+        )
+        name = serializers.RegexField(
+            rf"\S{{{register.MIN_QUERY_LENGTH}}}",  # some word of 3 characters: what find_by_serial asks
+            max_length=register.MAX_QUERY_LENGTH,
+            help_text="The holder's surname (or more of the name) as printed on the certificate: some word of at "
+            "least 3 characters.",
+            error_messages={"invalid": _surname_required()},
         )
 
     @extend_schema(
@@ -132,8 +145,8 @@ class VerificationApi(APIView):
         parameters=[SerialQuery],
         responses={
             200: VerificationReportSerializer,
-            400: OpenApiResponse(_PROBLEM, description="A missing serial, or a name of fewer than 3 characters."),
-            404: OpenApiResponse(_PROBLEM, description="No credential has this serial and a holder of this name."),
+            400: OpenApiResponse(PROBLEM, description="A missing serial, or a name of fewer than 3 characters."),
+            404: OpenApiResponse(PROBLEM, description="No credential has this serial and a holder of this name."),
             429: OpenApiResponse(description="Too many requests from this address."),
         },
     )

@@ -44,7 +44,11 @@ def _files(dossier, ids: list[int]) -> list[EvidenceFile]:
 
 class DossierListApi(APIView):
     class DossierCreateSerializer(serializers.Serializer):
-        profile = serializers.SlugField(help_text="Code of a published profile, e.g. ai-ml-engineer.")
+        profile = serializers.SlugRelatedField(
+            slug_field="code",
+            queryset=published_profiles(),
+            help_text="Code of a published profile, e.g. ai-ml-engineer.",
+        )
 
     @extend_schema(responses={200: DossierSummarySerializer(many=True)}, operation_id="dossiers_list")
     def get(self, request):
@@ -60,8 +64,7 @@ class DossierListApi(APIView):
         """Start a draft dossier for a profile (one open dossier per profile)."""
         data = self.DossierCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        profile = get_object_or_404(published_profiles(), code=data.validated_data["profile"])
-        dossier = services.start_dossier(owner=request.user, profile=profile)
+        dossier = services.start_dossier(owner=request.user, profile=data.validated_data["profile"])
         return Response(DossierDetailSerializer(dossier).data, status=status.HTTP_201_CREATED)
 
 

@@ -233,7 +233,11 @@ def test_the_api_lets_staff_verify_and_refuses_members(client, applicant, profil
     assert client.post(f"/api/v1/external-certifications/{certification.pk}/verification").status_code == 403
 
     client.force_login(staff)
-    answer = client.post(f"/api/v1/external-certifications/{certification.pk}/verification", {"note": "ok"})
+    answer = client.post(
+        f"/api/v1/external-certifications/{certification.pk}/verification",
+        {"note": "ok"},
+        content_type="application/json",
+    )
 
     assert answer.status_code == 201
     assert Credential.objects.get(pk=answer.json()["id"]).basis == Credential.Basis.THIRD_PARTY
