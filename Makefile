@@ -29,9 +29,10 @@ test: install  ## the suite but its minutes-long tests, on every core (DATABASE_
 test-all: install  ## everything, the slow tests too (site-wide browser walk, schemathesis): what CI runs
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
-lint: install
+lint: install  ## ruff, and the import layers (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install  ## mypy with django-stubs on the services and pure modules
 	$(BIN)/mypy

@@ -4,16 +4,18 @@ from django.urls import include, path
 
 from accounts.api.privacy_views import PersonalDataExportApi
 from assessments.api.views import AppealApi
-from credentials.api.bulk_views import BulkJobDetailApi, BulkJobItemsApi, BulkJobListApi, BulkRenewalPreviewApi
-from credentials.api.register_views import RegisterSearchApi
-from credentials.api.renewal_views import RenewalDecisionApi, RenewalQueueApi
-from credentials.api.route_views import (
-    AttestationApi,
-    ExternalCertificationListApi,
+from credentials.api.holder import AttestationApi, ExternalCertificationListApi
+from credentials.api.public import RegisterSearchApi, VerificationApi
+from credentials.api.staff import (
+    BulkJobDetailApi,
+    BulkJobItemsApi,
+    BulkJobListApi,
+    BulkRenewalPreviewApi,
     ExternalCertificationRejectionApi,
     ExternalCertificationVerificationApi,
+    RenewalDecisionApi,
+    RenewalQueueApi,
 )
-from credentials.api.verification_views import VerificationApi
 
 urlpatterns = [
     path("", include("accounts.api.urls")),

@@ -221,7 +221,7 @@ EDC_MIRROR = env("EDC_MIRROR", default="")
 EDC_LOCAL_MIRRORS = [BASE_DIR.parent / "shared" / "edc"]
 CREDENTIAL_VALIDITY_YEARS = env.int("CREDENTIAL_VALIDITY_YEARS", default=3)
 
-# The credential's life (credentials/lifecycle.py, renewal.py). Reminders go out this many days before
+# The credential's life (credentials/services/lifecycle.py, renewal.py). Reminders go out this many days before
 # expiry, once per credential and offset; holders may apply for renewal from RENEWAL_WINDOW_DAYS before
 # the end of validity until RENEWAL_GRACE_DAYS after it.
 EXPIRY_REMINDER_DAYS = env.list("EXPIRY_REMINDER_DAYS", cast=int, default=[90, 30, 7])
@@ -234,7 +234,7 @@ RETENTION_ASSESSMENT_DAYS = env.int("RETENTION_ASSESSMENT_DAYS", default=5 * 365
 RETENTION_DECISION_DAYS = env.int("RETENTION_DECISION_DAYS", default=10 * 365)
 RETENTION_CREDENTIAL_DAYS = env.int("RETENTION_CREDENTIAL_DAYS", default=10 * 365)
 
-# What a Law 4/2013 art. 7 attestation states besides the membership (credentials/routes.py), in English
+# What a Law 4/2013 art. 7 attestation states besides the membership (credentials/services/attestation.py), in English
 # and Italian: the standards members must follow (art. 7 (1) b), the guarantees the association offers
 # users (c: the help desk for consumers of art. 2 (4) among them) and the professional liability insurance
 # (d), stated only when set.
@@ -269,7 +269,7 @@ ISSUER_INSURANCE = {
     "it": env("ISSUER_INSURANCE_IT", default=""),
 }
 
-# Verification (credentials/verification.py). Our own seal certificates (and their CAs) are always trust
+# Verification (credentials/verification/). Our own seal certificates (and their CAs) are always trust
 # anchors; a PEM file adds more, e.g. the CA certificates of an EU trusted list export.
 VERIFY_TRUST_ANCHORS_FILE = env("VERIFY_TRUST_ANCHORS_FILE", default="")
 # Public verification endpoints (the QR page, the verification API, the verifier page, the register):

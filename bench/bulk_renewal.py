@@ -107,8 +107,8 @@ def make_expiring_credentials(count: int, tag: str) -> list[str]:
     from django.utils import timezone
 
     from accounts.models import User
-    from credentials import services
     from credentials.models import Credential
+    from credentials.services import issuance
     from profiles.models import Profile
 
     profile = Profile.objects.get(code=issuance.PROFILE_CODE)
@@ -126,13 +126,13 @@ def make_expiring_credentials(count: int, tag: str) -> list[str]:
     )
     now = timezone.now().replace(microsecond=0)
     ends = now + datetime.timedelta(days=30)
-    original = services.enqueue_issuance
-    services.enqueue_issuance = lambda credential_id: None  # rows only
+    original = issuance.enqueue_issuance
+    issuance.enqueue_issuance = lambda credential_id: None  # rows only
     try:
         with transaction.atomic():
             ids = [
                 str(
-                    services.create_credential(
+                    issuance.create_credential(
                         holder=user,
                         profile=profile,
                         scheme_version=profile.scheme_version,
@@ -149,7 +149,7 @@ def make_expiring_credentials(count: int, tag: str) -> list[str]:
             )
             log_cpd(Credential.objects.filter(pk__in=ids).select_related("profile"))
     finally:
-        services.enqueue_issuance = original
+        issuance.enqueue_issuance = original
     return ids
 
 
@@ -157,8 +157,8 @@ def log_cpd(credentials) -> None:
     """Enough CPD for the profile's rules (25 hours a cycle year over three categories), written in bulk."""
     from decimal import Decimal
 
-    from credentials import cpd
     from credentials.models import CPDActivity
+    from credentials.services import cpd
 
     activities = []
     for credential in credentials:
@@ -183,15 +183,15 @@ def log_cpd(credentials) -> None:
 
 
 def renew(ids: list[str], admin) -> str:
-    from credentials import bulk
+    from credentials.services import bulk
 
     return str(bulk.start_bulk_job(action="renew", credential_ids=ids, actor=admin, params={"note": "bench"}).pk)
 
 
 def wait_renewed(job_id: str, timeout: float) -> list[str]:
     """Poll the job's progress (as the job page does) until every new credential is issued; their ids."""
-    from credentials import bulk
     from credentials.models import BulkJob, BulkJobItem
+    from credentials.services import bulk
 
     deadline = time.monotonic() + timeout
     last, last_change = None, time.monotonic()
@@ -295,8 +295,9 @@ def batch_render_probe(credential_ids: list[str], count: int) -> dict:
 
     from weasyprint import HTML
 
-    from credentials import keyring, pdf, services
+    from credentials.documents import pdf
     from credentials.models import Credential
+    from credentials.services import issuance, keyring
 
     key, _record = keyring.active_seal()
     data: list[pdf.CertificateData] = []
@@ -305,7 +306,7 @@ def batch_render_probe(credential_ids: list[str], count: int) -> dict:
     pdf.seal_pdf = lambda *args, **kwargs: b""
     try:
         for credential in Credential.objects.filter(pk__in=credential_ids[:count]).select_related("profile", "holder"):
-            services.build_documents(credential, key)  # the exact CertificateData the pipeline prints
+            issuance.build_documents(credential, key)  # the exact CertificateData the pipeline prints
     finally:
         pdf.CertificateRenderer.render, pdf.seal_pdf = real_render, real_seal_pdf
     renderer = pdf.CertificateRenderer()
@@ -413,7 +414,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from credentials import keyring
+        from credentials.services import keyring
         from profiles.services import import_default_catalogue
 
         call_command("migrate", verbosity=0)

@@ -129,7 +129,7 @@ def make_credentials(count: int, tag: str) -> list[str]:
     from django.db import transaction
 
     from accounts.models import User
-    from credentials import services
+    from credentials.services import issuance
     from dossiers.models import Dossier, DossierStatus
     from profiles.models import Profile
 
@@ -154,13 +154,13 @@ def make_credentials(count: int, tag: str) -> list[str]:
             for user in users
         ]
     )
-    original = services.enqueue_issuance
-    services.enqueue_issuance = lambda credential_id: None  # rows only; the bench enqueues when it times
+    original = issuance.enqueue_issuance
+    issuance.enqueue_issuance = lambda credential_id: None  # rows only; the bench enqueues when it times
     try:
         with transaction.atomic():
-            ids = [str(services.start_issuance(dossier=dossier, actor=None).pk) for dossier in dossiers]
+            ids = [str(issuance.start_issuance(dossier=dossier, actor=None).pk) for dossier in dossiers]
     finally:
-        services.enqueue_issuance = original
+        issuance.enqueue_issuance = original
     return ids
 
 
@@ -467,8 +467,9 @@ def _rate(seconds: float, count: int) -> dict:
 
 def bare_measurements(credential_id: str, iterations: int) -> dict:
     """The renderer alone, then ``build_documents`` with a per-step breakdown; no database writes."""
-    from credentials import edc, keyring, pdf, qr, seal, services
+    from credentials.documents import edc, pdf, qr, seal
     from credentials.models import Credential
+    from credentials.services import issuance, keyring
 
     key, _record = keyring.active_seal()
     credential = Credential.objects.select_related("profile", "holder").get(pk=credential_id)
@@ -483,7 +484,7 @@ def bare_measurements(credential_id: str, iterations: int) -> dict:
 
     pdf.CertificateRenderer.render = spy
     try:
-        services.build_documents(credential, key)
+        issuance.build_documents(credential, key)
     finally:
         pdf.CertificateRenderer.render = original_render
     data = captured[0]
@@ -511,7 +512,7 @@ def bare_measurements(credential_id: str, iterations: int) -> dict:
 
     patches = [
         (qr, "make_token", "token (qr.make_token)"),
-        (services, "credential_data", "read rows (credential_data)"),
+        (issuance, "credential_data", "read rows (credential_data)"),
         (edc, "build_credential", "EDC JSON-LD (edc.build_credential)"),
         (edc, "canonical_json", "canonical JSON (edc.canonical_json)"),
         (seal, "seal", "JAdES seal (seal.seal)"),
@@ -521,14 +522,14 @@ def bare_measurements(credential_id: str, iterations: int) -> dict:
         (qr, "qr_png", "QR PNG (qr.qr_png)"),
     ]
     for _ in range(2):
-        services.build_documents(credential, key)
+        issuance.build_documents(credential, key)
     originals = [(owner, attr, getattr(owner, attr)) for owner, attr, _name in patches]
     for owner, attr, name in patches:
         setattr(owner, attr, timed(name, getattr(owner, attr)))
     try:
         started = time.perf_counter()
         for _ in range(iterations):
-            services.build_documents(credential, key)
+            issuance.build_documents(credential, key)
         total = time.perf_counter() - started
     finally:
         for owner, attr, function in originals:
@@ -540,25 +541,25 @@ def bare_measurements(credential_id: str, iterations: int) -> dict:
 
 def in_process_issuance(ids: list[str]) -> dict:
     """``issue_credential`` then ``notify_holder`` in this process: the pipeline plus the database and storage."""
-    from credentials import services
+    from credentials.services import issuance
 
-    original = services._enqueue_notification
-    services._enqueue_notification = lambda credential_id: None  # timed separately below
+    original = issuance._enqueue_notification
+    issuance._enqueue_notification = lambda credential_id: None  # timed separately below
     try:
         warm, timed_ids = ids[:2], ids[2:]
         for credential_id in warm:
-            services.issue_credential(credential_id=credential_id)
+            issuance.issue_credential(credential_id=credential_id)
         started = time.perf_counter()
         for credential_id in timed_ids:
-            if not services.issue_credential(credential_id=credential_id):
+            if not issuance.issue_credential(credential_id=credential_id):
                 raise RuntimeError(f"in-process issuance of {credential_id} did nothing")
         issue = _rate(time.perf_counter() - started, len(timed_ids))
     finally:
-        services._enqueue_notification = original
-    services.notify_holder(credential_id=warm[0])
+        issuance._enqueue_notification = original
+    issuance.notify_holder(credential_id=warm[0])
     started = time.perf_counter()
     for credential_id in timed_ids:
-        services.notify_holder(credential_id=credential_id)
+        issuance.notify_holder(credential_id=credential_id)
     notify = _rate(time.perf_counter() - started, len(timed_ids))
     return {"issue_credential": issue, "notify_holder": notify}
 
@@ -646,7 +647,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from credentials import keyring
+        from credentials.services import keyring
         from profiles.services import import_default_catalogue
 
         call_command("migrate", verbosity=0)

@@ -144,11 +144,11 @@ def configure_environment(workdir: Path) -> None:
 
 def issue_credential() -> dict:
     """One credential issued through the real pipeline: its id, token and sealed JSON."""
-    from credentials import services
     from credentials.models import Credential
+    from credentials.services import issuance
 
     [credential_id] = make_credentials(1, "verify")
-    if not services.issue_credential(credential_id=credential_id):
+    if not issuance.issue_credential(credential_id=credential_id):
         raise RuntimeError("the issuance of the bench credential did nothing")
     credential = Credential.objects.get(pk=credential_id)
     with credential.sealed_json.open("rb") as handle:
@@ -498,7 +498,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        from credentials import keyring
+        from credentials.services import keyring
         from profiles.services import import_default_catalogue
 
         call_command("migrate", verbosity=0)

@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
 
 from aipia.errors import DomainError
-
-from . import services
-from .models import Credential, CredentialEvent, SealCertificate, StatusList
+from credentials.models import Credential, CredentialEvent, SealCertificate, StatusList
+from credentials.services import issuance
 
 
 class EventInline(admin.TabularInline):
@@ -47,7 +46,7 @@ class CredentialAdmin(admin.ModelAdmin):
     def retry_issuance(self, request, queryset):
         for credential in queryset:
             try:
-                services.retry_issuance(credential=credential, actor=request.user)
+                issuance.retry_issuance(credential=credential, actor=request.user)
             except DomainError as exc:
                 self.message_user(request, f"{credential.serial}: {exc.message}", messages.WARNING)
             else:

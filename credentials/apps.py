@@ -7,4 +7,4 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("Credentials")
 
     def ready(self) -> None:
-        from . import checks, receivers  # noqa: F401 — start-up checks; an approved dossier starts its issuance
+        from credentials import checks, receivers  # noqa: F401 — start-up checks; an approved dossier starts its issuance

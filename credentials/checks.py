@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from . import edc_material
+from credentials.documents import edc_material
 
 
 @register()

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import categories
+from credentials.documents import categories
 
 
 class SealCertificate(models.Model):
@@ -35,8 +35,8 @@ class SealCertificate(models.Model):
         return f"{self.subject} ({self.kid[:12]}…)"
 
 
-# Why a credential is suspended or revoked, as verifiers read it: the codes and labels of credentials/categories.py
-# (the labels are in the Italian catalogue from there).
+# Why a credential is suspended or revoked, as verifiers read it: the codes and labels of
+# credentials/documents/categories.py (the labels are in the Italian catalogue from there).
 STATUS_CATEGORY_CHOICES = [(code, _(label)) for code, label in categories.LABELS.items()]
 
 
@@ -86,7 +86,7 @@ class Credential(models.Model):
     issuance_attempts = models.PositiveSmallIntegerField(default=0)
     issuance_started_at = models.DateTimeField(null=True, blank=True)
     # Which run holds the issuance: set by each claim, so that a run whose lease expired and was taken over cannot
-    # record its result (credentials/services.py ``issue_credential``).
+    # record its result (credentials/services/issuance.py ``issue_credential``).
     issuance_claim = models.UUIDField(null=True, blank=True, editable=False)
     issuance_finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -97,7 +97,7 @@ class Credential(models.Model):
     token = models.TextField(blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
-    # Status changes after issuance (credentials/status.py). A suspension may end by itself at
+    # Status changes after issuance (credentials/services/status.py). A suspension may end by itself at
     # ``suspended_until``; a revocation is final. ``status_version`` grows with every change, so caches of
     # verification answers keyed by it are never stale.
     # The public sees the category of a reason; the free text stays with the staff and the holder.
@@ -121,6 +121,10 @@ class Credential(models.Model):
     external_certification = models.ForeignKey(
         "credentials.ExternalCertification", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the credential states beyond its profile, fixed when it is created (credentials/documents/statements.py):
+    # {"basis": ...} the external certification of a third-party credential, {"attestation": ...} what an
+    # attestation states. Documents are built from it, so a retried issuance seals the same content.
+    statement = models.JSONField(null=True, blank=True, editable=False)
     expired_at = models.DateTimeField(null=True, blank=True)  # when the lifecycle job marked it expired
 
     class Meta:
@@ -132,7 +136,8 @@ class Credential(models.Model):
 
 class ShownStatus(models.TextChoices):
     """The status people are shown: the stored one, plus what the dates imply before anything is stored (a
-    credential whose validity has not begun, or has ended). Derived, never stored (credentials/lifecycle.py)."""
+    credential whose validity has not begun, or has ended). Derived, never stored
+    (credentials/services/lifecycle.py)."""
 
     ISSUING = "issuing", _("Being issued")
     ACTIVE = "active", _("Active")
@@ -152,11 +157,11 @@ class StatusList(models.Model):
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     number = models.PositiveIntegerField()
     size = models.PositiveIntegerField(default=131072)
-    # Entries handed out so far, counted up with each one (credentials/services.py), so deciding whether the
+    # Entries handed out so far, counted up with each one (credentials/services/issuance.py), so deciding whether the
     # list is half full costs no count of its tens of thousands of entries.
     allocated = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The published list, rebuilt in the same transaction as every status change (credentials/status.py):
+    # The published list, rebuilt in the same transaction as every status change (credentials/services/status.py):
     # the GZIP + multibase base64url bitstring, the sealed status list credential served at its URL, and
     # the ETag of those bytes.
     encoded_list = models.TextField(blank=True)

@@ -10,8 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-
-from .models import Credential, ExternalCertification, RenewalApplication, SealCertificate
+from credentials.models import Credential, ExternalCertification, RenewalApplication, SealCertificate
 
 
 def own_credentials(*, holder: User) -> QuerySet[Credential]:
@@ -43,15 +42,30 @@ def credential_for_verification(*, credential_id) -> Credential | None:
     return Credential.objects.select_related("profile", "predecessor").filter(pk=credential_id).order_by().first()
 
 
+# The credential columns the public verification answers read (credentials/verification/server.py makes a
+# LiveStatus of them): one query by primary key, no model instance needed.
+LIVE_FIELDS = (
+    "id",
+    "issuance",
+    "status",
+    "valid_from",
+    "valid_until",
+    "suspended_at",
+    "suspended_until",
+    "suspension_category",
+    "revoked_at",
+    "revocation_category",
+    "status_version",
+)
+
+
 def verification_state(*, credential_id) -> dict | None:
-    """The columns of ``verification.LIVE_FIELDS`` for one credential, by primary key.
+    """The columns of :data:`LIVE_FIELDS` for one credential, by primary key.
 
     The public verification endpoints' one query per request. The ORM compiles the statement once per
     database (compiling it took most of the time of a warm QR page); each call runs it with the id and the
     backend's value converters, so the result is what ``.values(*LIVE_FIELDS).first()`` gives.
     """
-    from .verification import LIVE_FIELDS
-
     try:
         prepared = Credential._meta.pk.to_python(credential_id)
     except ValidationError:
@@ -79,8 +93,6 @@ def verification_state(*, credential_id) -> dict | None:
 
 @functools.cache
 def _state_statement(alias: str) -> tuple[str, Any, dict]:
-    from .verification import LIVE_FIELDS
-
     query = Credential.objects.using(alias).filter(pk=uuid.UUID(int=0)).order_by().values(*LIVE_FIELDS)[:1].query
     compiler = query.get_compiler(alias)
     sql, params = compiler.as_sql()

@@ -1,6 +1,9 @@
+"""Celery tasks: thin, taking ids, each calling one service. They sit above the services; a service asks for one
+by its registered name (aipia/queue.py), never by importing this module."""
+
 from celery import shared_task
 
-from . import services, status
+from credentials.services import bulk, issuance, lifecycle, renewal, status
 
 
 @shared_task(
@@ -13,7 +16,7 @@ from . import services, status
 )
 def issue_credential_task(credential_id: str) -> bool:
     """Safe to run twice: the service claims the credential before doing anything."""
-    return services.issue_credential(credential_id=credential_id)
+    return issuance.issue_credential(credential_id=credential_id)
 
 
 @shared_task(
@@ -24,12 +27,12 @@ def issue_credential_task(credential_id: str) -> bool:
     max_retries=5,
 )
 def notify_holder_task(credential_id: str) -> bool:
-    return services.notify_holder(credential_id=credential_id)
+    return issuance.notify_holder(credential_id=credential_id)
 
 
 @shared_task(name="credentials.resume_stalled_issuances")
 def resume_stalled_issuances_task() -> int:
-    return services.resume_stalled_issuances()
+    return issuance.resume_stalled_issuances()
 
 
 @shared_task(
@@ -58,8 +61,6 @@ def lift_ended_suspensions_task() -> int:
 )
 def notify_renewal_task(event_id: int) -> bool:
     """Safe to run twice: the service marks the event as notified before sending."""
-    from . import renewal
-
     return renewal.notify_renewal(event_id=event_id)
 
 
@@ -72,22 +73,16 @@ def notify_renewal_task(event_id: int) -> bool:
 )
 def run_bulk_job_task(job_id: str) -> int:
     """Safe to run twice and in parallel: items are claimed with SKIP LOCKED; done items are never redone."""
-    from . import bulk
-
     return bulk.run_bulk_job(job_id=job_id)
 
 
 @shared_task(name="credentials.resume_stalled_bulk_jobs")
 def resume_stalled_bulk_jobs_task() -> int:
-    from . import bulk
-
     return bulk.resume_stalled_bulk_jobs()
 
 
 @shared_task(name="credentials.daily_lifecycle", acks_late=True)
 def daily_lifecycle_task() -> dict:
     """Reminders, expiry and ended suspensions for today. Safe to run twice: every reminder is claimed
-    before it is sent and every expiry re-checked under the credential's lock (credentials/lifecycle.py)."""
-    from . import lifecycle
-
+    before it is sent and every expiry re-checked under the credential's lock (credentials/services/lifecycle.py)."""
     return lifecycle.run_daily()

@@ -310,7 +310,7 @@ SUSPENSION_DAYS = 60
 
 def _earlier_credentials(users: dict[str, User]) -> None:
     from credentials.models import Credential
-    from credentials.services import create_credential
+    from credentials.services.issuance import create_credential
 
     now = timezone.now().replace(microsecond=0)
     for email, started, code in (
@@ -334,8 +334,9 @@ def _earlier_credentials(users: dict[str, User]) -> None:
 
 def _after_issuance() -> None:
     """What needs the earlier credentials issued (in the embedded default, issuance ran at the commit)."""
-    from credentials import categories, cpd, lifecycle, status
+    from credentials.documents import categories
     from credentials.models import Credential
+    from credentials.services import cpd, lifecycle, status
 
     admin = User.objects.get(email="admin@demo.aipia.it")
     renewing = Credential.objects.filter(
@@ -381,7 +382,7 @@ def _after_issuance() -> None:
 
 def describe() -> dict[str, Any]:
     from credentials.models import Credential
-    from credentials.services import verify_url_for
+    from credentials.services.issuance import verify_url_for
 
     demo_emails = [u[0] for u in USERS]
     dossiers = (

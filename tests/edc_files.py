@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from credentials import edc_material
+from credentials.documents import edc_material
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "edc"
 SAMPLES = ("sample-europass-microcredential-sealed.jsonld", "sample-europass-participation-sealed.jsonld")

@@ -13,9 +13,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.privacy import ERASED, erase_account, erase_expired_personal_data, export_personal_data
 from assessments.models import Decision
-from credentials import status
 from credentials.models import Credential, StatusListEntry
-from credentials.services import status_list_url
+from credentials.services import status
+from credentials.services.issuance import status_list_url
 from dossiers import services as dossier_services
 from dossiers.models import DossierEvent, EvidenceFile
 

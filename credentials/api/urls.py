@@ -1,9 +1,15 @@
 from django.urls import path
 
-from .renewal_views import CpdActivityDetailApi, CpdActivityListApi, RenewalApplyApi
-from .status_views import RevocationApi, SuspensionApi
-from .verification_views import CredentialVerificationApi
-from .views import HolderCredentialDetailApi, HolderCredentialDownloadApi, HolderCredentialListApi
+from credentials.api.holder import (
+    CpdActivityDetailApi,
+    CpdActivityListApi,
+    HolderCredentialDetailApi,
+    HolderCredentialDownloadApi,
+    HolderCredentialListApi,
+    RenewalApplyApi,
+)
+from credentials.api.public import CredentialVerificationApi
+from credentials.api.staff import RevocationApi, SuspensionApi
 
 urlpatterns = [
     path("", HolderCredentialListApi.as_view(), name="api-credential-list"),

@@ -4,9 +4,9 @@ from django import template
 from django.conf import settings
 from django.utils.translation import gettext
 
-from credentials import categories, days
-from credentials.lifecycle import shown_status as _shown_status
+from credentials.documents import categories, days
 from credentials.models import Credential, ShownStatus
+from credentials.services.lifecycle import shown_status as _shown_status
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def shown_status(credential: Credential) -> ShownStatus:
 def last_day(moment: datetime.datetime | None) -> datetime.date | None:
     """``{{ credential.valid_until|last_day|date }}``: the last day (in the issuer's time zone) of a period
     ending at ``moment``, so that a suspension "until 31 January" (stored as midnight starting 1 February) is
-    printed as 31 January (credentials/days.py)."""
+    printed as 31 January (credentials/documents/days.py)."""
     if moment is None or moment == "":
         return None
     return days.last_day(moment, days.zone(settings.TIME_ZONE))
@@ -30,6 +30,6 @@ def last_day(moment: datetime.datetime | None) -> datetime.date | None:
 
 @register.filter
 def category_label(code: str | None) -> str:
-    """The reader's-language label of a suspension or revocation category (credentials/categories.py)."""
+    """The reader's-language label of a suspension or revocation category (credentials/documents/categories.py)."""
     label = categories.label(code)
     return gettext(label) if label else ""

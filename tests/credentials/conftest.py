@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import User
 from credentials.models import Credential
+from credentials.verification import server
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 
@@ -37,10 +38,6 @@ def admin_user(db) -> User:
 @pytest.fixture(autouse=True)
 def _forget_remembered_verifications():
     """Answers remembered per process by the public verification endpoints must not cross tests."""
-    from credentials import public_verification, views
-
-    public_verification.forget()
-    views.forget_remembered_pages()
+    server.forget()
     yield
-    public_verification.forget()
-    views.forget_remembered_pages()
+    server.forget()

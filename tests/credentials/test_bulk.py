@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from aipia.errors import DomainError, NotAllowed
-from credentials import bulk, services, status
 from credentials.models import BulkJob, BulkJobItem, Credential, CredentialEvent
+from credentials.services import bulk, issuance, status
 
 from ..factories import PASSWORD, UserFactory, member
 from .test_renewal import log_enough
@@ -35,7 +35,7 @@ def make_credential(profile, django_capture_on_commit_callbacks):
         holder = member(first_name=first_name, last_name=last_name)
         now = timezone.now().replace(microsecond=0)
         with django_capture_on_commit_callbacks(execute=issued):
-            credential = services.create_credential(
+            credential = issuance.create_credential(
                 holder=holder,
                 profile=profile,
                 scheme_version=profile.scheme_version,
@@ -152,7 +152,7 @@ def test_a_bulk_suspension_suspends_each_credential_with_the_reason(make_credent
         assert credential.suspension_reason == "Unpaid fee"
         assert items(job)[credential.pk].status == Item.DONE
     assert status.status_bit(
-        list_url=services.status_list_url(credentials[0].status_entries.get(purpose="suspension").status_list),
+        list_url=issuance.status_list_url(credentials[0].status_entries.get(purpose="suspension").status_list),
         index=credentials[0].status_entries.get(purpose="suspension").index,
     )
     assert len(mail.outbox) == 2  # each holder is told, once the item committed
@@ -264,10 +264,10 @@ def test_an_item_held_by_another_runner_is_skipped_and_left_to_it(catalogue, pro
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED needs PostgreSQL (CI runs this test there).")
     monkeypatch.setattr(bulk, "enqueue_bulk_job", lambda job_id: None)
-    monkeypatch.setattr(services, "enqueue_issuance", lambda credential_id: None)
+    monkeypatch.setattr(issuance, "enqueue_issuance", lambda credential_id: None)
     now = timezone.now()
     credentials = [
-        services.create_credential(
+        issuance.create_credential(
             holder=member(),
             profile=profile,
             scheme_version=profile.scheme_version,

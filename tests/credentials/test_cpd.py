@@ -9,10 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts import roles
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from credentials import cpd, renewal
 from credentials.models import CPDActivity, Credential
-from credentials.services import create_credential
+from credentials.services import cpd, renewal
+from credentials.services.issuance import create_credential
 from demo.files import pdf_bytes, png_bytes
 from dossiers.uploads import UploadRejected
 
@@ -384,4 +385,4 @@ def test_the_cpd_page_shows_why_an_activity_was_refused(client, credential):
 
 
 def test_a_stranger_is_not_a_reviewer(db):
-    assert not renewal.is_reviewer(UserFactory())
+    assert not roles.is_association_staff(UserFactory())

@@ -11,14 +11,9 @@ import uuid
 import pytest
 from PIL import Image
 
-from credentials.edc import (
-    Competence,
-    CredentialData,
-    StatusEntry,
-    build_credential,
-    canonical_json,
-)
-from credentials.shacl import ContextNotAvailableError, check_conformance, offline_document_loader
+from credentials.documents.credential_data import Competence, CredentialData, StatusEntry
+from credentials.documents.edc import build_credential, canonical_json
+from credentials.documents.shacl import ContextNotAvailableError, check_conformance, offline_document_loader
 from tests.edc_files import SAMPLES, SAMPLES_DIR, material_dir, needs_edc_material, needs_samples
 
 UTC = datetime.UTC

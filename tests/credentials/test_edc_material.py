@@ -18,8 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from credentials import edc_material
 from credentials.checks import edc_material_installed
+from credentials.documents import edc_material
 from tests.edc_files import SAMPLES_DIR, needs_samples
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

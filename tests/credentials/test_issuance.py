@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from credentials import services
+from credentials.documents.seal import check_seal
 from credentials.models import Credential, StatusList, StatusListEntry
-from credentials.seal import check_seal
-from credentials.services import STATUS_LIST_SIZE
+from credentials.services import issuance
+from credentials.services.issuance import STATUS_LIST_SIZE
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 from tests.edc_files import needs_edc_material
@@ -61,13 +61,13 @@ def test_the_holder_receives_the_pdf_by_email_once(approved, applicant, django_c
     messages = [m for m in mail.outbox if m.to == [applicant.email] and m.attachments]
     assert len(messages) == 1
     assert messages[0].attachments[0][2] == "application/pdf"
-    assert services.notify_holder(credential_id=approved.pk) is False
+    assert issuance.notify_holder(credential_id=approved.pk) is False
 
 
 def test_running_the_pipeline_again_changes_nothing(approved):
     approved.refresh_from_db()
     before = (approved.serial, approved.pdf.name, approved.token, approved.issuance_attempts)
-    assert services.issue_credential(credential_id=approved.pk) is False
+    assert issuance.issue_credential(credential_id=approved.pk) is False
     approved.refresh_from_db()
     assert (approved.serial, approved.pdf.name, approved.token, approved.issuance_attempts) == before
 
@@ -75,7 +75,7 @@ def test_running_the_pipeline_again_changes_nothing(approved):
 def new_credential(holder, profile) -> Credential:
     """A credential row with its status entries, as every route creates it (the pipeline is not run)."""
     now = timezone.now()
-    return services.create_credential(
+    return issuance.create_credential(
         holder=holder,
         profile=profile,
         scheme_version=profile.scheme_version,
@@ -111,7 +111,7 @@ def test_a_half_full_list_hands_the_next_credentials_to_a_new_list(applicant, pr
 
 def test_a_second_approval_signal_does_not_create_a_second_credential(approved):
     dossier = approved.dossier
-    again = services.start_issuance(dossier=dossier, actor=None)
+    again = issuance.start_issuance(dossier=dossier, actor=None)
     assert again.pk == approved.pk
     assert Credential.objects.filter(dossier=dossier).count() == 1
 
@@ -119,7 +119,7 @@ def test_a_second_approval_signal_does_not_create_a_second_credential(approved):
 def test_a_failing_step_is_recorded_then_an_admin_retry_issues_it(
     complete_dossier, applicant, monkeypatch, django_capture_on_commit_callbacks, settings
 ):
-    from credentials import pdf
+    from credentials.documents import pdf
 
     dossier_services.submit_dossier(dossier=complete_dossier, actor=applicant)
 
@@ -139,7 +139,7 @@ def test_a_failing_step_is_recorded_then_an_admin_retry_issues_it(
     from ..factories import UserFactory
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.retry_issuance(credential=credential, actor=UserFactory(is_staff=True))
+        issuance.retry_issuance(credential=credential, actor=UserFactory(is_staff=True))
     credential.refresh_from_db()
     assert credential.issuance == Credential.Issuance.DONE and credential.status == Credential.Status.ACTIVE
 
@@ -148,9 +148,9 @@ def test_a_running_issuance_is_not_taken_by_a_second_worker_until_its_lease_expi
     Credential.objects.filter(pk=approved.pk).update(
         issuance=Credential.Issuance.RUNNING, issuance_started_at=timezone.now()
     )
-    assert services.issue_credential(credential_id=approved.pk) is False
-    Credential.objects.filter(pk=approved.pk).update(issuance_started_at=timezone.now() - services.LEASE * 2)
-    assert services.issue_credential(credential_id=approved.pk) is True
+    assert issuance.issue_credential(credential_id=approved.pk) is False
+    Credential.objects.filter(pk=approved.pk).update(issuance_started_at=timezone.now() - issuance.LEASE * 2)
+    assert issuance.issue_credential(credential_id=approved.pk) is True
     approved.refresh_from_db()
     assert approved.issuance == Credential.Issuance.DONE
 
@@ -165,7 +165,7 @@ def test_a_run_whose_lease_expired_finishes_late_and_loses_leaving_the_winners_f
 ):
     # The late run (A) claimed a credential that needs issuing again (e.g. after a retry of a failure).
     Credential.objects.filter(pk=approved.pk).update(issuance=Credential.Issuance.PENDING)
-    real_build = services.build_documents
+    real_build = issuance.build_documents
     taken_over = {}
 
     def slow_build(credential, key):
@@ -173,9 +173,9 @@ def test_a_run_whose_lease_expired_finishes_late_and_loses_leaving_the_winners_f
         if not taken_over:
             # While A builds, its lease expires; run B takes the credential over and finishes it.
             taken_over["yes"] = True
-            Credential.objects.filter(pk=credential.pk).update(issuance_started_at=timezone.now() - services.LEASE * 2)
+            Credential.objects.filter(pk=credential.pk).update(issuance_started_at=timezone.now() - issuance.LEASE * 2)
             with django_capture_on_commit_callbacks(execute=True):
-                assert services.issue_credential(credential_id=credential.pk) is True
+                assert issuance.issue_credential(credential_id=credential.pk) is True
             winner = Credential.objects.get(pk=credential.pk)
             taken_over["files"] = {f: (getattr(winner, f).name, read(getattr(winner, f))) for f in FILES}
             # A's own documents differ from B's (another signing time): a late overwrite would show.
@@ -183,9 +183,9 @@ def test_a_run_whose_lease_expired_finishes_late_and_loses_leaving_the_winners_f
             documents.pdf += b"%late run\n"
         return documents
 
-    monkeypatch.setattr(services, "build_documents", slow_build)
+    monkeypatch.setattr(issuance, "build_documents", slow_build)
     with django_capture_on_commit_callbacks(execute=True):
-        late = services.issue_credential(credential_id=approved.pk)
+        late = issuance.issue_credential(credential_id=approved.pk)
 
     assert late is False
     row = Credential.objects.get(pk=approved.pk)
@@ -245,7 +245,7 @@ def test_export_writes_the_three_files(approved, tmp_path):
 
 @needs_edc_material
 def test_the_issued_credential_conforms_strictly_to_the_edc_shapes(approved, settings):
-    from credentials.shacl import check_conformance
+    from credentials.documents.shacl import check_conformance
 
     with approved.sealed_json.open("rb") as handle:
         payload = json.loads(check_seal(json.loads(handle.read())).payload)

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from credentials.keys import (
+from credentials.documents.keys import (
     TEST_CA_COMMON_NAME,
     SealKey,
     TestCA,

@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aipia.errors import DomainError
-from credentials import lifecycle, services, status, tasks
+from credentials import tasks
 from credentials.models import Credential, CredentialEvent, ExpiryReminder, StatusListEntry
-from credentials.services import status_list_url
+from credentials.services import attestation as attestations
+from credentials.services import issuance, lifecycle, status
+from credentials.services.issuance import status_list_url
 
 from ..factories import member
 
@@ -41,7 +43,7 @@ def set_validity(credential: Credential, valid_until: datetime.datetime) -> Cred
 
 def another_credential(profile, *, valid_until: datetime.datetime = END, predecessor=None, **fields) -> Credential:
     """A credential row made by the issuance service (documents not built: reminders and expiry don't read them)."""
-    credential = services.create_credential(
+    credential = issuance.create_credential(
         holder=predecessor.holder if predecessor else member(),
         profile=profile,
         scheme_version="1.0",
@@ -514,10 +516,9 @@ def test_the_daily_job_suspends_an_attestation_whose_membership_lapsed_by_date(
     applicant, django_capture_on_commit_callbacks
 ):
     from accounts.models import Membership
-    from credentials import routes
 
     with django_capture_on_commit_callbacks(execute=True):
-        attestation = routes.issue_attestation(member=applicant, actor=applicant)
+        attestation = attestations.issue_attestation(member=applicant, actor=applicant)
     yesterday = lifecycle.local_date(timezone.now()) - datetime.timedelta(days=1)
     # The membership ends by its date, with no save (and so no signal) to announce it.
     Membership.objects.filter(user=applicant).update(valid_until=yesterday)
@@ -526,4 +527,4 @@ def test_the_daily_job_suspends_an_attestation_whose_membership_lapsed_by_date(
 
     attestation.refresh_from_db()
     assert result["attestations_suspended"] == 1
-    assert attestation.status == Status.SUSPENDED and attestation.suspension_reason == routes.MEMBERSHIP_LAPSED
+    assert attestation.status == Status.SUSPENDED and attestation.suspension_reason == attestations.MEMBERSHIP_LAPSED

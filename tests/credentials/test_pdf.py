@@ -26,8 +26,8 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from weasyprint import HTML
 
-from credentials.keys import SealKey, TestCA, create_test_ca, create_test_seal
-from credentials.pdf import (
+from credentials.documents.keys import SealKey, TestCA, create_test_ca, create_test_seal
+from credentials.documents.pdf import (
     PNG_DATA_URL,
     STATIC_DIR,
     STYLESHEET,
@@ -37,7 +37,7 @@ from credentials.pdf import (
     StaticOnlyURLFetcher,
     seal_pdf,
 )
-from credentials.qr import make_token, qr_pdf_image, qr_version
+from credentials.documents.qr import make_token, qr_pdf_image, qr_version
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MM = 72 / 25.4  # PDF points per millimetre
@@ -429,7 +429,7 @@ def test_weasyprint_logs_instead_of_fetching_an_outside_url(caplog):
 def test_rendering_needs_no_django_settings():
     script = (
         "from tests.credentials.test_pdf import make_data\n"
-        "from credentials.pdf import CertificateRenderer\n"
+        "from credentials.documents.pdf import CertificateRenderer\n"
         "print(len(CertificateRenderer().render(make_data())) > 1000)\n"
     )
     environment = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}

@@ -4,8 +4,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from credentials import public_verification, status, verification
-from credentials import views as credential_views
+from credentials.selectors import LIVE_FIELDS
+from credentials.services import status
+from credentials.verification import server
+from credentials.views import public as credential_views
 
 from ..factories import UserFactory
 
@@ -36,8 +38,8 @@ def counted(monkeypatch):
 
         monkeypatch.setattr(owner, name, counting)
 
-    wrap(verification, "verify_document", "document")
-    wrap(verification, "verify_issued", "issued")
+    wrap(server, "verify_document", "document")
+    wrap(server, "verify_issued", "issued")
     wrap(credential_views, "render_to_string", "page")
     return calls
 
@@ -76,7 +78,7 @@ def test_a_remembered_answer_gives_way_to_a_revocation_at_once(issued_credential
 def test_an_answer_that_raced_with_a_status_change_is_not_remembered(
     issued_credential, api, counted, admin, monkeypatch
 ):
-    original = public_verification.verification.verify_document
+    original = server.verify_document
 
     def verify_then_suspend(*args, **kwargs):
         report = original(*args, **kwargs)  # computed while the credential was active
@@ -86,7 +88,7 @@ def test_an_answer_that_raced_with_a_status_change_is_not_remembered(
             )
         return report
 
-    monkeypatch.setattr(public_verification.verification, "verify_document", verify_then_suspend)
+    monkeypatch.setattr(server, "verify_document", verify_then_suspend)
     body = sealed_bytes(issued_credential)
 
     raced = post(api, body)
@@ -150,7 +152,7 @@ def test_the_state_query_reads_what_the_orm_reads_prepared_or_not(prepared, sett
     from credentials.selectors import verification_state
 
     settings.DATABASE_PREPARED_STATEMENTS = prepared
-    expected = Credential.objects.filter(pk=issued_credential.pk).values(*verification.LIVE_FIELDS).first()
+    expected = Credential.objects.filter(pk=issued_credential.pk).values(*LIVE_FIELDS).first()
 
     states = [verification_state(credential_id=issued_credential.pk) for _ in range(7)]  # psycopg prepares at 5
 

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
-from credentials.keys import SealKey, create_test_seal
-from credentials.qr import (
+from credentials.documents.keys import SealKey, create_test_seal
+from credentials.documents.qr import (
     InvalidToken,
     TokenClaims,
     from_digits,

@@ -12,8 +12,8 @@ from django.utils import timezone
 from aipia.errors import DomainError, NotAllowed
 from aipia.throttling import PublicEndpointThrottle
 from credentials.models import Credential, CredentialEvent
-from credentials.register import Folded, fold, search_register, set_register_listing
-from credentials.services import verify_url_for
+from credentials.services.issuance import verify_url_for
+from credentials.services.register import Folded, fold, search_register, set_register_listing
 from dossiers import services as dossier_services
 
 from ..factories import member

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from credentials import cpd, renewal, status, verification
 from credentials.models import Credential, CredentialEvent, RenewalApplication
+from credentials.services import cpd, renewal, status
+from credentials.verification import server
 
 from ..factories import UserFactory
 
@@ -295,13 +296,13 @@ def test_the_approved_renewal_starts_where_the_old_credential_ends_and_both_veri
     assert old.status == Credential.Status.ACTIVE and old.revoked_at is None
     assert new.status == Credential.Status.ACTIVE and new.issuance == Credential.Issuance.DONE
     with old.sealed_json.open("rb") as handle:
-        old_report = verification.verify_sealed_credential(handle.read())
+        old_report = server.verify_sealed_credential(handle.read())
     assert old_report.valid and old_report.status == "active"
     with new.sealed_json.open("rb") as handle:
         new_sealed = handle.read()
-    assert verification.verify_sealed_credential(new_sealed, now=new.valid_from + DAY).valid
+    assert server.verify_sealed_credential(new_sealed, now=new.valid_from + DAY).valid
     # Before its validity begins, verifiers are told it is not valid yet rather than valid.
-    assert not verification.verify_sealed_credential(new_sealed).valid
+    assert not server.verify_sealed_credential(new_sealed).valid
     application.refresh_from_db()
     assert application.status == AppStatus.APPROVED and application.new_credential_id == new.pk
     event = old.events.get(action="renewal.approved")

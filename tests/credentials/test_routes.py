@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from credentials import lifecycle, routes, status
+from credentials.documents.shacl import check_conformance
 from credentials.models import Credential, CredentialEvent, ExternalCertification, StatusListEntry
-from credentials.services import status_list_url
-from credentials.shacl import check_conformance
+from credentials.services import attestation as attestations
+from credentials.services import external, lifecycle, status
+from credentials.services.issuance import status_list_url
 from demo.files import pdf_bytes, png_bytes
 
 from ..edc_files import material_dir, needs_edc_material
@@ -26,7 +27,7 @@ Status = Credential.Status
 
 def record(holder, profile, *, number="PRS-0001", valid_until=None, scan=None, **extra):
     today = timezone.localdate()
-    return routes.record_external_certification(
+    return external.record_external_certification(
         holder=holder,
         profile=profile,
         body=extra.get("body", "CertBody S.r.l."),
@@ -121,7 +122,7 @@ def test_verifying_issues_the_associations_credential_with_the_certification_as_
     certification = record(applicant, profile, number="PRS-4242")
 
     with django_capture_on_commit_callbacks(execute=True):
-        credential = routes.verify_external_certification(certification=certification, actor=staff, note="Checked")
+        credential = external.verify_external_certification(certification=certification, actor=staff, note="Checked")
 
     credential.refresh_from_db()
     certification.refresh_from_db()
@@ -143,7 +144,7 @@ def test_a_third_party_credential_conforms_to_the_edc_shapes(
 ):
     certification = record(applicant, profile)
     with django_capture_on_commit_callbacks(execute=True):
-        credential = routes.verify_external_certification(certification=certification, actor=staff)
+        credential = external.verify_external_certification(certification=certification, actor=staff)
 
     report = check_conformance(payload(credential), edc_dir=material_dir())
 
@@ -154,16 +155,16 @@ def test_the_credential_ends_with_the_external_certificate_when_that_ends_first(
     ends = timezone.localdate() + datetime.timedelta(days=400)
     certification = record(applicant, profile, valid_until=ends)
 
-    credential = routes.verify_external_certification(certification=certification, actor=staff)
+    credential = external.verify_external_certification(certification=certification, actor=staff)
 
-    # Valid through that day: to the end of it in the issuer's time zone (credentials/days.py).
+    # Valid through that day: to the end of it in the issuer's time zone (credentials/documents/days.py).
     assert credential.valid_until == lifecycle.end_of_day(ends)
 
 
 def test_the_credential_lasts_three_years_when_the_external_certificate_lasts_longer(applicant, profile, staff):
     certification = record(applicant, profile, valid_until=timezone.localdate() + datetime.timedelta(days=10 * 365))
 
-    credential = routes.verify_external_certification(certification=certification, actor=staff)
+    credential = external.verify_external_certification(certification=certification, actor=staff)
 
     assert credential.valid_until.year == credential.valid_from.year + 3
 
@@ -173,31 +174,31 @@ def test_rejecting_needs_a_reason_and_issues_nothing(
 ):
     certification = record(applicant, profile)
     with pytest.raises(DomainError, match="reason"):
-        routes.reject_external_certification(certification=certification, actor=staff, note=" ")
+        external.reject_external_certification(certification=certification, actor=staff, note=" ")
 
     with django_capture_on_commit_callbacks(execute=True):
-        routes.reject_external_certification(certification=certification, actor=staff, note="Body not accredited")
+        external.reject_external_certification(certification=certification, actor=staff, note="Body not accredited")
 
     certification.refresh_from_db()
     assert certification.status == ExternalCertification.Status.REJECTED
     assert not Credential.objects.filter(external_certification=certification).exists()
     assert "Body not accredited" in mailoutbox[-1].body
     with pytest.raises(InvalidTransition):
-        routes.verify_external_certification(certification=certification, actor=staff)
+        external.verify_external_certification(certification=certification, actor=staff)
 
 
 def test_only_staff_check_and_nobody_checks_their_own(applicant, profile, staff):
     certification = record(applicant, profile)
     with pytest.raises(NotAllowed):
-        routes.verify_external_certification(certification=certification, actor=member())
+        external.verify_external_certification(certification=certification, actor=member())
     with pytest.raises(NotAllowed):
-        routes.verify_external_certification(certification=certification, actor=applicant)
+        external.verify_external_certification(certification=certification, actor=applicant)
     Membership.objects.create(
         user=staff, member_number="S-1", valid_until=timezone.localdate() + datetime.timedelta(days=9)
     )
     own = record(staff, profile, number="STAFF-1")
     with pytest.raises(NotAllowed, match="own"):
-        routes.verify_external_certification(certification=own, actor=staff)
+        external.verify_external_certification(certification=own, actor=staff)
 
 
 def test_the_api_records_a_certification_from_a_multipart_upload(client, applicant, profile):
@@ -280,7 +281,7 @@ def test_a_scan_downloads_for_its_holder_and_staff_only(client, applicant, profi
 @pytest.fixture
 def attestation(applicant, django_capture_on_commit_callbacks) -> Credential:
     with django_capture_on_commit_callbacks(execute=True):
-        credential = routes.issue_attestation(member=applicant, actor=applicant)
+        credential = attestations.issue_attestation(member=applicant, actor=applicant)
     credential.refresh_from_db()
     assert credential.status == Status.ACTIVE
     return credential
@@ -313,7 +314,7 @@ def test_an_attestation_conforms_to_the_edc_shapes(attestation):
 
 def test_an_attestation_lists_the_certifications_held(issued_credential, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        credential = routes.issue_attestation(member=issued_credential.holder, actor=issued_credential.holder)
+        credential = attestations.issue_attestation(member=issued_credential.holder, actor=issued_credential.holder)
 
     notes = [n["noteLiteral"]["en"] for n in payload(credential)["credentialSubject"]["hasClaim"]["additionalNote"]]
 
@@ -323,21 +324,21 @@ def test_an_attestation_lists_the_certifications_held(issued_credential, django_
 def test_an_attestation_is_refused_to_members_not_in_good_standing_and_to_others(applicant):
     Membership.objects.filter(user=applicant).update(status=Membership.Status.LAPSED)
     with pytest.raises(NotAllowed):
-        routes.issue_attestation(member=applicant, actor=applicant)
+        attestations.issue_attestation(member=applicant, actor=applicant)
     with pytest.raises(NotAllowed):
-        routes.issue_attestation(member=member(), actor=applicant)
+        attestations.issue_attestation(member=member(), actor=applicant)
 
 
 def test_a_second_attestation_for_the_same_membership_is_refused_and_a_renewed_one_supersedes_it(
     applicant, attestation
 ):
     with pytest.raises(InvalidTransition):
-        routes.issue_attestation(member=applicant, actor=applicant)
+        attestations.issue_attestation(member=applicant, actor=applicant)
     membership = applicant.membership
     membership.valid_until += datetime.timedelta(days=365)
     membership.save()
 
-    renewed = routes.issue_attestation(member=applicant, actor=applicant)
+    renewed = attestations.issue_attestation(member=applicant, actor=applicant)
 
     assert renewed.predecessor == attestation
     assert renewed.valid_until == lifecycle.end_of_day(membership.valid_until)
@@ -346,7 +347,9 @@ def test_a_second_attestation_for_the_same_membership_is_refused_and_a_renewed_o
 def test_staff_issue_an_attestation_by_member_number(client, applicant, staff):
     client.force_login(staff)
 
-    answer = client.post("/api/v1/attestations", {"member_number": applicant.membership.member_number})
+    answer = client.post(
+        "/api/v1/attestations", {"member_number": applicant.membership.member_number}, content_type="application/json"
+    )
 
     assert answer.status_code == 201
     assert Credential.objects.get(pk=answer.json()["id"]).holder == applicant
@@ -369,10 +372,10 @@ def test_a_lapsed_membership_suspends_the_attestation_and_its_renewal_reinstates
 
     attestation.refresh_from_db()
     assert attestation.status == Status.SUSPENDED
-    assert attestation.suspension_reason == routes.MEMBERSHIP_LAPSED
+    assert attestation.suspension_reason == attestations.MEMBERSHIP_LAPSED
     assert bit(attestation, "suspension") is True
     event = attestation.events.get(action="credential.suspended")
-    assert event.actor is None and event.reason == routes.MEMBERSHIP_LAPSED
+    assert event.actor is None and event.reason == attestations.MEMBERSHIP_LAPSED
 
     membership.status = Membership.Status.ACTIVE
     membership.save()
@@ -400,8 +403,8 @@ def test_restoring_the_membership_leaves_a_suspension_for_another_reason(applica
 def test_the_daily_sweep_catches_memberships_changed_without_a_save(applicant, attestation, issued_credential):
     Membership.objects.filter(user=applicant).update(status=Membership.Status.SUSPENDED)
 
-    assert routes.sync_all_attestations() == {"suspended": 1, "reinstated": 0}
-    assert routes.sync_all_attestations() == {"suspended": 0, "reinstated": 0}
+    assert attestations.sync_all_attestations() == {"suspended": 1, "reinstated": 0}
+    assert attestations.sync_all_attestations() == {"suspended": 0, "reinstated": 0}
     attestation.refresh_from_db()
     issued_credential.refresh_from_db()
     assert attestation.status == Status.SUSPENDED

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
-from credentials.keys import create_test_ca, create_test_seal
-from credentials.seal import check_chain, check_seal, issuer_serial, seal, timestamper_fetch
+from credentials.documents.keys import create_test_ca, create_test_seal
+from credentials.documents.seal import check_chain, check_seal, issuer_serial, seal, timestamper_fetch
 from tests.edc_files import SAMPLES, SAMPLES_DIR
 
 from .test_keys import issue_certificate, rsa_seal_key
@@ -496,7 +496,7 @@ def test_a_tsa_url_uses_pyhanko_http_timestamper(key, monkeypatch):
         requested.append(url)
         return lambda digest: b"\x30\x00"
 
-    monkeypatch.setattr("credentials.seal.http_timestamp_fetch", fake_http_fetch)
+    monkeypatch.setattr("credentials.documents.seal.http_timestamp_fetch", fake_http_fetch)
 
     with pytest.raises(ValueError, match="unusable token"):
         seal(PAYLOAD, key, signing_time=SIGNED_AT, tsa_url="http://tsa.invalid/")

@@ -11,11 +11,12 @@ from django.utils.formats import date_format
 
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from credentials import lifecycle, status, tasks
+from credentials import tasks
+from credentials.documents.seal import check_seal
+from credentials.documents.status_list import MIN_BITS, decode_list, parse_status_reference
 from credentials.models import Credential, CredentialEvent, StatusList, StatusListEntry
-from credentials.seal import check_seal
-from credentials.services import status_list_url
-from credentials.status_list import MIN_BITS, decode_list, parse_status_reference
+from credentials.services import lifecycle, status
+from credentials.services.issuance import status_list_url
 
 from ..factories import UserFactory
 
@@ -535,7 +536,7 @@ def test_two_revocations_at_once_in_the_same_list_both_reach_it(
     if connection.vendor != "postgresql":
         pytest.skip("Row locks need PostgreSQL (CI runs this test there).")
 
-    from credentials import seal as seal_module
+    from credentials.documents import seal as seal_module
     from dossiers import services as dossier_services
 
     from ..conftest import fill_completely

@@ -10,11 +10,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from credentials import status
+from credentials.documents.seal import check_seal
+from credentials.documents.status_list import bit_at, decode_list
 from credentials.models import Credential, StatusList, StatusListEntry
-from credentials.seal import check_seal
-from credentials.services import status_list_url
-from credentials.status_list import bit_at, decode_list
+from credentials.services import status
+from credentials.services.issuance import status_list_url
 
 from ..factories import UserFactory
 
@@ -290,7 +290,7 @@ def test_the_list_searches_by_name_serial_and_id_and_filters_by_status(issued_cr
 
 
 def test_the_list_is_paginated(issued_credential, client, admin_user):
-    from credentials import manage_views
+    from credentials.views import staff as manage_views
 
     base = Credential.objects.get(pk=issued_credential.pk)
     for n in range(manage_views.PAGE_SIZE):

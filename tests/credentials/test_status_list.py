@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from credentials import status_list
-from credentials.status_list import (
+from credentials.documents import status_list
+from credentials.documents.status_list import (
     MIN_BITS,
     StatusListError,
     StatusListRangeError,

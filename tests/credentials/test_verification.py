@@ -11,21 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from credentials import qr, verification
-from credentials.edc import Competence, CredentialData, StatusEntry, build_credential, canonical_json
-from credentials.keys import create_test_ca, create_test_seal
-from credentials.seal import seal
-from credentials.verification import (
-    FAILED,
-    PASSED,
-    SKIPPED,
-    LiveStatus,
-    StatusUnavailable,
-    report_for_token,
-    verify_pdf,
-    verify_sealed_credential,
-    verify_token,
-)
+from credentials.documents import qr
+from credentials.documents.credential_data import Competence, CredentialData, StatusEntry
+from credentials.documents.edc import build_credential, canonical_json
+from credentials.documents.keys import create_test_ca, create_test_seal
+from credentials.documents.seal import seal
+from credentials.verification import report as verification_report
+from credentials.verification import server
+from credentials.verification.report import FAILED, PASSED, SKIPPED, StatusUnavailable
+from credentials.verification.server import report_for_token, verify_pdf, verify_sealed_credential, verify_token
+from credentials.verification.tokens import LiveStatus
 from tests.edc_files import SAMPLES, SAMPLES_DIR, material_dir, needs_edc_material
 
 EUROPASS_SAMPLES = SAMPLES
@@ -37,7 +32,7 @@ CREDENTIAL_ID = uuid.UUID("0b6f3a52-7d0e-4c4e-9a51-3f1d2c9b8a70")
 
 
 class FakeStatusLists:
-    """Our published lists, as a test double for credentials.status.status_bit: None for any other URL."""
+    """Our published lists, as a test double for credentials.services.status.status_bit: None for any other URL."""
 
     def __init__(self):
         self.bits = {REVOCATION_LIST: set(), SUSPENSION_LIST: set()}
@@ -601,7 +596,7 @@ def secretariat(db):
 
 
 def test_an_issued_credential_verifies_with_the_configured_anchors_and_our_status_lists(issued):
-    report = verification.verify_issued(issued)
+    report = server.verify_issued(issued)
 
     assert results(report) == dict.fromkeys(results(report), PASSED), report.checks
     assert report.valid and report.status == "active"
@@ -609,24 +604,24 @@ def test_an_issued_credential_verifies_with_the_configured_anchors_and_our_statu
 
 
 def test_an_issued_credential_suspended_then_reinstated_then_revoked(issued, secretariat):
-    from credentials import status
+    from credentials.services import status
 
     suspended = status.suspend(
         credential=issued, actor=secretariat, category="under_investigation", reason="Pending an audit"
     )
-    report = verification.verify_issued(suspended)
+    report = server.verify_issued(suspended)
     assert report.status == "suspended" and not report.valid
     assert report.status_category == "under_investigation" and report.status_since == suspended.suspended_at
     assert "Pending an audit" not in json.dumps(report.as_dict())
 
     reinstated = status.reinstate(credential=suspended, actor=secretariat)
-    report = verification.verify_issued(reinstated)
+    report = server.verify_issued(reinstated)
     assert report.status == "active" and report.valid and report.status_category is None
 
     revoked = status.revoke(
         credential=reinstated, actor=secretariat, category="misconduct", reason="Certificate obtained by fraud"
     )
-    report = verification.verify_issued(revoked)
+    report = server.verify_issued(revoked)
     assert report.status == "revoked" and not report.valid
     assert report.status_category == "misconduct" and report.status_since == revoked.revoked_at
     assert "fraud" not in json.dumps(report.as_dict())
@@ -663,14 +658,14 @@ def test_the_trust_anchors_file_adds_anchors(issued, settings, tmp_path):
     path.write_bytes(extra.certificate.public_bytes(serialization.Encoding.PEM))
     settings.VERIFY_TRUST_ANCHORS_FILE = str(path)
 
-    anchors = verification.default_trust_anchors()
+    anchors = server.default_trust_anchors()
 
     assert extra.certificate in anchors
     assert any("TEST CA" in anchor.subject.rfc4514_string() for anchor in anchors if anchor != extra.certificate)
 
 
 def test_an_explanation_reads_in_english_and_translates_with_its_values():
-    detail = verification._("Expired on {moment}.", moment="2027-02-12")
+    detail = verification_report._("Expired on {moment}.", moment="2027-02-12")
     italian = {"Expired on {moment}.": "Scaduta il {moment}."}
 
     assert detail == "Expired on 2027-02-12."
@@ -678,8 +673,8 @@ def test_an_explanation_reads_in_english_and_translates_with_its_values():
 
 
 def test_an_explanation_of_several_sentences_translates_each_and_its_nested_values():
-    when = verification._("timestamp {moment}", moment="2026-11-28")
-    detail = verification._("Sealed ({when}).", when=when).then(verification._("Checked."))
+    when = verification_report._("timestamp {moment}", moment="2026-11-28")
+    detail = verification_report._("Sealed ({when}).", when=when).then(verification_report._("Checked."))
     italian = {"Sealed ({when}).": "Sigillata ({when}).", "timestamp {moment}": "marca temporale {moment}"}
 
     assert detail == "Sealed (timestamp 2026-11-28). Checked."
@@ -687,7 +682,7 @@ def test_an_explanation_of_several_sentences_translates_each_and_its_nested_valu
 
 
 def test_a_translation_with_a_broken_placeholder_falls_back_to_the_english_sentence():
-    detail = verification._("Expired on {moment}.", moment="2027-02-12")
+    detail = verification_report._("Expired on {moment}.", moment="2027-02-12")
 
     assert detail.translated(lambda message: "Scaduta il {data}.") == "Expired on 2027-02-12."
 
@@ -695,7 +690,7 @@ def test_a_translation_with_a_broken_placeholder_falls_back_to_the_english_sente
 def test_an_explanation_survives_pickling_with_its_messages():
     import pickle
 
-    detail = verification._("Revoked: {reason}", reason="fraud")
+    detail = verification_report._("Revoked: {reason}", reason="fraud")
 
     copy = pickle.loads(pickle.dumps(detail))  # noqa: S301 — our own bytes, as a cache would keep them
 
@@ -708,7 +703,7 @@ def test_the_reports_explanations_are_plain_english_strings_in_json(good_sealed,
     answer = json.loads(json.dumps(report.as_dict()))
 
     assert [check["detail"] for check in answer["checks"]] == [str(check.detail) for check in report.checks]
-    assert all(isinstance(check.detail, verification.Detail) for check in report.checks)
+    assert all(isinstance(check.detail, verification_report.Detail) for check in report.checks)
 
 
 # --- the earlier form, the status reference, a missing format check ----------------------------------------------
@@ -778,7 +773,9 @@ def test_our_credential_reads_its_status_from_the_reference_it_carries(good_seal
 def test_a_status_uri_in_a_form_we_do_not_read_is_not_checked_and_leaves_the_answer_open(key, ca, lists):
     sealed = sealed_credential(
         key,
-        document=with_status({"@value": "https://status.elsewhere.example/c/42", "@type": verification.XSD_ANY_URI}),
+        document=with_status(
+            {"@value": "https://status.elsewhere.example/c/42", "@type": verification_report.XSD_ANY_URI}
+        ),
     )
 
     report = verify(sealed, ca, lists)

@@ -168,7 +168,7 @@ def test_the_report_of_one_of_our_credentials_by_id(issued, api):
 
 def test_the_report_by_id_shows_a_revocation_at_once(issued, api):
     from accounts.models import User
-    from credentials import status
+    from credentials.services import status
 
     from ..factories import UserFactory
 

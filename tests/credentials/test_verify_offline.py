@@ -27,7 +27,7 @@ def issued(complete_dossier, applicant, django_capture_on_commit_callbacks):
 @pytest.fixture
 def downloads(issued, client, tmp_path):
     """What a third party downloads: the JWKS, the sealed credential, the PDF and the two status lists."""
-    from credentials import status
+    from credentials.services import status
 
     (tmp_path / "jwks.json").write_bytes(client.get("/.well-known/jwks.json").content)
     with issued.sealed_json.open("rb") as handle:
@@ -86,7 +86,7 @@ def test_without_the_status_lists_the_answer_is_not_checked_never_not_revoked(do
 
 def test_a_revocation_in_the_downloaded_list_is_seen_offline(issued, downloads):
     from accounts.models import User
-    from credentials import status
+    from credentials.services import status
 
     from ..factories import UserFactory
 

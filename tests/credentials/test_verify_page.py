@@ -9,8 +9,8 @@ from django.test import Client
 
 from accounts.models import User
 from aipia.throttling import PublicEndpointThrottle
-from credentials import lifecycle
 from credentials.models import Credential
+from credentials.services import lifecycle
 
 from ..factories import UserFactory
 
@@ -135,7 +135,7 @@ def test_a_suspension_shows_since_when_until_its_last_day_and_the_category_never
 def test_a_renewals_successor_is_not_yet_valid_from_the_old_ones_end_and_says_what_it_renews(
     issued, client, django_capture_on_commit_callbacks
 ):
-    from credentials import renewal
+    from credentials.services import renewal
 
     admin = UserFactory(role=User.Role.ADMIN, is_staff=True)
     Credential.objects.filter(pk=issued.pk).update(

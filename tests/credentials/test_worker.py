@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from aipia.celery import app as celery_app
-from credentials.keys import create_test_seal
+from credentials.documents.keys import create_test_seal
 from credentials.models import Credential
 from credentials.tasks import issue_credential_task
 from dossiers import services as dossier_services

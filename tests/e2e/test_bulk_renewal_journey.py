@@ -11,8 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from credentials import services, status
 from credentials.models import BulkJob, BulkJobItem, Credential, CredentialEvent
+from credentials.services import issuance, status
 from profiles.models import Profile
 
 from ..credentials.test_renewal import log_enough
@@ -39,7 +39,7 @@ def _issue(admin: User) -> dict[str, Credential]:
         for days, name in ((30, "within"), (40, "no_cpd"), (50, "no_cpd_either"), (60, "revoked")):
             now = timezone.now().replace(microsecond=0)
             started = now - datetime.timedelta(days=3 * 365 - days)
-            credential = services.create_credential(
+            credential = issuance.create_credential(
                 holder=member(first_name=name.replace("_", " ").title(), last_name="Example"),
                 profile=profile,
                 scheme_version=profile.scheme_version,

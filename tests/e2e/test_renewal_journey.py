@@ -12,9 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from credentials import cpd
-from credentials.lifecycle import renewal_url
 from credentials.models import Credential, RenewalApplication
+from credentials.services import cpd
+from credentials.services.lifecycle import renewal_url
 from demo.files import pdf_bytes
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus

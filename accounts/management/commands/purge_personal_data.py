@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.privacy import erase_expired_personal_data
-from credentials import days
+from credentials.documents import days
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from credentials.keys import create_test_seal
+from credentials.documents.keys import create_test_seal
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from aipia.errors import DomainError
-from credentials import lifecycle
+from credentials.services import lifecycle
 
 
 def _day(value: str) -> datetime.date:

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials import edc_material
+from credentials.documents import edc_material
 
 
 class Command(BaseCommand):

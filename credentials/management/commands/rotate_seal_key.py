@@ -5,8 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials import keyring
-from credentials.keys import load_pkcs12
+from credentials.documents.keys import load_pkcs12
+from credentials.services import keyring
 
 
 class Command(BaseCommand):

@@ -1,0 +1,385 @@
+"""The holder's API: their credentials and files, CPD and renewal, the third-party route and the attestation.
+One thin class per operation; the services under credentials/services/ decide."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Membership
+from aipia.api import BoundedJSONParser
+from aipia.openapi import PROBLEM
+from credentials.files import DOWNLOADS, credential_download_response, linkedin_url
+from credentials.models import CPDActivity, Credential, ExternalCertification, RenewalApplication, ShownStatus
+from credentials.selectors import get_own_credential, own_credentials
+from credentials.services import attestation, cpd, external, renewal
+from credentials.services.issuance import verify_url_for
+from credentials.services.lifecycle import shown_status
+from credentials.services.register import set_register_listing
+from profiles.models import Profile
+
+
+class HolderCredentialSerializer(serializers.ModelSerializer):
+    profile = serializers.CharField(source="profile.code")
+    verify_url = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField()
+    linkedin_url = serializers.SerializerMethodField()
+    # Expired once the validity has ended, even before the daily lifecycle job has stored it; not yet valid
+    # before it begins (a renewal's successor).
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Credential
+        fields = [
+            "id",
+            "serial",
+            "profile",
+            "status",
+            "issuance",
+            "holder_name",
+            "issued_at",
+            "valid_from",
+            "valid_until",
+            "verify_url",
+            "linkedin_url",
+            "downloads",
+            "listed_in_register",
+        ]
+        # Changed only through PATCH (HolderCredentialDetailApi), which calls the register service.
+        read_only_fields = ["listed_in_register"]
+
+    def _ready(self, credential) -> bool:
+        return credential.issuance == Credential.Issuance.DONE
+
+    @extend_schema_field(serializers.ChoiceField(choices=ShownStatus.choices))
+    def get_status(self, credential) -> str:
+        return shown_status(credential).value
+
+    def get_verify_url(self, credential) -> str | None:
+        return verify_url_for(credential.token) if self._ready(credential) else None
+
+    def get_linkedin_url(self, credential) -> str | None:
+        return linkedin_url(credential) if self._ready(credential) else None
+
+    def get_downloads(self, credential) -> dict[str, str]:
+        if not self._ready(credential):
+            return {}
+        return {kind: f"/api/v1/credentials/{credential.pk}/files/{kind}" for kind in DOWNLOADS}
+
+
+class HolderCredentialListApi(APIView):
+    @extend_schema(responses={200: HolderCredentialSerializer(many=True)}, operation_id="credentials_list")
+    def get(self, request):
+        """The caller's own credentials (while "issuing", the downloads are not there yet)."""
+        return Response(HolderCredentialSerializer(own_credentials(holder=request.user), many=True).data)
+
+
+class HolderCredentialDetailApi(APIView):
+    class RegisterListingInput(serializers.Serializer):
+        listed_in_register = serializers.BooleanField(
+            help_text="Whether the credential appears in the public register of certified persons."
+        )
+
+    @extend_schema(responses={200: HolderCredentialSerializer}, operation_id="credentials_retrieve")
+    def get(self, request, pk):
+        return Response(HolderCredentialSerializer(get_own_credential(holder=request.user, credential_id=pk)).data)
+
+    @extend_schema(
+        request=RegisterListingInput,
+        responses={200: HolderCredentialSerializer},
+        operation_id="credentials_partial_update",
+    )
+    def patch(self, request, pk):
+        """The holder lists their credential in the public register, or takes it out."""
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        data = self.RegisterListingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential = set_register_listing(
+            credential=credential, holder=request.user, listed=data.validated_data["listed_in_register"]
+        )
+        return Response(HolderCredentialSerializer(credential).data)
+
+
+class HolderCredentialDownloadApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The PDF, the sealed .jsonld or the QR PNG.")
+        },
+        operation_id="credentials_download",
+    )
+    def get(self, request, pk, kind: str):
+        if kind not in DOWNLOADS:
+            raise Http404("Unknown download.")
+        return credential_download_response(
+            get_own_credential(holder=request.user, credential_id=pk), kind, inline=False
+        )
+
+
+class CpdActivitySerializer(serializers.ModelSerializer):
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CPDActivity
+        fields = ["id", "date", "category", "hours", "description", "evidence", "evidence_sha256", "created_at"]
+        read_only_fields = fields
+
+    def get_evidence(self, activity) -> str | None:
+        if not activity.evidence:
+            return None
+        return f"/credentials/{activity.credential_id}/cpd/{activity.pk}/evidence/"
+
+
+class CpdYearSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=8, decimal_places=1)
+    required = serializers.DecimalField(max_digits=8, decimal_places=1)
+    state = serializers.ChoiceField(choices=["past", "current", "future"])
+    met = serializers.BooleanField()
+
+
+class CpdCategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.DictField(child=serializers.CharField())
+    hours = serializers.DecimalField(max_digits=8, decimal_places=1)
+    counted = serializers.DecimalField(max_digits=8, decimal_places=1)
+    cap = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
+
+
+class CpdProgressSerializer(serializers.Serializer):
+    met = serializers.BooleanField()
+    required_total = serializers.DecimalField(max_digits=8, decimal_places=1)
+    counted_total = serializers.DecimalField(max_digits=8, decimal_places=1)
+    logged_total = serializers.DecimalField(max_digits=8, decimal_places=1)
+    uncounted = serializers.DecimalField(max_digits=8, decimal_places=1)
+    required_per_year = serializers.DecimalField(max_digits=8, decimal_places=1)
+    years = CpdYearSerializer(many=True)
+    categories = CpdCategorySerializer(many=True)
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class CpdRecordSerializer(serializers.Serializer):
+    activities = CpdActivitySerializer(many=True)
+    progress = CpdProgressSerializer()
+
+
+class RenewalApplicationSerializer(serializers.ModelSerializer):
+    holder = serializers.CharField(source="credential.holder_name")
+    serial = serializers.CharField(source="credential.serial")
+    cpd_met = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RenewalApplication
+        fields = [
+            "id",
+            "credential",
+            "serial",
+            "holder",
+            "status",
+            "declaration",
+            "submitted_at",
+            "reviewed_at",
+            "review_note",
+            "new_credential",
+            "by_policy",
+            "cpd_met",
+        ]
+        read_only_fields = fields
+
+    def get_cpd_met(self, application) -> bool:
+        return bool((application.cpd_snapshot or {}).get("progress", {}).get("met"))
+
+
+def _record(credential) -> dict:
+    return {"activities": list(credential.cpd_activities.all()), "progress": cpd.progress_for(credential)}
+
+
+class CpdActivityListApi(APIView):
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
+
+    class CpdActivityInput(serializers.Serializer):
+        date = serializers.DateField()
+        category = serializers.CharField(max_length=40, help_text="A category code of the profile's CPD rules.")
+        hours = serializers.DecimalField(max_digits=5, decimal_places=1)
+        description = serializers.CharField(max_length=cpd.DESCRIPTION_MAX_LENGTH)
+        evidence = serializers.FileField(required=False, help_text="PDF, PNG, JPEG or DOCX; checked by content.")
+
+    @extend_schema(responses={200: CpdRecordSerializer, 404: OpenApiResponse(PROBLEM)}, summary="The CPD record")
+    def get(self, request, pk):
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        return Response(CpdRecordSerializer(_record(credential)).data)
+
+    @extend_schema(
+        request={"multipart/form-data": CpdActivityInput, "application/json": CpdActivityInput},
+        responses={201: CpdActivitySerializer, 400: OpenApiResponse(PROBLEM), 404: OpenApiResponse(PROBLEM)},
+        summary="Log a CPD activity",
+    )
+    def post(self, request, pk):
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        serializer = self.CpdActivityInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data.get("evidence")
+        activity = cpd.log_activity(
+            holder=request.user,
+            credential=credential,
+            date=data["date"],
+            category=data["category"],
+            hours=data["hours"],
+            description=data["description"],
+            evidence=upload.file if upload else None,
+            evidence_name=upload.name if upload else "",
+        )
+        return Response(CpdActivitySerializer(activity).data, status=201)
+
+
+class CpdActivityDetailApi(APIView):
+    @extend_schema(
+        responses={204: None, 404: OpenApiResponse(PROBLEM), 409: OpenApiResponse(PROBLEM)},
+        summary="Delete a CPD activity",
+    )
+    def delete(self, request, pk, activity_id):
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        activity = CPDActivity.objects.filter(pk=activity_id, credential=credential, holder=request.user).first()
+        if activity is None:
+            raise Http404("No such activity.")
+        cpd.delete_activity(holder=request.user, activity=activity)
+        return Response(status=204)
+
+
+class RenewalApplyApi(APIView):
+    class RenewalApplicationInput(serializers.Serializer):
+        declaration = serializers.CharField(
+            max_length=renewal.TEXT_MAX_LENGTH, help_text="The holder's declaration of continued practice."
+        )
+
+    @extend_schema(
+        request=RenewalApplicationInput,
+        responses={
+            200: OpenApiResponse(RenewalApplicationSerializer, description="Resubmitted after a request for more."),
+            201: RenewalApplicationSerializer,
+            400: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM),
+            409: OpenApiResponse(PROBLEM, description="Not in the renewal window, renewed, revoked, already open."),
+        },
+        summary="Apply for renewal (or resubmit)",
+    )
+    def post(self, request, pk):
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        serializer = self.RenewalApplicationInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        declaration = serializer.validated_data["declaration"]
+        waiting = credential.renewal_applications.filter(status=RenewalApplication.Status.MORE_INFO).first()
+        if waiting is not None:
+            application = renewal.resubmit(application=waiting, holder=request.user, declaration=declaration)
+            return Response(RenewalApplicationSerializer(application).data)
+        application = renewal.apply_for_renewal(credential=credential, holder=request.user, declaration=declaration)
+        return Response(RenewalApplicationSerializer(application).data, status=201)
+
+
+class ExternalCertificationSerializer(serializers.ModelSerializer):
+    profile = serializers.CharField(source="profile.code")
+    credential = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExternalCertification
+        fields = [
+            "id",
+            "profile",
+            "body",
+            "accreditation",
+            "scheme",
+            "number",
+            "issued_on",
+            "valid_until",
+            "scan_sha256",
+            "status",
+            "submitted_at",
+            "checked_at",
+            "check_note",
+            "credential",
+        ]
+        read_only_fields = fields
+
+    def get_credential(self, certification) -> str | None:
+        credential_id = Credential.objects.filter(external_certification=certification).values_list("pk", flat=True)
+        first = credential_id.first()
+        return str(first) if first else None
+
+
+class ExternalCertificationListApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class RecordInput(serializers.Serializer):
+        profile = serializers.SlugRelatedField(slug_field="code", queryset=Profile.objects.filter(is_published=True))
+        body = serializers.CharField(max_length=300)
+        accreditation = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+        scheme = serializers.CharField(max_length=300)
+        number = serializers.CharField(max_length=100)
+        issued_on = serializers.DateField()
+        valid_until = serializers.DateField()
+        scan = serializers.FileField(help_text="The certificate: PDF, PNG or JPEG, checked by content.")
+
+    @extend_schema(
+        responses={200: ExternalCertificationSerializer(many=True)}, operation_id="external_certifications_list"
+    )
+    def get(self, request):
+        """The caller's own external certifications and how they were checked."""
+        rows = ExternalCertification.objects.filter(holder=request.user).select_related("profile")
+        return Response(ExternalCertificationSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": RecordInput},
+        responses={
+            201: ExternalCertificationSerializer,
+            400: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+        },
+        operation_id="external_certifications_create",
+        summary="Record a certification by an accredited body (ISO/IEC 17024)",
+    )
+    def post(self, request):
+        data = self.RecordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        certification = external.record_external_certification(holder=request.user, **values)
+        return Response(ExternalCertificationSerializer(certification).data, status=status.HTTP_201_CREATED)
+
+
+class AttestationApi(APIView):
+    class AttestationInput(serializers.Serializer):
+        member_number = serializers.CharField(
+            max_length=30,
+            required=False,
+            allow_blank=True,
+            help_text="Staff only: the member to attest; by default (or blank) the caller.",
+        )
+
+    @extend_schema(
+        request=AttestationInput,
+        responses={
+            201: HolderCredentialSerializer,
+            403: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM, description="No member has this number."),
+            409: OpenApiResponse(PROBLEM),
+        },
+        operation_id="attestations_create",
+        summary="Request a Law 4/2013 art. 7 attestation",
+    )
+    def post(self, request):
+        data = self.AttestationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = request.user
+        number = data.validated_data.get("member_number")
+        if number:
+            membership = Membership.objects.select_related("user").filter(member_number=number).first()
+            if membership is None:
+                raise Http404("No member has this number.")
+            member = membership.user
+        credential = attestation.issue_attestation(member=member, actor=request.user)
+        return Response(HolderCredentialSerializer(credential).data, status=status.HTTP_201_CREATED)

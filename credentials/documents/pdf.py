@@ -1,0 +1,390 @@
+"""The printable certificate: render it with WeasyPrint, then seal it as PAdES with pyHanko.
+
+Pure module: data in, bytes out, no database and no Django settings. The template is rendered by a
+standalone autoescaping template engine, so tests and workers can use it before (or without) the
+``credentials`` app being installed.
+
+Security contract of the rendering:
+
+- WeasyPrint reads nothing but files inside ``credentials/static/credentials/``:
+  :class:`StaticOnlyURLFetcher` refuses every other URL (http, https, ftp, data, and file URLs outside
+  that folder), and WeasyPrint logs the refusal instead of fetching.
+- Every text field is autoescaped, so a holder name such as ``<img src=x>`` prints as those characters.
+  Nothing is marked safe: the QR code goes in as a ``data:image/png`` URL that we build from its bytes,
+  the only kind of ``data:`` URL the fetcher accepts.
+
+Workers keep one :class:`CertificateRenderer` per process: it holds WeasyPrint's font configuration and
+the parsed stylesheet, which would otherwise be rebuilt (and leak a little memory) on every render.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import mimetypes
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from django.template import Context, Engine
+from pyhanko.pdf_utils import embed
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from credentials.documents import credential_data, statements
+
+APP_DIR = Path(__file__).resolve().parents[1]  # credentials/, whose static/ and templates/ hold the layout
+STATIC_DIR = APP_DIR / "static" / "credentials"
+TEMPLATE_NAME = "credentials/certificate.html"
+STYLESHEET = STATIC_DIR / "certificate.css"
+
+# PDF/UA-1 makes WeasyPrint write a tagged PDF (structure tree, /MarkInfo, /Lang) with XMP metadata,
+# so screen readers can read the certificate and the title and author show in every viewer.
+PDF_VARIANT = "pdf/ua-1"
+
+SEAL_FIELD_NAME = "Seal"
+# Bytes reserved in the signature for everything but the certificates and the signature value: a B-B
+# CMS from pyHanko 0.38 needs about 1,250 (signed attributes, algorithm identifiers, signer info).
+CMS_OVERHEAD = 3072
+JSON_LD_MIME_TYPE = "application/ld+json"
+PNG_DATA_URL = "data:image/png;base64,"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Names longer than this get a smaller type size so that the certificate stays on one page.
+LONG_HOLDER_NAME = 48
+
+_MONTHS_IT = (
+    "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+    "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre",
+)  # fmt: skip
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+_ENGINE = Engine(dirs=[str(APP_DIR / "templates")], autoescape=True)
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """Everything printed on one certificate; the caller has already looked it up and decided it."""
+
+    credential_id: str
+    holder_name: str
+    profile_title_en: str
+    profile_title_it: str
+    profile_code: str
+    eqf_level: int
+    standard_edition: str
+    scheme_version: str
+    competences: tuple[tuple[str, str, str, int], ...]  # (code, title_en, title_it, e-CF level)
+    issued: date
+    valid_from: date
+    valid_until: date
+    issuer_name: str
+    verify_url: str  # what the QR code holds
+    # Printed under the QR code for a person to type: the verification page's address (without the scheme, e.g.
+    # "credentials.aipia.it/verify") and the serial number, which that page accepts with the holder's surname.
+    verify_page: str
+    serial: str
+    # The QR code as a PNG with one pixel per module (credentials/documents/qr.py ``qr_pdf_image``); the stylesheet
+    # sizes it and prints it without interpolation.
+    qr_png: bytes
+    is_test_seal: bool  # prints a "TEST — NOT A QUALIFIED SEAL" band
+    # The third-party route: the external certification the credential rests on, in Italian and English.
+    basis_it: str = ""
+    basis_en: str = ""
+    # A Law 4/2013 art. 7 attestation: what it states, as (heading_it, heading_en, text_it, text_en); the
+    # certificate then prints the attestation variant, without a profile or competences.
+    attestation_statements: tuple[tuple[str, str, str, str], ...] = ()
+
+    @property
+    def is_attestation(self) -> bool:
+        return bool(self.attestation_statements)
+
+
+def statements_from(data: credential_data.CredentialData) -> dict[str, Any]:
+    """The :class:`CertificateData` fields that print what ``data`` states besides the profile: the basis of
+    a third-party credential, or an attestation's statements. The same words as in the EDC."""
+    fields: dict[str, Any] = {}
+    if data.basis is not None:
+        note = statements.basis_note(data.basis)
+        fields.update(basis_it=note["it"], basis_en=note["en"])
+    if data.attestation is not None:
+        fields["attestation_statements"] = tuple(
+            (heading["it"], heading["en"], text["it"], text["en"])
+            for _key, heading, text in statements.attestation_notes(
+                data.attestation, issuer_name=data.issuer_legal_name
+            )
+        )
+    return fields
+
+
+class SealKeyLike(Protocol):
+    """What :func:`seal_pdf` needs from ``credentials.documents.keys.SealKey``."""
+
+    @property
+    def private_key(self) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey: ...
+
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]: ...
+
+
+class ForbiddenResourceError(ValueError):
+    """WeasyPrint asked for a resource outside the certificate's static folder."""
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """Serve files under one folder and refuse every other URL.
+
+    WeasyPrint's default fetcher follows any URL found in the document, including ``http://`` (a
+    request from the worker to wherever the markup points) and ``file:///etc/passwd``. The refusal is
+    an ordinary exception, which WeasyPrint logs before it carries on without the resource.
+    """
+
+    def __init__(self, root: Path = STATIC_DIR) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith(PNG_DATA_URL):
+            return _png_data_response(url)
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise ForbiddenResourceError(f"Refusing to fetch {url!r}: only the certificate's own assets are served")
+        path = Path(url2pathname(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise ForbiddenResourceError(f"Refusing to fetch {url!r}: outside {self.root}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type})
+
+
+def _png_data_response(url: str) -> URLFetcherResponse:
+    # The certificate's own QR image. Only base64 PNG is accepted: a data: URL fetches nothing, and
+    # checking the signature keeps any other content type (CSS, SVG with references) out.
+    try:
+        body = base64.b64decode(url[len(PNG_DATA_URL) :], validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ForbiddenResourceError("Refusing a data: URL that is not base64") from error
+    if not body.startswith(PNG_SIGNATURE):
+        raise ForbiddenResourceError("Refusing a data: URL that is not a PNG image")
+    return URLFetcherResponse(PNG_DATA_URL, body, headers={"Content-Type": "image/png"})
+
+
+class CertificateRenderer:
+    """Render :class:`CertificateData` to an unsigned PDF.
+
+    Create one per worker process and reuse it. WeasyPrint's font configuration is shared state, so a
+    lock serialises renders within one process; run processes, not threads, to render in parallel.
+    The same data renders to the same bytes (no timestamps; the file identifier is the credential id).
+    """
+
+    def __init__(self) -> None:
+        self.url_fetcher = StaticOnlyURLFetcher()
+        self._font_config = FontConfiguration()
+        self._stylesheet = CSS(filename=str(STYLESHEET), font_config=self._font_config, url_fetcher=self.url_fetcher)
+        self._template = _ENGINE.get_template(TEMPLATE_NAME)
+        self._lock = threading.Lock()
+
+    def render_html(self, data: CertificateData) -> str:
+        """The certificate's HTML, as WeasyPrint will lay it out."""
+        return self._template.render(Context(_template_context(data), autoescape=True))
+
+    def render(self, data: CertificateData) -> bytes:
+        """Return the PDF bytes: A4, one page, tagged (PDF/UA-1), in Italian and English."""
+        html = HTML(
+            string=self.render_html(data),
+            base_url=STATIC_DIR.as_uri() + "/",
+            url_fetcher=self.url_fetcher,
+        )
+        with self._lock:
+            return html.write_pdf(
+                stylesheets=[self._stylesheet],
+                font_config=self._font_config,
+                pdf_variant=PDF_VARIANT,
+                pdf_identifier=data.credential_id.encode(),
+            )
+
+
+def seal_pdf(
+    pdf: bytes,
+    *,
+    key: SealKeyLike,
+    embedded_json: bytes,
+    embedded_name: str = "credential.jsonld",
+    reason: str = "European Digital Credential",
+    location: str = "IT",
+    signer_cache: dict[bytes, _InMemorySigner] | None = None,
+) -> bytes:
+    """Attach ``embedded_json`` to ``pdf`` and seal the result with a PAdES baseline B-B signature.
+
+    The JSON-LD goes in as an embedded file before signing, so the seal covers it. The signature is an
+    incremental update that covers the whole file. ``signer_cache`` (or, without one, a module-wide
+    cache) keeps one signer per seal certificate, so the key is not converted again for each PDF.
+    Synchronous: pyHanko runs its own event loop, so do not call this from async code.
+    """
+    signer = _signer_for(key, _DEFAULT_SIGNER_CACHE if signer_cache is None else signer_cache)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    embedded = embed.EmbeddedFileObject.from_file_data(
+        writer,
+        embedded_json,
+        mime_type=JSON_LD_MIME_TYPE,
+        params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
+    )
+    embed.embed_file(
+        writer,
+        embed.FileSpec(
+            file_spec_string=embedded_name,
+            file_name=embedded_name,
+            embedded_data=embedded,
+            description="European Digital Credential (JSON-LD)",
+        ),
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+    )
+    output = signers.sign_pdf(writer, metadata, signer=signer, bytes_reserved=signer.bytes_reserved)
+    return output.getvalue()
+
+
+_DEFAULT_SIGNER_CACHE: dict[bytes, _InMemorySigner] = {}
+
+
+def _signer_for(key: SealKeyLike, cache: dict[bytes, _InMemorySigner]) -> _InMemorySigner:
+    fingerprint = key.certificate.fingerprint(hashes.SHA256())
+    signer = cache.get(fingerprint)
+    if signer is None:
+        signer = cache[fingerprint] = _InMemorySigner(key)
+    return signer
+
+
+class _InMemorySigner(signers.Signer):
+    """A pyHanko signer over a ``cryptography`` private key object.
+
+    pyHanko's ``SimpleSigner`` parses its DER private key again for every signature, which costs about
+    40 ms for RSA-2048 (key validation); this one signs with the key object it was given, and answers
+    pyHanko's dry runs (used to size a signature) with zeros instead of signing.
+    """
+
+    def __init__(self, key: SealKeyLike) -> None:
+        private_key = key.private_key
+        public_der = serialization.PublicFormat.SubjectPublicKeyInfo
+        if private_key.public_key().public_bytes(
+            serialization.Encoding.DER, public_der
+        ) != key.certificate.public_key().public_bytes(serialization.Encoding.DER, public_der):
+            raise ValueError("The seal key does not belong to the seal certificate")
+        if not isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+            raise TypeError(f"Unsupported seal key type {type(private_key).__name__}")
+        self._private_key = private_key
+        signing_cert = _to_asn1(key.certificate)
+        certificates = SimpleCertificateStore.from_certs([signing_cert, *map(_to_asn1, key.chain)])
+        super().__init__(signing_cert=signing_cert, cert_registry=certificates)
+        # Room for the CMS SignedData (hex-encoded in /Contents): the certificates, the signature and the
+        # signed attributes with generous slack. Passing it to pyHanko spares its trial signature, which
+        # would serialise the whole CMS a second time for every PDF.
+        certificates_size = sum(len(certificate.dump()) for certificate in certificates)
+        self.bytes_reserved = 2 * (certificates_size + _max_signature_size(private_key) + CMS_OVERHEAD)
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+        if dry_run:
+            return bytes(_max_signature_size(self._private_key))
+        return self.sign_raw(data, digest_algorithm)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        algorithm = mechanism.signature_algo
+        private_key = self._private_key
+        if algorithm == "ecdsa" and isinstance(private_key, ec.EllipticCurvePrivateKey):
+            return private_key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        if algorithm == "rsassa_pkcs1v15" and isinstance(private_key, rsa.RSAPrivateKey):
+            return private_key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if algorithm == "rsassa_pss" and isinstance(private_key, rsa.RSAPrivateKey):
+            pss_padding, hash_algorithm = process_pss_params(mechanism["parameters"])
+            return private_key.sign(data, pss_padding, hash_algorithm)
+        raise ValueError(f"Signature mechanism {algorithm} does not fit a {type(private_key).__name__}")
+
+
+def _max_signature_size(private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> int:
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        return (private_key.key_size + 7) // 8
+    # A DER ECDSA-Sig-Value: SEQUENCE of two INTEGERs, each at most one byte longer than the order.
+    integer = 2 + (private_key.curve.key_size + 7) // 8 + 1
+    body = 2 * integer
+    return body + (2 if body < 128 else 3)
+
+
+def _to_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _template_context(data: CertificateData) -> dict[str, Any]:
+    # Every printed value is a string by the time it reaches the template: the standalone engine then
+    # never consults Django's localisation settings, and nothing escapes autoescaping.
+    return {
+        "credential_id": data.credential_id,
+        "holder_name": data.holder_name,
+        "holder_is_long": len(data.holder_name) > LONG_HOLDER_NAME,
+        "profile_title_en": data.profile_title_en,
+        "profile_title_it": data.profile_title_it,
+        "profile_code": data.profile_code,
+        "eqf_level": str(data.eqf_level),
+        "standard_edition": data.standard_edition,
+        "scheme_version": data.scheme_version,
+        "competences": [
+            {"code": code, "title_en": title_en, "title_it": title_it, "level": f"e-{level}"}
+            for code, title_en, title_it, level in data.competences
+        ],
+        "issued_iso": data.issued.isoformat(),
+        "issued_it": _date_it(data.issued),
+        "issued_en": _date_en(data.issued),
+        "valid_from_it": _date_it(data.valid_from),
+        "valid_from_en": _date_en(data.valid_from),
+        "valid_until_it": _date_it(data.valid_until),
+        "valid_until_en": _date_en(data.valid_until),
+        "issuer_name": data.issuer_name,
+        "description": (
+            f"{data.holder_name} — {data.profile_title_en} ({data.standard_edition}, EQF {data.eqf_level}); "
+            f"valid until {data.valid_until.isoformat()}; verify at {data.verify_url}"
+        ),
+        "verify_url": data.verify_url,
+        "verify_page": data.verify_page,
+        "serial": data.serial,
+        "qr_src": PNG_DATA_URL + base64.b64encode(data.qr_png).decode("ascii"),
+        "is_test_seal": data.is_test_seal,
+        "basis_it": data.basis_it,
+        "basis_en": data.basis_en,
+        "is_attestation": data.is_attestation,
+        "attestation_statements": [
+            {"heading_it": heading_it, "heading_en": heading_en, "text_it": text_it, "text_en": text_en}
+            for heading_it, heading_en, text_it, text_en in data.attestation_statements
+        ],
+    }
+
+
+def _date_it(value: date) -> str:
+    return f"{value.day} {_MONTHS_IT[value.month - 1]} {value.year}"
+
+
+def _date_en(value: date) -> str:
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
