@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.services import ensure_member_in_good_standing
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
+from aipia.queue import enqueue_on_commit
 from profiles.models import EcfCompetence, Profile
 
 from .completeness import missing_items
@@ -115,9 +116,7 @@ def _transition(dossier: Dossier, *, to: str, actor: User | None, action: str, r
     dossier_status_changed.send(
         sender=Dossier, dossier=dossier, from_status=from_status, to_status=to, actor=actor, event=event
     )
-    from .tasks import notify_status_change
-
-    transaction.on_commit(partial(notify_status_change.delay, event.pk))
+    enqueue_on_commit("dossiers.notify_status_change", event.pk)
     return event
 
 

@@ -43,3 +43,15 @@ def test_an_app_imports_only_the_apps_below_it(app):
     upward = {path: apps - BELOW[app] for path, apps in imported_apps(app).items() if apps - BELOW[app]}
 
     assert upward == {}
+
+
+@pytest.mark.parametrize("app", sorted(BELOW))
+def test_only_a_task_module_imports_tasks(app):
+    # Tasks sit above the services they call: a service asks for a task by its name (aipia/queue.py).
+    importers = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if path.name != "tasks.py" and any(name.split(".")[-1] == "tasks" for name in imported_modules(path))
+    ]
+
+    assert importers == []
