@@ -11,6 +11,7 @@ APPS = ("accounts", "profiles", "dossiers", "assessments", "credentials", "demo"
 # Each app and the apps it may import besides itself (aipia's helpers import no app, and every app may use them).
 BELOW = {
     "accounts": set(),
+    "profiles": {"accounts"},
     "dossiers": {"accounts", "profiles"},
 }
 
