@@ -8,8 +8,6 @@ when the transaction commits, so a rolled-back change never sends mail.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 from functools import partial
 from typing import IO, Any
 
@@ -29,6 +27,7 @@ from aipia.queue import enqueue_on_commit
 from profiles.models import EcfCompetence, Profile
 
 from .completeness import missing_items
+from .manifests import build_manifest, manifest_digest
 from .models import (
     EDITABLE_STATUSES,
     TRANSITIONS,
@@ -407,92 +406,6 @@ def delete_evidence(*, dossier: Dossier, actor: User, evidence: EvidenceFile) ->
 
 
 # --- lifecycle -----------------------------------------------------------------------------------------
-
-
-def build_manifest(dossier: Dossier, *, number: int, submitted_at: datetime.datetime) -> dict[str, Any]:
-    """The frozen content of ``dossier``: every section and every current file with its SHA-256."""
-    files = list(dossier.files.filter(removed_at__isnull=True))
-
-    def ids(qs) -> list[int]:
-        return sorted(f.pk for f in qs.all())
-
-    return {
-        "dossier": str(dossier.pk),
-        "number": number,
-        "submitted_at": submitted_at.isoformat(),
-        "profile": {"code": dossier.profile.code, "scheme_version": dossier.scheme_version},
-        "applicant": {
-            "id": dossier.owner_id,
-            "name": dossier.owner.get_full_name(),
-            "email": dossier.owner.email,
-        },
-        "cv": {
-            "headline": dossier.cv_headline,
-            "summary": dossier.cv_summary,
-            "years_of_experience": dossier.years_of_experience,
-            "highest_education": dossier.highest_education,
-        },
-        "training": [
-            {
-                "title": t.title,
-                "provider": t.provider,
-                "start_date": t.start_date.isoformat(),
-                "end_date": t.end_date.isoformat() if t.end_date else None,
-                "hours": t.hours,
-                "evidence": ids(t.evidence),
-            }
-            for t in dossier.training.all()
-        ],
-        "experience": [
-            {
-                "employer": e.employer,
-                "role": e.role,
-                "start_date": e.start_date.isoformat(),
-                "end_date": e.end_date.isoformat() if e.end_date else None,
-                "description": e.description,
-                "competences": sorted(c.code for c in e.competences.all()),
-                "evidence": ids(e.evidence),
-            }
-            for e in dossier.experience.all()
-        ],
-        "projects": [
-            {
-                "title": p.title,
-                "role": p.role,
-                "description": p.description,
-                "technologies": p.technologies,
-                "outcomes": p.outcomes,
-                "links": p.links,
-                "evidence": ids(p.evidence),
-            }
-            for p in dossier.projects.all()
-        ],
-        "self_assessment": [
-            {
-                "competence": s.competence.code,
-                "claimed_level": s.claimed_level,
-                "justification": s.justification,
-                "evidence": ids(s.evidence),
-            }
-            for s in dossier.self_assessments.select_related("competence")
-        ],
-        "files": [
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "name": f.original_name,
-                "content_type": f.content_type,
-                "size": f.size,
-                "sha256": f.sha256,
-            }
-            for f in files
-        ],
-    }
-
-
-def manifest_digest(manifest: dict[str, Any]) -> str:
-    canonical = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
