@@ -50,10 +50,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aipia.errors import NotAllowed
-
 from .models import Membership, User
 from .personal_data import Export, contributors
+from .roles import require_admin
 from .tokens import revoke_api_tokens
 
 EXPORT_FORMAT = "aipia-personal-data/1"
@@ -131,8 +130,8 @@ def erase_account(*, user: User, actor: User) -> dict[str, int]:
     longer log in. Credentials keep what verification needs, their status untouched. Returns the counts of
     :func:`erase_expired_personal_data` and ``{"drafts", "register_listings"}``.
     """
-    if actor.pk != user.pk and actor.role != User.Role.ADMIN:
-        raise NotAllowed(_("Only the person or an administrator can erase an account."))
+    if actor.pk != user.pk:
+        require_admin(actor, _("Only the person or an administrator can erase an account."))
     counts = erase_expired_personal_data(holder=user)
     with transaction.atomic():
         for contributor in contributors():
