@@ -14,9 +14,11 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -482,10 +484,6 @@ def change_status(
 
 def send_status_email(*, event_id: int) -> bool:
     """Mail the dossier's owner about one status change, in their language. Returns False if nothing to send."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     event = DossierEvent.objects.select_related("dossier__owner", "dossier__profile").filter(pk=event_id).first()
     if event is None or not event.to_status:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -182,8 +183,6 @@ def _import_criteria(profile: Profile, entries: list[Any], *, where: str) -> Non
 
 
 def import_default_catalogue() -> dict[str, int]:
-    import json
-
     return import_catalogue(data=json.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8")))
 
 

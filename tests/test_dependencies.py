@@ -56,3 +56,29 @@ def test_only_a_task_module_imports_tasks(app):
     ]
 
     assert importers == []
+
+
+def imports_inside_functions(path: Path) -> list[str]:
+    """The project modules ``path`` imports inside a function, as ``function -> module``."""
+    found = []
+    for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] in APPS):
+                found.append(f"{function.name} -> {'.' * node.level}{node.module or ''}")
+            elif isinstance(node, ast.Import):
+                found.extend(f"{function.name} -> {a.name}" for a in node.names if a.name.split(".")[0] in APPS)
+    return found
+
+
+@pytest.mark.parametrize("app", sorted(BELOW))
+def test_project_modules_are_imported_at_the_top_except_in_app_ready(app):
+    # AppConfig.ready is where an app's registrations run, once every model is loaded.
+    inside = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if path.name != "apps.py" and (found := imports_inside_functions(path))
+    }
+
+    assert inside == {}
