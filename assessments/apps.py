@@ -9,7 +9,8 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.two_factor import register_privileged_position
 
-        from . import receivers  # noqa: F401 — resumes the assessment when a dossier is resubmitted
+        # The committee's personal data registers with accounts; a resubmitted dossier resumes its assessment.
+        from . import personal_data, receivers  # noqa: F401
         from .selectors import is_committee_user
 
         # Committee members read dossiers and scores, whatever their role: two-factor authentication for them.

@@ -7,4 +7,5 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("Credentials")
 
     def ready(self) -> None:
-        from credentials import checks, receivers  # noqa: F401 — start-up checks; an approved dossier starts its issuance
+        # Start-up checks; an approved dossier starts its issuance; the holders' personal data registers with accounts.
+        from credentials import checks, personal_data, receivers  # noqa: F401

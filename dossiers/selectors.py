@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
 from profiles.models import Profile
 
-from .models import OPEN_STATUSES, Dossier, DossierEvent, EvidenceFile
+from .models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierEvent, EvidenceFile
 
 
 def own_dossiers(*, owner: User) -> QuerySet[Dossier]:
@@ -44,3 +46,19 @@ def get_downloadable_file(*, user: User, dossier_id, file_id) -> EvidenceFile:
         return dossier.files.get(pk=file_id)
     except (EvidenceFile.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such file.") from exc
+
+
+def closed_dossiers(*, closed_before: datetime.datetime, owner: User | None = None) -> QuerySet[Dossier]:
+    """Dossiers that reached their final status (approved, rejected, withdrawn) before ``closed_before``, which
+    the retention periods count from (``closed_at``: the last event that moved them there); ``owner``'s only
+    if given."""
+    closed_at = (
+        DossierEvent.objects.filter(dossier=OuterRef("pk"), to_status=OuterRef("status"))
+        .values("dossier")
+        .annotate(last=Max("created_at"))
+        .values("last")
+    )
+    dossiers = Dossier.objects.filter(status__in=sorted(CLOSED_STATUSES)).annotate(closed_at=Subquery(closed_at))
+    if owner is not None:
+        dossiers = dossiers.filter(owner=owner)
+    return dossiers.filter(closed_at__lt=closed_before)

@@ -8,26 +8,28 @@ when the transaction commits, so a rolled-back change never sends mail.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 from functools import partial
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import ensure_member_in_good_standing
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
+from aipia.queue import enqueue_on_commit
 from profiles.models import EcfCompetence, Profile
 
 from .completeness import missing_items
+from .manifests import build_manifest, manifest_digest
 from .models import (
     EDITABLE_STATUSES,
     TRANSITIONS,
@@ -115,9 +117,7 @@ def _transition(dossier: Dossier, *, to: str, actor: User | None, action: str, r
     dossier_status_changed.send(
         sender=Dossier, dossier=dossier, from_status=from_status, to_status=to, actor=actor, event=event
     )
-    from .tasks import notify_status_change
-
-    transaction.on_commit(partial(notify_status_change.delay, event.pk))
+    enqueue_on_commit("dossiers.notify_status_change", event.pk)
     return event
 
 
@@ -410,92 +410,6 @@ def delete_evidence(*, dossier: Dossier, actor: User, evidence: EvidenceFile) ->
 # --- lifecycle -----------------------------------------------------------------------------------------
 
 
-def build_manifest(dossier: Dossier, *, number: int, submitted_at: datetime.datetime) -> dict[str, Any]:
-    """The frozen content of ``dossier``: every section and every current file with its SHA-256."""
-    files = list(dossier.files.filter(removed_at__isnull=True))
-
-    def ids(qs) -> list[int]:
-        return sorted(f.pk for f in qs.all())
-
-    return {
-        "dossier": str(dossier.pk),
-        "number": number,
-        "submitted_at": submitted_at.isoformat(),
-        "profile": {"code": dossier.profile.code, "scheme_version": dossier.scheme_version},
-        "applicant": {
-            "id": dossier.owner_id,
-            "name": dossier.owner.get_full_name(),
-            "email": dossier.owner.email,
-        },
-        "cv": {
-            "headline": dossier.cv_headline,
-            "summary": dossier.cv_summary,
-            "years_of_experience": dossier.years_of_experience,
-            "highest_education": dossier.highest_education,
-        },
-        "training": [
-            {
-                "title": t.title,
-                "provider": t.provider,
-                "start_date": t.start_date.isoformat(),
-                "end_date": t.end_date.isoformat() if t.end_date else None,
-                "hours": t.hours,
-                "evidence": ids(t.evidence),
-            }
-            for t in dossier.training.all()
-        ],
-        "experience": [
-            {
-                "employer": e.employer,
-                "role": e.role,
-                "start_date": e.start_date.isoformat(),
-                "end_date": e.end_date.isoformat() if e.end_date else None,
-                "description": e.description,
-                "competences": sorted(c.code for c in e.competences.all()),
-                "evidence": ids(e.evidence),
-            }
-            for e in dossier.experience.all()
-        ],
-        "projects": [
-            {
-                "title": p.title,
-                "role": p.role,
-                "description": p.description,
-                "technologies": p.technologies,
-                "outcomes": p.outcomes,
-                "links": p.links,
-                "evidence": ids(p.evidence),
-            }
-            for p in dossier.projects.all()
-        ],
-        "self_assessment": [
-            {
-                "competence": s.competence.code,
-                "claimed_level": s.claimed_level,
-                "justification": s.justification,
-                "evidence": ids(s.evidence),
-            }
-            for s in dossier.self_assessments.select_related("competence")
-        ],
-        "files": [
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "name": f.original_name,
-                "content_type": f.content_type,
-                "size": f.size,
-                "sha256": f.sha256,
-            }
-            for f in files
-        ],
-    }
-
-
-def manifest_digest(manifest: dict[str, Any]) -> str:
-    canonical = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 @transaction.atomic
 def submit_dossier(*, dossier: Dossier, actor: User) -> DossierSubmission:
     """Freeze the dossier into a numbered submission and move it to *submitted*.
@@ -570,10 +484,6 @@ def change_status(
 
 def send_status_email(*, event_id: int) -> bool:
     """Mail the dossier's owner about one status change, in their language. Returns False if nothing to send."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     event = DossierEvent.objects.select_related("dossier__owner", "dossier__profile").filter(pk=event_id).first()
     if event is None or not event.to_status:
         return False

@@ -8,10 +8,7 @@ def profile_list(request):
 
 
 def profile_detail(request, code: str):
+    # The template asks the dossiers app for the visitor's open dossier (dossiers' own_dossiers tags): profiles
+    # sits below dossiers and does not import it.
     profile = get_object_or_404(published_profiles(), code=code)
-    open_dossier = None
-    if request.user.is_authenticated:
-        from dossiers.selectors import open_dossier_for
-
-        open_dossier = open_dossier_for(owner=request.user, profile=profile)
-    return render(request, "profiles/detail.html", {"profile": profile, "open_dossier": open_dossier})
+    return render(request, "profiles/detail.html", {"profile": profile})

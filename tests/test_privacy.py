@@ -5,13 +5,15 @@ import hashlib
 import io
 import json
 import zipfile
+from unittest.mock import ANY
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.privacy import ERASED, erase_account, erase_expired_personal_data, export_personal_data
+from accounts.personal_data import ERASED
+from accounts.privacy import erase_account, erase_expired_personal_data, export_personal_data
 from assessments.models import Decision
 from credentials.models import Credential, StatusListEntry
 from credentials.services import status
@@ -82,6 +84,77 @@ def test_the_export_holds_the_persons_own_data_and_files_only(issued, profile):
     assert files[data["credentials"][0]["files"]["pdf"]].startswith(b"%PDF")
     assert other.email not in json.dumps(data)
     assert not any(str(other_dossier.pk) in name for name in files)
+
+
+def test_data_json_gives_each_record_its_fields_in_a_fixed_order(decided):
+    dossier, _closed_at = decided
+
+    data, _files = read_zip(export_personal_data(user=dossier.owner))
+
+    assert list(data["account"]) == [
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "preferred_language",
+        "date_joined",
+        "last_login",
+    ]
+    assert list(data["membership"]) == ["member_number", "status", "valid_until"]
+    assert list(data["dossiers"][0]) == [
+        "id",
+        "profile",
+        "status",
+        "created_at",
+        "submitted_at",
+        "cv_headline",
+        "cv_summary",
+        "years_of_experience",
+        "highest_education",
+        "files",
+        "training",
+        "experience",
+        "projects",
+        "self_assessments",
+        "submissions",
+        "events",
+        "decisions",
+        "appeal",
+    ]
+    assert data["dossiers"][0]["decisions"] == [
+        {"kind": "initial", "outcome": "approve", "rationale": "Strong portfolio.", "decided_at": ANY}
+    ]
+    assert list(data["dossiers"][0]["events"][0]) == [
+        "action",
+        "from_status",
+        "to_status",
+        "reason",
+        "by_you",
+        "created_at",
+    ]
+    assert list(data["credentials"][0]) == [
+        "id",
+        "serial",
+        "kind",
+        "basis",
+        "profile",
+        "status",
+        "holder_name",
+        "issued_at",
+        "valid_from",
+        "valid_until",
+        "suspended_at",
+        "suspension_reason",
+        "revoked_at",
+        "revocation_reason",
+        "listed_in_register",
+        "predecessor",
+        "external_certification",
+        "files",
+        "events",
+    ]
+    assert list(data["credentials"][0]["files"]) == ["pdf", "jsonld", "qr"]
 
 
 def test_the_export_downloads_from_the_api_and_the_account_page(client, applicant):

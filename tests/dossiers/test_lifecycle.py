@@ -10,8 +10,9 @@ from accounts.models import Membership
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
 from demo.files import pdf_bytes, png_bytes
 from dossiers import services
+from dossiers.manifests import manifest_digest
 from dossiers.models import TRANSITIONS, Dossier, DossierEvent, DossierStatus, EvidenceFile
-from dossiers.services import DossierIncomplete, manifest_digest
+from dossiers.services import DossierIncomplete
 from dossiers.uploads import UploadRejected
 
 from ..conftest import fill_completely, upload
