@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from credentials.documents import days, qr
+from aipia import days
+from credentials.documents import qr
 from credentials.documents.keys import create_test_seal, public_jwk
 from credentials.verification.offline import ISSUER_TIME_ZONE, _offline, load_jwks
 from credentials.verification.report import PASSED

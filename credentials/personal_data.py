@@ -22,7 +22,6 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.personal_data import ERASED, Export, PersonalData, delete_file, event_entry, register, retention_cutoff
-
 from credentials.models import CPDActivity, Credential, ExternalCertification, RenewalApplication
 
 

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from credentials.documents import days
+from aipia import days
 from credentials.documents.credential_data import (
     LANGUAGES,
     CredentialData,

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import Membership, User
+from aipia import days
 from aipia.errors import InvalidTransition, NotAllowed
-from credentials.documents import categories, days
+from credentials.documents import categories
 from credentials.models import Credential, CredentialEvent
 from credentials.services import status as status_changes
 from credentials.services.clock import end_of_day

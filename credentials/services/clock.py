@@ -1,7 +1,7 @@
 """The issuer's calendar: days as they are in ``settings.TIME_ZONE``, whatever the request's time zone.
 
 A credential printed "valid until 3 December 2029" is valid throughout that day where the association is; these
-helpers turn such days into instants and back (the pure arithmetic is in credentials/documents/days.py).
+helpers turn such days into instants and back (the pure arithmetic is in aipia/days.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from credentials.documents import days
+from aipia import days
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:

@@ -34,9 +34,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from aipia import queue
+from aipia import days, queue
 from aipia.errors import DomainError
-from credentials.documents import days, edc, pdf, qr, seal, statements
+from credentials.documents import edc, pdf, qr, seal, statements
 from credentials.documents.credential_data import Competence, CredentialData, StatusEntry
 from credentials.models import (
     Credential,
@@ -266,7 +266,7 @@ def _certificate_renderer() -> pdf.CertificateRenderer:
 def build_documents(credential: Credential, key) -> Documents:
     """Build, seal and render every artefact of ``credential``; pure apart from reading the rows."""
     # The token and the certificate print days in the issuer's time zone: the first day of validity and the
-    # last day it covers (an end-of-day instant is midnight starting the next day; credentials/documents/days.py).
+    # last day it covers (an end-of-day instant is midnight starting the next day; aipia/days.py).
     zone = days.zone(settings.TIME_ZONE)
     first_day, last_day = days.local_day(credential.valid_from, zone), days.last_day(credential.valid_until, zone)
     token = qr.make_token(

@@ -37,9 +37,9 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
-from aipia import queue
+from aipia import days, queue
 from aipia.errors import DomainError, InvalidTransition
-from credentials.documents import categories, days, seal
+from credentials.documents import categories, seal
 from credentials.documents import status_list as bitstring
 from credentials.models import Credential, CredentialEvent, StatusList, StatusListEntry
 from credentials.services import keyring, texts
@@ -405,7 +405,7 @@ _MAIL_ACTIONS = frozenset({"credential.suspended", "credential.reinstated", "cre
 
 
 def _last_day_text(iso: str) -> str:
-    """The last day of a suspension ending at ``iso``, in the issuer's time zone (credentials/documents/days.py)."""
+    """The last day of a suspension ending at ``iso``, in the issuer's time zone (aipia/days.py)."""
     moment = datetime.datetime.fromisoformat(iso)
     return date_format(days.last_day(moment, days.zone(settings.TIME_ZONE)), "DATE_FORMAT")
 

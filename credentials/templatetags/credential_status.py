@@ -4,7 +4,8 @@ from django import template
 from django.conf import settings
 from django.utils.translation import gettext
 
-from credentials.documents import categories, days
+from aipia import days
+from credentials.documents import categories
 from credentials.models import Credential, ShownStatus
 from credentials.services.lifecycle import shown_status as _shown_status
 
@@ -22,7 +23,7 @@ def shown_status(credential: Credential) -> ShownStatus:
 def last_day(moment: datetime.datetime | None) -> datetime.date | None:
     """``{{ credential.valid_until|last_day|date }}``: the last day (in the issuer's time zone) of a period
     ending at ``moment``, so that a suspension "until 31 January" (stored as midnight starting 1 February) is
-    printed as 31 January (credentials/documents/days.py)."""
+    printed as 31 January (aipia/days.py)."""
     if moment is None or moment == "":
         return None
     return days.last_day(moment, days.zone(settings.TIME_ZONE))

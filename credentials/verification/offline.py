@@ -30,8 +30,8 @@ from typing import Any
 
 from cryptography import x509
 
-from aipia import jsonlimits
-from credentials.documents import days, status_list
+from aipia import days, jsonlimits
+from credentials.documents import status_list
 from credentials.documents.seal import check_chain, check_seal
 from credentials.verification import documents, tokens
 from credentials.verification.report import Report, StatusUnavailable

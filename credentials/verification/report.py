@@ -104,7 +104,7 @@ class Detail(str):
 class Moment(str):
     """An instant in an explanation: ISO 8601 in UTC in the English text (the API and the offline verifier);
     pages write it in their reader's language. ``ends``: the instant ends a period (a validity, a suspension),
-    so that a page shows the last day the period covers (docs: credentials/documents/days.py)."""
+    so that a page shows the last day the period covers (docs: aipia/days.py)."""
 
     moment: datetime
     ends: bool

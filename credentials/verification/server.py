@@ -32,7 +32,8 @@ from cryptography import x509
 from django.conf import settings
 from django.utils import timezone
 
-from credentials.documents import days, qr
+from aipia import days
+from credentials.documents import qr
 from credentials.models import Credential
 from credentials.selectors import LIVE_FIELDS, published_seal_certificates, verification_state
 from credentials.services import status

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from credentials.documents import categories, days, qr
+from aipia import days
+from credentials.documents import categories, qr
 from credentials.verification.report import (
     FAILED,
     PASSED,

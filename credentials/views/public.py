@@ -29,9 +29,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from aipia import days
 from aipia.errors import DomainError
 from aipia.throttling import public_rate_limit
-from credentials.documents import days, qr
+from credentials.documents import qr
 from credentials.documents.keys import public_jwk
 from credentials.documents.status_list import STATUS_REFERENCE_PATH
 from credentials.models import StatusList

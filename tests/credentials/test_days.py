@@ -1,11 +1,11 @@
-"""The one definition of the end of a day (credentials/documents/days.py): pure, across daylight-saving changes."""
+"""The one definition of the end of a day (aipia/days.py): pure, across daylight-saving changes."""
 
 import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from credentials.documents import days
+from aipia import days
 
 ROME = ZoneInfo("Europe/Rome")
 UTC = datetime.UTC

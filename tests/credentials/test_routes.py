@@ -157,7 +157,7 @@ def test_the_credential_ends_with_the_external_certificate_when_that_ends_first(
 
     credential = external.verify_external_certification(certification=certification, actor=staff)
 
-    # Valid through that day: to the end of it in the issuer's time zone (credentials/documents/days.py).
+    # Valid through that day: to the end of it in the issuer's time zone (aipia/days.py).
     assert credential.valid_until == lifecycle.end_of_day(ends)
 
 

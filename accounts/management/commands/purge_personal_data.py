@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.privacy import erase_expired_personal_data
+from aipia import days
 
 
 class Command(BaseCommand):
@@ -25,10 +26,8 @@ class Command(BaseCommand):
                 day = datetime.date.fromisoformat(as_of)
             except ValueError as exc:
                 raise CommandError(f"--as-of must be YYYY-MM-DD, not {as_of!r}") from exc
-            # The end of that day in the issuer's time zone: midnight starting the next day there, as
-            # credentials/days.py defines it (accounts sits below credentials, so it cannot import that module).
-            next_day = day + datetime.timedelta(days=1)
-            now = datetime.datetime.combine(next_day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+            # The end of that day in the issuer's time zone (aipia/days.py: midnight starting the next day there).
+            now = days.end_of_day(day, timezone.get_default_timezone())
         counts = erase_expired_personal_data(now=now)
         if json:
             self.stdout.write(_json_dumps(counts))
