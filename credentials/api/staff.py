@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import roles
-from accounts.models import User
 from aipia.api import StrictUUIDField
 from aipia.errors import NotAllowed
 from aipia.openapi import PROBLEM
@@ -176,8 +175,7 @@ class CredentialStatusSerializer(serializers.ModelSerializer):
 
 def _admin_credential(request, pk) -> Credential:
     """The credential, for an administrator: 403 for anyone else, then 404 for an unknown id."""
-    if getattr(request.user, "role", None) != User.Role.ADMIN:
-        raise NotAllowed("Only administrators can suspend, reinstate or revoke a credential.")
+    roles.require_admin(request.user, "Only administrators can suspend, reinstate or revoke a credential.")
     try:
         return Credential.objects.get(pk=pk)
     except Credential.DoesNotExist as exc:
@@ -338,8 +336,7 @@ class BulkJobProgressSerializer(serializers.Serializer):
 
 
 def _require_admin(request) -> None:
-    if getattr(request.user, "role", None) != User.Role.ADMIN:
-        raise NotAllowed("Only administrators can run bulk jobs.")
+    roles.require_admin(request.user, "Only administrators can run bulk jobs.")
 
 
 class BulkJobListApi(APIView):

@@ -1,6 +1,6 @@
 from django import template
 
-from accounts.models import User
+from accounts import roles
 from credentials.selectors import staff_queue_counts
 
 register = template.Library()
@@ -10,4 +10,4 @@ register = template.Library()
 def staff_sections(context, current: str) -> dict:
     """The staff pages' own navigation, with what waits in each queue: ``{% staff_sections "renewals" %}``."""
     user = context["request"].user
-    return {"current": current, "is_admin": user.role == User.Role.ADMIN, "waiting": staff_queue_counts()}
+    return {"current": current, "is_admin": roles.is_admin(user), "waiting": staff_queue_counts()}

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import roles
-from accounts.models import Membership, User
+from accounts.models import Membership
 from aipia.errors import DomainError
 from credentials.forms import (
     DEFAULT_PERIOD_DAYS,
@@ -207,7 +207,7 @@ def admin_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) != User.Role.ADMIN:
+        if not roles.is_admin(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

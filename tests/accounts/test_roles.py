@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 
 from accounts import roles
 from accounts.models import User
@@ -48,3 +49,13 @@ def test_the_requirements_refuse_with_the_callers_message(db):
     with pytest.raises(NotAllowed, match="Only staff here"):
         roles.require_association_staff(applicant, "Only staff here.")
     roles.require_admin(UserFactory(role=User.Role.ADMIN), "unused")
+
+
+def test_pages_show_the_administrators_links_by_the_same_rule(client, db):
+    admin = UserFactory(role=User.Role.ADMIN, is_staff=True)
+    manage_link = reverse("credentials:manage-list")
+
+    client.force_login(UserFactory(role=User.Role.ASSESSOR))
+    assert manage_link not in client.get("/").content.decode()
+    client.force_login(admin)
+    assert manage_link in client.get("/").content.decode()
