@@ -108,7 +108,7 @@ def make_expiring_credentials(count: int, tag: str) -> list[str]:
 
     from accounts.models import User
     from credentials.models import Credential
-    from credentials.services import issuance
+    from credentials.services import issuance as issuance_service
     from profiles.models import Profile
 
     profile = Profile.objects.get(code=issuance.PROFILE_CODE)
@@ -126,13 +126,13 @@ def make_expiring_credentials(count: int, tag: str) -> list[str]:
     )
     now = timezone.now().replace(microsecond=0)
     ends = now + datetime.timedelta(days=30)
-    original = issuance.enqueue_issuance
-    issuance.enqueue_issuance = lambda credential_id: None  # rows only
+    original = issuance_service.enqueue_issuance
+    issuance_service.enqueue_issuance = lambda credential_id: None  # rows only
     try:
         with transaction.atomic():
             ids = [
                 str(
-                    issuance.create_credential(
+                    issuance_service.create_credential(
                         holder=user,
                         profile=profile,
                         scheme_version=profile.scheme_version,
@@ -149,7 +149,7 @@ def make_expiring_credentials(count: int, tag: str) -> list[str]:
             )
             log_cpd(Credential.objects.filter(pk__in=ids).select_related("profile"))
     finally:
-        issuance.enqueue_issuance = original
+        issuance_service.enqueue_issuance = original
     return ids
 
 
