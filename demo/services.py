@@ -18,6 +18,10 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from assessments import services as assessment_services
 from assessments.models import Committee, CommitteeMember
+from credentials.documents import categories
+from credentials.models import Credential
+from credentials.services import cpd, lifecycle, status
+from credentials.services.issuance import create_credential, verify_url_for
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, EvidenceFile
 from profiles.models import Profile
@@ -89,6 +93,16 @@ def _upload(dossier: Dossier, owner: User, data: bytes, name: str, kind: str, de
 
 def _fill(dossier: Dossier, owner: User, *, complete: bool) -> None:
     """Fill a dossier's sections the way an applicant would; ``complete=False`` leaves gaps."""
+    certificate, screenshot = _upload_files(dossier, owner)
+    _write_background(dossier, owner, certificate=certificate)
+    if not complete:
+        return
+    _write_work(dossier, owner, screenshot=screenshot)
+    _assess_self(dossier, owner, certificate=certificate)
+
+
+def _upload_files(dossier: Dossier, owner: User) -> tuple[EvidenceFile, EvidenceFile]:
+    """The CV, then a course certificate and a screenshot that later sections cite; those two are returned."""
     name = owner.get_full_name()
     _upload(dossier, owner, pdf_bytes(f"Curriculum vitae - {name}"), f"CV {name}.pdf", EvidenceFile.Kind.CV)
     certificate = _upload(
@@ -107,6 +121,11 @@ def _fill(dossier: Dossier, owner: User, *, complete: bool) -> None:
         EvidenceFile.Kind.EVIDENCE,
         "Monitoring dashboard in production",
     )
+    return certificate, screenshot
+
+
+def _write_background(dossier: Dossier, owner: User, *, certificate: EvidenceFile) -> None:
+    """The CV summary and one training entry: what even a partial dossier has."""
     dossier_services.update_cv_summary(
         dossier=dossier,
         actor=owner,
@@ -128,8 +147,10 @@ def _fill(dossier: Dossier, owner: User, *, complete: bool) -> None:
         hours=120,
         evidence=[certificate],
     )
-    if not complete:
-        return
+
+
+def _write_work(dossier: Dossier, owner: User, *, screenshot: EvidenceFile) -> None:
+    """One experience entry (citing the profile's first three competences) and one project."""
     competences = [pc.competence for pc in dossier.profile.profile_competences.select_related("competence")]
     dossier_services.save_experience_entry(
         dossier=dossier,
@@ -153,6 +174,10 @@ def _fill(dossier: Dossier, owner: User, *, complete: bool) -> None:
         links=["https://example.org/fraud-scoring-case-study"],
         evidence=[screenshot],
     )
+
+
+def _assess_self(dossier: Dossier, owner: User, *, certificate: EvidenceFile) -> None:
+    """A self-assessment for every competence of the profile, claiming the level the profile asks for."""
     for pc in dossier.profile.profile_competences.select_related("competence"):
         dossier_services.save_self_assessment(
             dossier=dossier,
@@ -309,9 +334,6 @@ SUSPENSION_DAYS = 60
 
 
 def _earlier_credentials(users: dict[str, User]) -> None:
-    from credentials.models import Credential
-    from credentials.services.issuance import create_credential
-
     now = timezone.now().replace(microsecond=0)
     for email, started, code in (
         (RENEWAL_HOLDER, now - datetime.timedelta(days=3 * 365 - 75), "ai-ml-engineer"),
@@ -334,10 +356,6 @@ def _earlier_credentials(users: dict[str, User]) -> None:
 
 def _after_issuance() -> None:
     """What needs the earlier credentials issued (in the embedded default, issuance ran at the commit)."""
-    from credentials.documents import categories
-    from credentials.models import Credential
-    from credentials.services import cpd, lifecycle, status
-
     admin = User.objects.get(email="admin@demo.aipia.it")
     renewing = Credential.objects.filter(
         holder__email=RENEWAL_HOLDER, dossier__isnull=True, status=Credential.Status.ACTIVE
@@ -381,9 +399,6 @@ def _after_issuance() -> None:
 
 
 def describe() -> dict[str, Any]:
-    from credentials.models import Credential
-    from credentials.services.issuance import verify_url_for
-
     demo_emails = [u[0] for u in USERS]
     dossiers = (
         Dossier.objects.filter(owner__email__in=demo_emails)
