@@ -11,13 +11,16 @@ from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent, DossierStatus
+from aipia.errors import InvalidTransition
+from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent, DossierStatus, DossierSubmission
 
 from .models import Assessment, Assignment, Committee, CommitteeMember
-from .scoring import mean_pairwise_kappa, quadratic_weighted_kappa
-from .services import effective_sheets, sheet_scores
+from .scoring import Aggregate, Criterion, aggregate, mean_pairwise_kappa, quadratic_weighted_kappa
+
+LIVE_ASSIGNMENT = (Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE, Assignment.Status.DONE)
 
 
 def is_committee_user(user: User) -> bool:
@@ -83,6 +86,52 @@ def committees_of(*, user: User) -> QuerySet[Committee]:
     """The active committees the user sits on (all of them for staff)."""
     committees = Committee.objects.filter(is_active=True)
     return committees if user.is_staff else committees.filter(members__user=user).distinct()
+
+
+def latest_submission(dossier: Dossier) -> DossierSubmission:
+    submission = dossier.submissions.order_by("-number").first()
+    if submission is None:
+        raise InvalidTransition(_("This dossier has not been submitted."))
+    return submission
+
+
+def scoring_criteria(dossier: Dossier) -> list[Criterion]:
+    """The profile's criteria, as the pure scoring rules take them."""
+    return [
+        Criterion(code=c.code, weight=c.weight, max_score=c.max_score, min_score=c.min_score)
+        for c in dossier.profile.criteria.all()
+    ]
+
+
+def effective_sheets(*, dossier: Dossier, submission: DossierSubmission | None = None) -> list[Assessment]:
+    """Submitted, not superseded sheets of live assessors for a version (the latest by default)."""
+    submission = submission or latest_submission(dossier)
+    return list(
+        Assessment.objects.filter(
+            submission=submission,
+            submitted_at__isnull=False,
+            superseded_by__isnull=True,
+            assignment__status__in=LIVE_ASSIGNMENT,
+        )
+        .select_related("assignment__member")
+        .prefetch_related("scores__criterion")
+    )
+
+
+def sheet_scores(sheet: Assessment) -> dict[str, int]:
+    return {s.criterion.code: s.score for s in sheet.scores.all()}
+
+
+def dossier_aggregate(*, dossier: Dossier) -> Aggregate | None:
+    """The effective sheets of the latest version combined under the profile's pass rules (None without any)."""
+    sheets = effective_sheets(dossier=dossier)
+    if not sheets:
+        return None
+    return aggregate(
+        sheets=[sheet_scores(s) for s in sheets],
+        criteria=scoring_criteria(dossier),
+        pass_rules=dossier.profile.pass_rules,
+    )
 
 
 def dossier_agreement(*, dossier: Dossier) -> dict[str, Any]:

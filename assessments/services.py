@@ -45,10 +45,18 @@ from .models import (
     Interview,
     InterviewRecord,
 )
-from .scoring import Criterion, aggregate, needs_third_assessor
+from .scoring import aggregate, needs_third_assessor
+from .selectors import (
+    LIVE_ASSIGNMENT,
+    dossier_aggregate,
+    dossier_agreement,
+    effective_sheets,
+    latest_submission,
+    scoring_criteria,
+    sheet_scores,
+)
 
 DECLARATION_TEXT_VERSION = "2026-1"
-LIVE_ASSIGNMENT = (Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE, Assignment.Status.DONE)
 
 
 # --- who is who ------------------------------------------------------------------------------------------
@@ -107,13 +115,6 @@ def _event(dossier: Dossier, *, action: str, actor: User | None, reason: str = "
 
 def _locked(dossier: Dossier) -> Dossier:
     return Dossier.objects.select_for_update().select_related("profile", "owner").get(pk=dossier.pk)
-
-
-def latest_submission(dossier: Dossier) -> DossierSubmission:
-    submission = dossier.submissions.order_by("-number").first()
-    if submission is None:
-        raise InvalidTransition(_("This dossier has not been submitted."))
-    return submission
 
 
 # --- impartiality ----------------------------------------------------------------------------------------
@@ -320,13 +321,6 @@ def declare_conflict_of_interest(
 # --- scoring ---------------------------------------------------------------------------------------------
 
 
-def _criteria(dossier: Dossier) -> list[Criterion]:
-    return [
-        Criterion(code=c.code, weight=c.weight, max_score=c.max_score, min_score=c.min_score)
-        for c in dossier.profile.criteria.all()
-    ]
-
-
 def current_sheet(*, assignment: Assignment) -> Assessment | None:
     """The assessor's newest sheet (draft, submitted or amended) for the dossier's latest version."""
     submission = latest_submission(assignment.dossier)
@@ -468,34 +462,6 @@ def amend_assessment(
     return amended
 
 
-def effective_sheets(*, dossier: Dossier, submission: DossierSubmission | None = None) -> list[Assessment]:
-    """Submitted, not superseded sheets of live assessors for a version (the latest by default)."""
-    submission = submission or latest_submission(dossier)
-    return list(
-        Assessment.objects.filter(
-            submission=submission,
-            submitted_at__isnull=False,
-            superseded_by__isnull=True,
-            assignment__status__in=LIVE_ASSIGNMENT,
-        )
-        .select_related("assignment__member")
-        .prefetch_related("scores__criterion")
-    )
-
-
-def sheet_scores(sheet: Assessment) -> dict[str, int]:
-    return {s.criterion.code: s.score for s in sheet.scores.all()}
-
-
-def dossier_aggregate(*, dossier: Dossier):
-    sheets = effective_sheets(dossier=dossier)
-    if not sheets:
-        return None
-    return aggregate(
-        sheets=[sheet_scores(s) for s in sheets], criteria=_criteria(dossier), pass_rules=dossier.profile.pass_rules
-    )
-
-
 def _advance_after_scoring(dossier: Dossier) -> None:
     """Once every live assessor has submitted: escalate a disagreement, or move on to interview or decision."""
     pending = _live_assessors(dossier).exclude(status=Assignment.Status.DONE).exists()
@@ -504,7 +470,9 @@ def _advance_after_scoring(dossier: Dossier) -> None:
     if pending or len(sheets) < _min_assessors(dossier):
         return
     result = aggregate(
-        sheets=[sheet_scores(s) for s in sheets], criteria=_criteria(dossier), pass_rules=dossier.profile.pass_rules
+        sheets=[sheet_scores(s) for s in sheets],
+        criteria=scoring_criteria(dossier),
+        pass_rules=dossier.profile.pass_rules,
     )
     escalation = Escalation.objects.filter(submission=submission).first()
     if escalation is None and needs_third_assessor(
@@ -656,8 +624,6 @@ def record_interview(
 
 def decision_record(*, dossier: Dossier) -> dict[str, Any]:
     """What the decision maker sees, and what the decision keeps: aggregated scores, agreement, interview."""
-    from .selectors import dossier_agreement
-
     result = dossier_aggregate(dossier=dossier)
     interviews = [
         {

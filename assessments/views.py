@@ -126,7 +126,7 @@ def _min_assessors(dossier: Dossier) -> int:
 
 
 def _live_assessor_count(dossier: Dossier) -> int:
-    return dossier.assignments.filter(role=Assignment.Role.ASSESSOR, status__in=services.LIVE_ASSIGNMENT).count()
+    return dossier.assignments.filter(role=Assignment.Role.ASSESSOR, status__in=selectors.LIVE_ASSIGNMENT).count()
 
 
 def _is_decision_maker(user: User, dossier: Dossier) -> bool:
@@ -214,7 +214,7 @@ def _aggregate(values: dict[str, Any] | None, dossier: Dossier) -> dict[str, Any
 
 
 def _current_aggregate(dossier: Dossier) -> dict[str, Any] | None:
-    result = services.dossier_aggregate(dossier=dossier)
+    result = selectors.dossier_aggregate(dossier=dossier)
     if result is None:
         return None
     return _aggregate(
@@ -265,7 +265,7 @@ def _sheets(dossier: Dossier, *, exclude: Assignment | None = None) -> list[dict
             "scores": sorted(sheet.scores.all(), key=lambda s: (s.criterion.position, s.criterion.code)),
             "recommendation": _recommendation_label(sheet.recommendation),
         }
-        for sheet in services.effective_sheets(dossier=dossier)
+        for sheet in selectors.effective_sheets(dossier=dossier)
         if exclude is None or sheet.assignment_id != exclude.pk
     ]
 
@@ -562,7 +562,7 @@ def _score_page(
 ) -> HttpResponse:
     dossier = assignment.dossier
     criteria = list(dossier.profile.criteria.all())
-    submission = services.latest_submission(dossier)
+    submission = selectors.latest_submission(dossier)
     sheet = services.current_sheet(assignment=assignment)
     submitted = sheet is not None and sheet.submitted_at is not None
     context: dict[str, Any] = {

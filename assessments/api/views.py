@@ -192,7 +192,7 @@ class CommitteeDossierDetailApi(APIView):
             "assignments": dossier.assignments.select_related("member"),
             "scores_hidden": hidden,
             # A dossier withdrawn before it was ever submitted has no version to aggregate.
-            "aggregate": services.dossier_aggregate(dossier=dossier) if submission and not hidden else None,
+            "aggregate": selectors.dossier_aggregate(dossier=dossier) if submission and not hidden else None,
             "agreement": None if hidden else selectors.dossier_agreement(dossier=dossier),
             "interviews": dossier.interviews.prefetch_related("records__interviewer"),
             "decisions": dossier.decisions.select_related("decided_by"),
@@ -371,10 +371,10 @@ def _assignment_detail(assignment: Assignment) -> dict[str, Any]:
         "submission": submission if content else None,
         "interviews": dossier.interviews.all() if content else [],
         "sheet": services.current_sheet(assignment=assignment) if submission else None,
-        "other_sheets": [s for s in services.effective_sheets(dossier=dossier) if s.assignment_id != assignment.pk]
+        "other_sheets": [s for s in selectors.effective_sheets(dossier=dossier) if s.assignment_id != assignment.pk]
         if others
         else None,
-        "aggregate": services.dossier_aggregate(dossier=dossier) if others else None,
+        "aggregate": selectors.dossier_aggregate(dossier=dossier) if others else None,
     }
 
 

@@ -7,9 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from assessments import services
+from assessments import selectors, services
 from assessments.models import Appeal, Assessment, Assignment, Decision, Escalation, InformationRequest
-from assessments.selectors import dossier_agreement
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 
@@ -196,7 +195,7 @@ def test_the_dossier_awaits_decision_once_both_assessors_agree(under_assessment,
     assess(under_assessment, assessors[1], 3)
     under_assessment.refresh_from_db()
     assert under_assessment.status == DossierStatus.AWAITING_DECISION
-    assert dossier_agreement(dossier=under_assessment)["assessors"] == 2
+    assert selectors.dossier_agreement(dossier=under_assessment)["assessors"] == 2
 
 
 def test_a_disagreement_beyond_the_threshold_requests_a_third_assessor(under_assessment, assessors, secretary):
@@ -210,7 +209,7 @@ def test_a_disagreement_beyond_the_threshold_requests_a_third_assessor(under_ass
     assess(under_assessment, assessors[2], 3)
     under_assessment.refresh_from_db()
     assert under_assessment.status == DossierStatus.AWAITING_DECISION
-    assert services.dossier_aggregate(dossier=under_assessment).assessors == 3
+    assert selectors.dossier_aggregate(dossier=under_assessment).assessors == 3
 
 
 def test_an_assessor_asking_for_an_interview_sends_the_dossier_to_interview(under_assessment, assessors):
@@ -246,7 +245,7 @@ def test_a_request_for_information_returns_the_dossier_and_resubmission_resumes_
     assert InformationRequest.objects.get().answered_by_submission == second
     assert under_assessment.submissions.count() == 2
     # Both assessors score the new version; the first sheet stays with version 1.
-    assert services.effective_sheets(dossier=under_assessment) == []
+    assert selectors.effective_sheets(dossier=under_assessment) == []
     assess(under_assessment, assessors[0], 3)
     assess(under_assessment, assessors[1], 3)
     under_assessment.refresh_from_db()
