@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable, Sequence
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
+from aipia.queue import enqueue_on_commit
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierEvent, DossierStatus, DossierSubmission
 
@@ -286,7 +286,7 @@ def assign_assessors(*, dossier: Dossier, actor: User, assessors: Sequence[User]
             dossier=dossier, to=DossierStatus.UNDER_ASSESSMENT, actor=actor, action="assessment.started"
         )
     for assignment in created:
-        transaction.on_commit(partial(_notify_assignment, assignment.pk))
+        enqueue_on_commit("assessments.notify_assignment", assignment.pk)
     return created
 
 
@@ -557,7 +557,7 @@ def schedule_interview(
             "interviewers": [u.pk for u in interviewers],
         },
     )
-    transaction.on_commit(partial(_send_interview_invitations, interview.pk))
+    enqueue_on_commit("assessments.send_interview_invitations", interview.pk)
     return interview
 
 
@@ -816,18 +816,3 @@ def decide_appeal(*, appeal: Appeal, actor: User, overturn: bool, rationale: str
         reason=decision.rationale,
     )
     return decision
-
-
-# --- notifications ---------------------------------------------------------------------------------------
-
-
-def _notify_assignment(assignment_id: int) -> None:
-    from .tasks import notify_assignment
-
-    notify_assignment.delay(assignment_id)
-
-
-def _send_interview_invitations(interview_id: int) -> None:
-    from .tasks import send_interview_invitations
-
-    send_interview_invitations.delay(interview_id)
