@@ -1,14 +1,19 @@
-"""Reads for the committee, always scoped to who is asking."""
+"""Reads for the committee, always scoped to who is asking: who holds which committee role on a dossier, what
+an assigned member may see, the scoresheets that count, whom to assign, agreement and the dashboard.
+
+Nothing here writes. The services (assessments/services/) import these reads; this module never imports them.
+"""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,16 +22,54 @@ from accounts.models import User
 from aipia.errors import InvalidTransition
 from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent, DossierStatus, DossierSubmission
 
-from .models import Assessment, Assignment, Committee, CommitteeMember
+from .models import (
+    Assessment,
+    Assignment,
+    Committee,
+    CommitteeMember,
+    Decision,
+    Escalation,
+    ImpartialityDeclaration,
+    Interview,
+)
 from .scoring import Aggregate, Criterion, aggregate, mean_pairwise_kappa, quadratic_weighted_kappa
 
 LIVE_ASSIGNMENT = (Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE, Assignment.Status.DONE)
+
+
+# --- who is who ---------------------------------------------------------------------------------------------
 
 
 def is_committee_user(user: User) -> bool:
     return user.is_authenticated and (
         user.is_staff or CommitteeMember.objects.filter(user=user, committee__is_active=True).exists()
     )
+
+
+def has_committee_role(*, user: User, dossier: Dossier, role: str) -> bool:
+    """Whether ``user`` holds ``role`` (``is_assessor``, ``is_interviewer``, ``is_decision_maker``,
+    ``is_chair``) on any active committee responsible for the dossier's profile."""
+    return CommitteeMember.objects.filter(
+        user=user, committee__is_active=True, committee__profiles=dossier.profile_id, **{role: True}
+    ).exists()
+
+
+def is_secretariat(*, user: User, dossier: Dossier) -> bool:
+    """Staff, or the chair of the dossier's committee: they check completeness and assign people."""
+    return user.is_staff or has_committee_role(user=user, dossier=dossier, role="is_chair")
+
+
+def has_valid_declaration(*, user: User, on: datetime.date | None = None) -> bool:
+    on = on or timezone.localdate()
+    return ImpartialityDeclaration.objects.filter(user=user, valid_until__gte=on).exists()
+
+
+def involved_in_assessment(*, user: User, dossier: Dossier) -> bool:
+    """Assessor or interviewer of the dossier, in any state (a declared conflict counts too)."""
+    return Assignment.objects.filter(dossier=dossier, member=user).exists()
+
+
+# --- what an assigned member sees ---------------------------------------------------------------------------
 
 
 def my_assignments(*, user: User) -> QuerySet[Assignment]:
@@ -61,6 +104,9 @@ def others_sheets_visible(*, assignment: Assignment) -> bool:
     return assignment.status == Assignment.Status.DONE
 
 
+# --- the dossiers the committee works on --------------------------------------------------------------------
+
+
 def committee_dossiers(*, user: User) -> QuerySet[Dossier]:
     """Dossiers the secretariat or a chair / decision maker works on (never their own)."""
     # Only dossiers that were submitted at least once: a draft withdrawn unsubmitted is nobody's business.
@@ -88,6 +134,9 @@ def committees_of(*, user: User) -> QuerySet[Committee]:
     return committees if user.is_staff else committees.filter(members__user=user).distinct()
 
 
+# --- versions, scoresheets and what the decision keeps ------------------------------------------------------
+
+
 def latest_submission(dossier: Dossier) -> DossierSubmission:
     submission = dossier.submissions.order_by("-number").first()
     if submission is None:
@@ -101,6 +150,16 @@ def scoring_criteria(dossier: Dossier) -> list[Criterion]:
         Criterion(code=c.code, weight=c.weight, max_score=c.max_score, min_score=c.min_score)
         for c in dossier.profile.criteria.all()
     ]
+
+
+def current_sheet(*, assignment: Assignment) -> Assessment | None:
+    """The assessor's newest sheet (draft, submitted or amended) for the dossier's latest version."""
+    submission = latest_submission(assignment.dossier)
+    return (
+        Assessment.objects.filter(assignment=assignment, submission=submission, superseded_by__isnull=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def effective_sheets(*, dossier: Dossier, submission: DossierSubmission | None = None) -> list[Assessment]:
@@ -132,6 +191,112 @@ def dossier_aggregate(*, dossier: Dossier) -> Aggregate | None:
         criteria=scoring_criteria(dossier),
         pass_rules=dossier.profile.pass_rules,
     )
+
+
+def decision_record(*, dossier: Dossier) -> dict[str, Any]:
+    """What the decision maker sees, and what the decision keeps: aggregated scores, agreement, interview."""
+    result = dossier_aggregate(dossier=dossier)
+    interviews = [
+        {
+            "starts_at": i.starts_at.isoformat(),
+            "records": [
+                {"interviewer": r.interviewer_id, "score": r.score, "recommendation": r.recommendation}
+                for r in i.records.all()
+            ],
+        }
+        for i in dossier.interviews.filter(status=Interview.Status.COMPLETED).prefetch_related("records")
+    ]
+    return {
+        "submission": latest_submission(dossier).number,
+        "aggregate": None
+        if result is None
+        else {
+            "criterion_means": {k: str(v) for k, v in result.criterion_means.items()},
+            "weighted_average": str(result.weighted_average),
+            "passed": result.passed,
+            "reasons": result.reasons,
+            "spread": str(result.spread),
+            "assessors": result.assessors,
+        },
+        "agreement": dossier_agreement(dossier=dossier),
+        "recommendations": [s.recommendation for s in effective_sheets(dossier=dossier)],
+        "interviews": interviews,
+    }
+
+
+# --- whom to assign -----------------------------------------------------------------------------------------
+
+
+def min_assessors(dossier: Dossier) -> int:
+    return int(dossier.profile.pass_rules.get("min_assessors", 2))
+
+
+def live_assessors(dossier: Dossier) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(dossier=dossier, role=Assignment.Role.ASSESSOR, status__in=LIVE_ASSIGNMENT)
+
+
+def _workload(users: Iterable[User]) -> dict[int, int]:
+    counts = (
+        Assignment.objects.filter(
+            member__in=list(users), status__in=[Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE]
+        )
+        .values("member")
+        .annotate(n=Count("pk"))
+    )
+    return {row["member"]: row["n"] for row in counts}
+
+
+def eligible_assessors(*, dossier: Dossier) -> list[User]:
+    """Assessors of the dossier's committee who may be assigned, least busy first."""
+    candidates = [
+        m.user
+        for m in CommitteeMember.objects.filter(
+            committee__is_active=True, committee__profiles=dossier.profile_id, is_assessor=True
+        ).select_related("user")
+        if m.user_id != dossier.owner_id
+        and has_valid_declaration(user=m.user)
+        and not involved_in_assessment(user=m.user, dossier=dossier)
+        and not Decision.objects.filter(dossier=dossier, decided_by=m.user).exists()
+    ]
+    load = _workload(candidates)
+    return sorted(candidates, key=lambda u: (load.get(u.pk, 0), u.last_name, u.pk))
+
+
+def _assessors_needed(dossier: Dossier) -> int:
+    wanted = min_assessors(dossier)
+    submission = dossier.submissions.order_by("-number").first()
+    if submission and Escalation.objects.filter(submission=submission, resolved_at__isnull=True).exists():
+        wanted += 1
+    return wanted - live_assessors(dossier).count()
+
+
+def suggest_assessors(*, dossier: Dossier, count: int | None = None) -> list[User]:
+    """The suggestion shown when assigning: enough eligible assessors, by workload."""
+    needed = count if count is not None else _assessors_needed(dossier)
+    return eligible_assessors(dossier=dossier)[: max(needed, 0)]
+
+
+def uninvolved_members(*, dossier: Dossier) -> list[User]:
+    """Committee members who may hear an appeal: not the applicant, not the decision maker, not involved."""
+    deciders = set(Decision.objects.filter(dossier=dossier).values_list("decided_by", flat=True))
+    involved = set(Assignment.objects.filter(dossier=dossier).values_list("member", flat=True))
+    return [
+        m.user
+        for m in CommitteeMember.objects.filter(
+            committee__is_active=True, committee__profiles=dossier.profile_id
+        ).select_related("user")
+        if m.user_id not in deciders | involved | {dossier.owner_id} and has_valid_declaration(user=m.user)
+    ]
+
+
+# --- appeal -------------------------------------------------------------------------------------------------
+
+
+def appeal_deadline(*, decision: Decision) -> datetime.datetime:
+    return decision.decided_at + datetime.timedelta(days=settings.APPEAL_PERIOD_DAYS)
+
+
+# --- agreement between assessors ----------------------------------------------------------------------------
 
 
 def dossier_agreement(*, dossier: Dossier) -> dict[str, Any]:
@@ -184,6 +349,9 @@ def committee_agreement(*, committee: Committee, months: int = 12) -> list[dict[
         }
         for month, (x, y) in sorted(pooled.items())
     ]
+
+
+# --- dashboard ----------------------------------------------------------------------------------------------
 
 
 @dataclass

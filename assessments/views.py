@@ -33,7 +33,7 @@ from dossiers.downloads import evidence_file_response
 from dossiers.models import Dossier, DossierStatus, DossierSubmission, EvidenceFile
 from profiles.models import EcfCompetence
 
-from . import selectors, services
+from . import selectors
 from .forms import (
     AmendForm,
     AppealDecisionForm,
@@ -57,6 +57,7 @@ from .models import (
     Interview,
     InterviewRecord,
 )
+from .services import appeals, assignments, decisions, declarations, interviews, scoresheets
 
 # The amendment form shares its field names with the scoresheet; a prefix keeps the two apart on one page.
 AMEND_PREFIX = "amend"
@@ -130,7 +131,7 @@ def _live_assessor_count(dossier: Dossier) -> int:
 
 
 def _is_decision_maker(user: User, dossier: Dossier) -> bool:
-    return services.has_committee_role(user=user, dossier=dossier, role="is_decision_maker")
+    return selectors.has_committee_role(user=user, dossier=dossier, role="is_decision_maker")
 
 
 def _manifest(submission: DossierSubmission, dossier: Dossier) -> dict[str, Any]:
@@ -231,7 +232,7 @@ def _current_aggregate(dossier: Dossier) -> dict[str, Any] | None:
 
 
 def _record(record: dict[str, Any], dossier: Dossier) -> dict[str, Any]:
-    """A decision record (``services.decision_record``) made readable: names, labels and dates."""
+    """A decision record (``selectors.decision_record``) made readable: names, labels and dates."""
     interviewer_ids = {r["interviewer"] for i in record.get("interviews", []) for r in i.get("records", [])}
     names = User.objects.in_bulk(interviewer_ids)
     return {
@@ -290,7 +291,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "overdue": board["overdue"],
             "assignments": selectors.my_assignments(user=request.user),
-            "needs_declaration": not services.has_valid_declaration(user=request.user),
+            "needs_declaration": not selectors.has_valid_declaration(user=request.user),
             "time_in_status": [
                 {"status": status, "label": _status_label(status), **figures}
                 for status, figures in board["time_in_status"].items()
@@ -309,7 +310,7 @@ def declaration(request: HttpRequest) -> HttpResponse:
     form = DeclarationForm(_data(request))
     status = 200
     if request.method == "POST":
-        status = _run(form, lambda: services.sign_impartiality_declaration(user=request.user))
+        status = _run(form, lambda: declarations.sign_impartiality_declaration(user=request.user))
         if status is None:
             messages.success(request, _("Thank you: your impartiality and confidentiality declaration is recorded."))
             return redirect("committee:dashboard")
@@ -318,9 +319,9 @@ def declaration(request: HttpRequest) -> HttpResponse:
         "committee/declaration.html",
         {
             "form": form,
-            "version": services.DECLARATION_TEXT_VERSION,
+            "version": declarations.DECLARATION_TEXT_VERSION,
             "current": request.user.impartiality_declarations.first(),
-            "is_valid": services.has_valid_declaration(user=request.user),
+            "is_valid": selectors.has_valid_declaration(user=request.user),
         },
         status=status,
     )
@@ -356,7 +357,7 @@ def _dossier_page(
     submission = _latest_submission(dossier)
     hidden = selectors.scores_hidden_from(user=user, dossier=dossier)
     appeal = Appeal.objects.filter(dossier=dossier).prefetch_related("panel").select_related("decision").first()
-    secretariat = services.is_secretariat(user=user, dossier=dossier)
+    secretariat = selectors.is_secretariat(user=user, dossier=dossier)
     scheduled = dossier.interviews.filter(status=Interview.Status.SCHEDULED).exists()
     context: dict[str, Any] = {
         "dossier": dossier,
@@ -399,8 +400,8 @@ def _dossier_page(
         if dossier.status in (DossierStatus.SUBMITTED, DossierStatus.UNDER_ASSESSMENT):
             context["information_form"] = information_form or InformationRequestForm()
             context["assign_form"] = assign_form or AssignAssessorsForm(
-                eligible=services.eligible_assessors(dossier=dossier),
-                suggested=services.suggest_assessors(dossier=dossier),
+                eligible=selectors.eligible_assessors(dossier=dossier),
+                suggested=selectors.suggest_assessors(dossier=dossier),
             )
         if dossier.status == DossierStatus.INTERVIEW and (interview_form or not scheduled):
             context["interview_form"] = interview_form or InterviewForm(interviewers=_interviewer_candidates(dossier))
@@ -409,13 +410,13 @@ def _dossier_page(
             and appeal is not None
             and (panel_form or not appeal.panel.exists())
         ):
-            context["panel_form"] = panel_form or AppealPanelForm(members=services.uninvolved_members(dossier=dossier))
+            context["panel_form"] = panel_form or AppealPanelForm(members=selectors.uninvolved_members(dossier=dossier))
     return render(request, "committee/dossier.html", context, status=status)
 
 
 def _secretariat_dossier(request: HttpRequest, pk: uuid.UUID) -> Dossier:
     dossier = selectors.get_committee_dossier(user=request.user, dossier_id=pk)
-    if not services.is_secretariat(user=request.user, dossier=dossier):
+    if not selectors.is_secretariat(user=request.user, dossier=dossier):
         raise PermissionDenied
     return dossier
 
@@ -433,7 +434,7 @@ def request_information(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     form = InformationRequestForm(request.POST)
     status = _run(
         form,
-        lambda: services.request_information(
+        lambda: assignments.request_information(
             dossier=dossier, actor=request.user, questions=form.cleaned_data["questions"]
         ),
     )
@@ -449,12 +450,12 @@ def assign(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     dossier = _secretariat_dossier(request, pk)
     form = AssignAssessorsForm(
         request.POST,
-        eligible=services.eligible_assessors(dossier=dossier),
-        suggested=services.suggest_assessors(dossier=dossier),
+        eligible=selectors.eligible_assessors(dossier=dossier),
+        suggested=selectors.suggest_assessors(dossier=dossier),
     )
     status = _run(
         form,
-        lambda: services.assign_assessors(
+        lambda: assignments.assign_assessors(
             dossier=dossier, actor=request.user, assessors=form.cleaned_data["assessors"]
         ),
     )
@@ -472,7 +473,7 @@ def schedule_interview(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     dossier = _secretariat_dossier(request, pk)
     form = InterviewForm(request.POST, interviewers=_interviewer_candidates(dossier))
     # The date and time are naive: the service reads them in the chosen time zone.
-    status = _run(form, lambda: services.schedule_interview(dossier=dossier, actor=request.user, **form.cleaned_data))
+    status = _run(form, lambda: interviews.schedule_interview(dossier=dossier, actor=request.user, **form.cleaned_data))
     if status is not None:
         return _dossier_page(request, dossier, status=status, interview_form=form)
     messages.success(request, _("The interview has been scheduled; the applicant and the interviewers are invited."))
@@ -484,10 +485,10 @@ def schedule_interview(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def appeal_panel(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     dossier = _secretariat_dossier(request, pk)
     appeal = get_object_or_404(Appeal, dossier=dossier)
-    form = AppealPanelForm(request.POST, members=services.uninvolved_members(dossier=dossier))
+    form = AppealPanelForm(request.POST, members=selectors.uninvolved_members(dossier=dossier))
     status = _run(
         form,
-        lambda: services.set_appeal_panel(appeal=appeal, actor=request.user, members=form.cleaned_data["members"]),
+        lambda: appeals.set_appeal_panel(appeal=appeal, actor=request.user, members=form.cleaned_data["members"]),
     )
     if status is not None:
         return _dossier_page(request, dossier, status=status, panel_form=form)
@@ -518,7 +519,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if form is not None and request.method == "POST":
         status = _run(
             form,
-            lambda: services.declare_conflict_of_interest(
+            lambda: declarations.declare_conflict_of_interest(
                 assignment=assignment,
                 actor=request.user,
                 has_conflict=form.cleaned_data["has_conflict"],
@@ -535,7 +536,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assignment": assignment,
         "dossier": dossier,
         "form": form,
-        "has_declaration": services.has_valid_declaration(user=request.user),
+        "has_declaration": selectors.has_valid_declaration(user=request.user),
     }
     if not awaiting and selectors.can_see_dossier_content(assignment=assignment):
         # An interviewer: the interview to record, and the dossier as submitted.
@@ -563,7 +564,7 @@ def _score_page(
     dossier = assignment.dossier
     criteria = list(dossier.profile.criteria.all())
     submission = selectors.latest_submission(dossier)
-    sheet = services.current_sheet(assignment=assignment)
+    sheet = selectors.current_sheet(assignment=assignment)
     submitted = sheet is not None and sheet.submitted_at is not None
     context: dict[str, Any] = {
         "assignment": assignment,
@@ -617,7 +618,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
     @transaction.atomic
     def save() -> None:
         # Submitting saves the sheet first; if the submission is refused, the save is undone too.
-        services.save_scores(
+        scoresheets.save_scores(
             assignment=assignment,
             actor=request.user,
             scores=form.scores(),
@@ -625,7 +626,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
         if submit:
-            services.submit_assessment(assignment=assignment, actor=request.user)
+            scoresheets.submit_assessment(assignment=assignment, actor=request.user)
 
     status = _run(form, save)
     if status is not None:
@@ -642,13 +643,13 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
 def amend(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = selectors.get_my_assignment(user=request.user, assignment_id=pk)
     _ensure_can_open_sheet(assignment)
-    sheet = services.current_sheet(assignment=assignment)
+    sheet = selectors.current_sheet(assignment=assignment)
     if sheet is None:
         raise Http404("No scoresheet to amend.")
     form = AmendForm(request.POST, criteria=assignment.dossier.profile.criteria.all(), prefix=AMEND_PREFIX)
     status = _run(
         form,
-        lambda: services.amend_assessment(
+        lambda: scoresheets.amend_assessment(
             assessment=sheet,
             actor=request.user,
             scores=form.scores(),
@@ -709,7 +710,7 @@ def interview_record(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         status = _run(
             form,
-            lambda: services.record_interview(
+            lambda: interviews.record_interview(
                 interview=interview,
                 actor=request.user,
                 answers=form.answers(),
@@ -752,7 +753,7 @@ def _decision_context(dossier: Dossier, user: User) -> dict[str, Any]:
         "scores_hidden": selectors.scores_hidden_from(user=user, dossier=dossier),
     }
     if not context["scores_hidden"]:
-        context["record"] = _record(services.decision_record(dossier=dossier), dossier)
+        context["record"] = _record(selectors.decision_record(dossier=dossier), dossier)
         context["sheets"] = _sheets(dossier)
     return context
 
@@ -770,7 +771,7 @@ def decide(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if form is not None and request.method == "POST":
         status = _run(
             form,
-            lambda: services.decide(
+            lambda: decisions.decide(
                 dossier=dossier,
                 actor=request.user,
                 outcome=form.cleaned_data["outcome"],
@@ -799,7 +800,7 @@ def appeal_decide(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if form is not None and request.method == "POST":
         status = _run(
             form,
-            lambda: services.decide_appeal(
+            lambda: appeals.decide_appeal(
                 appeal=appeal,
                 actor=request.user,
                 overturn=form.cleaned_data["overturn"],
