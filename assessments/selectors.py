@@ -31,6 +31,7 @@ from .models import (
     Escalation,
     ImpartialityDeclaration,
     Interview,
+    InterviewRecord,
 )
 from .scoring import Aggregate, Criterion, aggregate, mean_pairwise_kappa, quadratic_weighted_kappa
 
@@ -57,6 +58,11 @@ def has_committee_role(*, user: User, dossier: Dossier, role: str) -> bool:
 def is_secretariat(*, user: User, dossier: Dossier) -> bool:
     """Staff, or the chair of the dossier's committee: they check completeness and assign people."""
     return user.is_staff or has_committee_role(user=user, dossier=dossier, role="is_chair")
+
+
+def is_decision_maker(*, user: User, dossier: Dossier) -> bool:
+    """A decision maker of the dossier's committee (whether they may decide this dossier is the services' call)."""
+    return has_committee_role(user=user, dossier=dossier, role="is_decision_maker")
 
 
 def has_valid_declaration(*, user: User, on: datetime.date | None = None) -> bool:
@@ -104,6 +110,25 @@ def others_sheets_visible(*, assignment: Assignment) -> bool:
     return assignment.status == Assignment.Status.DONE
 
 
+def interviewer_assignment(*, user: User, interview: Interview) -> Assignment | None:
+    """The user's assignment as interviewer of the interview's dossier, once they declared no conflict."""
+    return Assignment.objects.filter(
+        dossier=interview.dossier,
+        member=user,
+        role=Assignment.Role.INTERVIEWER,
+        status__in=[Assignment.Status.ACTIVE, Assignment.Status.DONE],
+    ).first()
+
+
+def interview_record_of(*, user: User, interview: Interview) -> InterviewRecord | None:
+    """The user's own record of the interview, once made."""
+    return InterviewRecord.objects.filter(interview=interview, interviewer=user).first()
+
+
+def has_scheduled_interview(*, dossier: Dossier) -> bool:
+    return Interview.objects.filter(dossier=dossier, status=Interview.Status.SCHEDULED).exists()
+
+
 # --- the dossiers the committee works on --------------------------------------------------------------------
 
 
@@ -137,8 +162,14 @@ def committees_of(*, user: User) -> QuerySet[Committee]:
 # --- versions, scoresheets and what the decision keeps ------------------------------------------------------
 
 
+def latest_submission_or_none(dossier: Dossier) -> DossierSubmission | None:
+    """The dossier's latest submitted version; None for a dossier never submitted."""
+    return dossier.submissions.order_by("-number").first()
+
+
 def latest_submission(dossier: Dossier) -> DossierSubmission:
-    submission = dossier.submissions.order_by("-number").first()
+    """The dossier's latest submitted version, which the committee assesses; InvalidTransition without one."""
+    submission = latest_submission_or_none(dossier)
     if submission is None:
         raise InvalidTransition(_("This dossier has not been submitted."))
     return submission
@@ -264,7 +295,7 @@ def eligible_assessors(*, dossier: Dossier) -> list[User]:
 
 def _assessors_needed(dossier: Dossier) -> int:
     wanted = min_assessors(dossier)
-    submission = dossier.submissions.order_by("-number").first()
+    submission = latest_submission_or_none(dossier)
     if submission and Escalation.objects.filter(submission=submission, resolved_at__isnull=True).exists():
         wanted += 1
     return wanted - live_assessors(dossier).count()
@@ -274,6 +305,19 @@ def suggest_assessors(*, dossier: Dossier, count: int | None = None) -> list[Use
     """The suggestion shown when assigning: enough eligible assessors, by workload."""
     needed = count if count is not None else _assessors_needed(dossier)
     return eligible_assessors(dossier=dossier)[: max(needed, 0)]
+
+
+def interviewer_candidates(*, dossier: Dossier) -> list[User]:
+    """The interviewers of the dossier's committee but its applicant, by name, each once."""
+    members = (
+        CommitteeMember.objects.filter(
+            committee__profiles=dossier.profile, committee__is_active=True, is_interviewer=True
+        )
+        .exclude(user_id=dossier.owner_id)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__pk")
+    )
+    return list({m.user_id: m.user for m in members}.values())
 
 
 def uninvolved_members(*, dossier: Dossier) -> list[User]:

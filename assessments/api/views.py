@@ -184,7 +184,7 @@ class CommitteeDossierDetailApi(APIView):
     def get(self, request, pk):
         """The dossier's latest version, its assignments, scores combined, interviews, decisions and appeal."""
         dossier = _dossier(request, pk)
-        submission = dossier.submissions.order_by("-number").first()
+        submission = selectors.latest_submission_or_none(dossier)
         # An assessor who has not submitted their own scores sees nobody else's, in whatever role they ask.
         hidden = selectors.scores_hidden_from(user=request.user, dossier=dossier)
         data = {
@@ -364,7 +364,7 @@ def _assignment_detail(assignment: Assignment) -> dict[str, Any]:
     """What the assigned member may see now: the dossier only after declaring no conflict, the other
     assessors' sheets only after submitting their own."""
     dossier = assignment.dossier
-    submission = dossier.submissions.order_by("-number").first()
+    submission = selectors.latest_submission_or_none(dossier)
     content = selectors.can_see_dossier_content(assignment=assignment) and submission is not None
     others = selectors.others_sheets_visible(assignment=assignment) and submission is not None
     return {

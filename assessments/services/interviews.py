@@ -18,7 +18,7 @@ from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 
 from ..models import Assessment, Assignment, Interview, InterviewRecord
-from ..selectors import LIVE_ASSIGNMENT
+from ..selectors import LIVE_ASSIGNMENT, has_scheduled_interview
 from .common import ensure_assignable, ensure_secretariat, locked, record_event
 
 
@@ -41,7 +41,7 @@ def schedule_interview(
     ensure_secretariat(actor, dossier)
     if dossier.status != DossierStatus.INTERVIEW:
         raise InvalidTransition(_("An interview can be scheduled only when the dossier awaits one."))
-    if Interview.objects.filter(dossier=dossier, status=Interview.Status.SCHEDULED).exists():
+    if has_scheduled_interview(dossier=dossier):
         raise InvalidTransition(_("An interview is already scheduled; cancel it first."))
     try:
         zone = ZoneInfo(time_zone)
