@@ -7,6 +7,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Committee assessment")
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules import models, which exist only once the apps are loaded.
         from accounts.two_factor import register_privileged_position
 
         from . import receivers  # noqa: F401 — resumes the assessment when a dossier is resubmitted

@@ -6,6 +6,7 @@ import datetime
 import uuid
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,29 @@ from ..selectors import LIVE_ASSIGNMENT, has_scheduled_interview
 from .common import ensure_assignable, ensure_secretariat, locked, record_event
 
 
+def _start(starts_at: datetime.datetime, time_zone: str) -> datetime.datetime:
+    """When the interview starts: a naive ``starts_at`` is read in ``time_zone``; it must be in the future."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise DomainError(_("Unknown time zone: %(tz)s") % {"tz": time_zone}) from exc
+    if timezone.is_naive(starts_at):
+        starts_at = starts_at.replace(tzinfo=zone)
+    if starts_at <= timezone.now():
+        raise DomainError(_("The interview must be in the future."))
+    return starts_at
+
+
+def _assign_interviewers(dossier: Dossier, interviewers: Sequence[User], *, actor: User) -> None:
+    """Assign each interviewer not assigned yet; their conflict-of-interest declaration comes next."""
+    for user in interviewers:
+        existing = Assignment.objects.filter(
+            dossier=dossier, member=user, role=Assignment.Role.INTERVIEWER, status__in=LIVE_ASSIGNMENT
+        ).first()
+        if existing is None:
+            Assignment.objects.create(dossier=dossier, member=user, role=Assignment.Role.INTERVIEWER, assigned_by=actor)
+
+
 @transaction.atomic
 def schedule_interview(
     *,
@@ -35,22 +59,13 @@ def schedule_interview(
     duration_minutes: int = 45,
 ) -> Interview:
     """Schedule the interview and invite the applicant and the panel (iCalendar by e-mail, on commit)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     dossier = locked(dossier)
     ensure_secretariat(actor, dossier)
     if dossier.status != DossierStatus.INTERVIEW:
         raise InvalidTransition(_("An interview can be scheduled only when the dossier awaits one."))
     if has_scheduled_interview(dossier=dossier):
         raise InvalidTransition(_("An interview is already scheduled; cancel it first."))
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise DomainError(_("Unknown time zone: %(tz)s") % {"tz": time_zone}) from exc
-    if timezone.is_naive(starts_at):
-        starts_at = starts_at.replace(tzinfo=zone)
-    if starts_at <= timezone.now():
-        raise DomainError(_("The interview must be in the future."))
+    starts_at = _start(starts_at, time_zone)
     if mode not in Interview.Mode.values or not location.strip():
         raise DomainError(_("Give the interview's mode and its address or video link."))
     if not interviewers:
@@ -68,12 +83,7 @@ def schedule_interview(
         uid=f"{uuid.uuid4()}@aipia-credentials",
         scheduled_by=actor,
     )
-    for user in interviewers:
-        existing = Assignment.objects.filter(
-            dossier=dossier, member=user, role=Assignment.Role.INTERVIEWER, status__in=LIVE_ASSIGNMENT
-        ).first()
-        if existing is None:
-            Assignment.objects.create(dossier=dossier, member=user, role=Assignment.Role.INTERVIEWER, assigned_by=actor)
+    _assign_interviewers(dossier, interviewers, actor=actor)
     record_event(
         dossier,
         action="assessment.interview_scheduled",
