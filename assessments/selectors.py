@@ -41,9 +41,18 @@ LIVE_ASSIGNMENT = (Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACT
 # --- who is who ---------------------------------------------------------------------------------------------
 
 
+def is_staff(user: User) -> bool:
+    """The association's staff, the committee's secretariat on every dossier: Django's staff flag.
+
+    Not ``accounts.roles.is_association_staff``, which counts administrators without the flag too: they would act
+    as the secretariat, without an impartiality declaration. That is a decision to take, not a refactoring."""
+    return bool(user.is_staff)
+
+
 def is_committee_user(user: User) -> bool:
+    """Staff, or a member of an active committee (in whatever role): who reaches the committee's pages."""
     return user.is_authenticated and (
-        user.is_staff or CommitteeMember.objects.filter(user=user, committee__is_active=True).exists()
+        is_staff(user) or CommitteeMember.objects.filter(user=user, committee__is_active=True).exists()
     )
 
 
@@ -57,7 +66,7 @@ def has_committee_role(*, user: User, dossier: Dossier, role: str) -> bool:
 
 def is_secretariat(*, user: User, dossier: Dossier) -> bool:
     """Staff, or the chair of the dossier's committee: they check completeness and assign people."""
-    return user.is_staff or has_committee_role(user=user, dossier=dossier, role="is_chair")
+    return is_staff(user) or has_committee_role(user=user, dossier=dossier, role="is_chair")
 
 
 def is_decision_maker(*, user: User, dossier: Dossier) -> bool:
@@ -136,7 +145,7 @@ def committee_dossiers(*, user: User) -> QuerySet[Dossier]:
     """Dossiers the secretariat or a chair / decision maker works on (never their own)."""
     # Only dossiers that were submitted at least once: a draft withdrawn unsubmitted is nobody's business.
     qs = Dossier.objects.filter(submitted_at__isnull=False).exclude(owner=user).select_related("profile", "owner")
-    if user.is_staff:
+    if is_staff(user):
         return qs
     memberships = CommitteeMember.objects.filter(user=user, committee__is_active=True).filter(
         is_chair=True
@@ -156,7 +165,7 @@ def get_committee_dossier(*, user: User, dossier_id) -> Dossier:
 def committees_of(*, user: User) -> QuerySet[Committee]:
     """The active committees the user sits on (all of them for staff)."""
     committees = Committee.objects.filter(is_active=True)
-    return committees if user.is_staff else committees.filter(members__user=user).distinct()
+    return committees if is_staff(user) else committees.filter(members__user=user).distinct()
 
 
 # --- versions, scoresheets and what the decision keeps ------------------------------------------------------

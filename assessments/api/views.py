@@ -148,7 +148,7 @@ class AgreementApi(APIView):
         query = self.AgreementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         committees = Committee.objects.all()
-        if not request.user.is_staff:
+        if not selectors.is_staff(request.user):
             committees = committees.filter(members__user=request.user)
         committee = get_object_or_404(committees.distinct(), pk=query.validated_data["committee"])
         rows = selectors.committee_agreement(committee=committee, months=query.validated_data["months"])

@@ -22,14 +22,14 @@ from aipia.errors import NotAllowed
 from dossiers.models import Dossier, DossierEvent
 
 from ..models import Assignment, Decision
-from ..selectors import has_committee_role, has_valid_declaration, is_secretariat
+from ..selectors import has_committee_role, has_valid_declaration, is_secretariat, is_staff
 
 
 def ensure_secretariat(user: User, dossier: Dossier) -> None:
     if not is_secretariat(user=user, dossier=dossier):
         raise NotAllowed(_("Only the committee's chair or the secretariat can do this."))
     ensure_not_owner(user, dossier)
-    if not user.is_staff:
+    if not is_staff(user):
         # A chair is a committee member like any other: no work on dossiers without a valid declaration.
         ensure_declaration(user)
 

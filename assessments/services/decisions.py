@@ -12,13 +12,13 @@ from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 
 from ..models import Decision
-from ..selectors import decision_record, has_committee_role, involved_in_assessment
+from ..selectors import decision_record, involved_in_assessment, is_decision_maker
 from .common import ensure_declaration, ensure_not_owner, locked
 
 
 def _ensure_can_decide(actor: User, dossier: Dossier) -> None:
     ensure_not_owner(actor, dossier)
-    if not has_committee_role(user=actor, dossier=dossier, role="is_decision_maker"):
+    if not is_decision_maker(user=actor, dossier=dossier):
         raise NotAllowed(_("Only a decision maker of the committee for this profile can decide."))
     ensure_declaration(actor)
     if involved_in_assessment(user=actor, dossier=dossier):

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
 
-from ..models import Assignment, CommitteeMember, ImpartialityDeclaration
+from ..models import Assignment, ImpartialityDeclaration
+from ..selectors import is_committee_user
 from .common import ensure_declaration, record_event
 
 DECLARATION_TEXT_VERSION = "2026-1"
@@ -21,7 +22,7 @@ DECLARATION_TEXT_VERSION = "2026-1"
 @transaction.atomic
 def sign_impartiality_declaration(*, user: User) -> ImpartialityDeclaration:
     """Record the member's signature of the current declaration, valid for one year from today."""
-    if not (user.is_staff or CommitteeMember.objects.filter(user=user, committee__is_active=True).exists()):
+    if not is_committee_user(user):
         raise NotAllowed(_("Only committee members sign the impartiality declaration."))
     now = timezone.now()
     today = timezone.localdate()
