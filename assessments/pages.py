@@ -16,7 +16,7 @@ from accounts.models import User
 from dossiers.models import Dossier, DossierStatus, DossierSubmission, EvidenceFile
 from profiles.models import EcfCompetence
 
-from . import selectors
+from . import figures, selectors
 from .models import Appeal, Assessment, Assignment, Escalation, InformationRequest, Interview, InterviewRecord
 
 # --- labels and readable records ----------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def sheet_rows(dossier: Dossier, *, exclude: Assignment | None = None) -> list[d
 
 
 def dashboard_context(*, user: User) -> dict[str, Any]:
-    board = selectors.dashboard(user=user)
+    board = figures.dashboard(user=user)
     return {
         "counts": [
             {"status": status, "label": status_label(status), "count": count}
@@ -204,7 +204,7 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
             for status, figures in board["time_in_status"].items()
         ],
         "agreement": [
-            {"committee": committee, "months": selectors.committee_agreement(committee=committee)}
+            {"committee": committee, "months": figures.committee_agreement(committee=committee)}
             for committee in selectors.committees_of(user=user)
         ],
     }

@@ -195,7 +195,7 @@ class CommitteeInformationRequestSerializer(serializers.ModelSerializer):
 
 
 class CommitteeDashboardRowSerializer(serializers.Serializer):
-    """One open dossier on the dashboard (``selectors.DashboardRow``)."""
+    """One open dossier on the dashboard (``figures.DashboardRow``)."""
 
     dossier = serializers.UUIDField(source="dossier.pk")
     profile = serializers.CharField(source="dossier.profile.code")

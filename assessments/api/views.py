@@ -25,7 +25,7 @@ from aipia.openapi import PROBLEM
 from dossiers.models import Dossier
 from dossiers.selectors import get_own_dossier
 
-from .. import selectors
+from .. import figures, selectors
 from ..models import Appeal, Assessment, Assignment, Committee, Decision, Interview
 from ..services import appeals, assignments, decisions, declarations, interviews, scoresheets
 from .serializers import (
@@ -110,7 +110,7 @@ class DashboardApi(APIView):
     @extend_schema(responses={200: DashboardOutputSerializer}, operation_id="committee_dashboard")
     def get(self, request):
         """Dossiers by status, who holds each open one, for how long, and what is overdue."""
-        return Response(self.DashboardOutputSerializer(selectors.dashboard(user=request.user)).data)
+        return Response(self.DashboardOutputSerializer(figures.dashboard(user=request.user)).data)
 
 
 class DeclarationApi(APIView):
@@ -151,7 +151,7 @@ class AgreementApi(APIView):
         if not selectors.is_staff(request.user):
             committees = committees.filter(members__user=request.user)
         committee = get_object_or_404(committees.distinct(), pk=query.validated_data["committee"])
-        rows = selectors.committee_agreement(committee=committee, months=query.validated_data["months"])
+        rows = figures.committee_agreement(committee=committee, months=query.validated_data["months"])
         return Response(self.AgreementMonthSerializer(rows, many=True).data)
 
 

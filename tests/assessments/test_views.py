@@ -114,7 +114,7 @@ def test_the_dashboard_reports_time_in_each_status_and_agreement_by_month(as_use
     assert "Agreement between assessors" in page
     from django.utils import timezone
 
-    from assessments.selectors import committee_agreement, time_in_status
+    from assessments.figures import committee_agreement, time_in_status
     from dossiers.models import Dossier
 
     figures = time_in_status(dossiers=Dossier.objects.all(), now=timezone.now())
