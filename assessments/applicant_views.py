@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from aipia.errors import DomainError
 from dossiers.selectors import get_own_dossier
 
-from . import services
+from .services import appeals
 
 
 class AppealForm(forms.Form):
@@ -34,7 +34,7 @@ def lodge_appeal(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.lodge_appeal(dossier=dossier, actor=request.user, statement=form.cleaned_data["statement"])
+            appeals.lodge_appeal(dossier=dossier, actor=request.user, statement=form.cleaned_data["statement"])
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = 400

@@ -7,6 +7,7 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Committee assessment")
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules import models, which exist only once the apps are loaded.
         from accounts.two_factor import register_privileged_position
 
         # The committee's personal data registers with accounts; a resubmitted dossier resumes its assessment.

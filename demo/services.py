@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from assessments import services as assessment_services
+from assessments import selectors
 from assessments.models import Committee, CommitteeMember
+from assessments.services import appeals, assignments, decisions, declarations, interviews, scoresheets
 from credentials.documents import categories
 from credentials.models import Credential
 from credentials.services import cpd, lifecycle, status
@@ -224,19 +225,19 @@ def _committee(users: dict[str, User]) -> None:
     }
     for email, flags in roles.items():
         CommitteeMember.objects.get_or_create(committee=committee, user=users[email], defaults=flags)
-        if not assessment_services.has_valid_declaration(user=users[email]):
-            assessment_services.sign_impartiality_declaration(user=users[email])
+        if not selectors.has_valid_declaration(user=users[email]):
+            declarations.sign_impartiality_declaration(user=users[email])
 
 
 def _assess(dossier: Dossier, users: dict[str, User], *, scores: tuple[int, int], plan: str) -> None:
     """Take a submitted dossier through the committee as far as ``plan`` says."""
     admin = users[ADMIN]
-    assessment_services.assign_assessors(dossier=dossier, actor=admin, assessors=[users[e] for e in ASSESSORS])
+    assignments.assign_assessors(dossier=dossier, actor=admin, assessors=[users[e] for e in ASSESSORS])
     for email, score in zip(ASSESSORS, scores, strict=True):
         assignment = dossier.assignments.get(member=users[email])
-        assessment_services.declare_conflict_of_interest(assignment=assignment, actor=users[email], has_conflict=False)
+        declarations.declare_conflict_of_interest(assignment=assignment, actor=users[email], has_conflict=False)
         criteria = {c.code: {"score": score, "comment": "Demo score."} for c in dossier.profile.criteria.all()}
-        assessment_services.save_scores(
+        scoresheets.save_scores(
             assignment=assignment,
             actor=users[email],
             scores=criteria,
@@ -246,16 +247,16 @@ def _assess(dossier: Dossier, users: dict[str, User], *, scores: tuple[int, int]
         if plan == "under_assessment":
             return  # the first assessor has a draft; the second has not started
         if plan == "information_requested":
-            assessment_services.request_information(
+            assignments.request_information(
                 dossier=dossier,
                 actor=users[email],
                 questions="Please add the report of the fraud scoring project, with the monitoring results.",
             )
             return
-        assessment_services.submit_assessment(assignment=assignment, actor=users[email])
+        scoresheets.submit_assessment(assignment=assignment, actor=users[email])
     dossier.refresh_from_db()
     if plan == "interview":
-        assessment_services.schedule_interview(
+        interviews.schedule_interview(
             dossier=dossier,
             actor=admin,
             starts_at=timezone.now() + datetime.timedelta(days=10),
@@ -266,7 +267,7 @@ def _assess(dossier: Dossier, users: dict[str, User], *, scores: tuple[int, int]
         )
         return
     outcome = "approve" if plan == "approved" else "reject"
-    assessment_services.decide(
+    decisions.decide(
         dossier=dossier,
         actor=users[DECISION_MAKER],
         outcome=outcome,
@@ -276,7 +277,7 @@ def _assess(dossier: Dossier, users: dict[str, User], *, scores: tuple[int, int]
     )
     if plan == "appealed":
         dossier.refresh_from_db()
-        assessment_services.lodge_appeal(
+        appeals.lodge_appeal(
             dossier=dossier,
             actor=dossier.owner,
             statement="The committee did not consider my two years leading the data platform team.",

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from accounts.models import User
 from dossiers.models import Dossier, DossierStatus, DossierSubmission
 
-from .. import services
+from .. import selectors
 from ..models import (
     Appeal,
     Assessment,
@@ -183,7 +183,7 @@ class CommitteeAppealSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField())
     def get_deadline(self, appeal: Appeal) -> str:
-        return serializers.DateTimeField().to_representation(services.appeal_deadline(decision=appeal.decision))
+        return serializers.DateTimeField().to_representation(selectors.appeal_deadline(decision=appeal.decision))
 
 
 class CommitteeInformationRequestSerializer(serializers.ModelSerializer):
@@ -195,7 +195,7 @@ class CommitteeInformationRequestSerializer(serializers.ModelSerializer):
 
 
 class CommitteeDashboardRowSerializer(serializers.Serializer):
-    """One open dossier on the dashboard (``selectors.DashboardRow``)."""
+    """One open dossier on the dashboard (``figures.DashboardRow``)."""
 
     dossier = serializers.UUIDField(source="dossier.pk")
     profile = serializers.CharField(source="dossier.profile.code")

@@ -1,4 +1,4 @@
-"""Committee API: one thin class per operation; every rule lives in assessments.services.
+"""Committee API: one thin class per operation; every rule lives in the services (assessments/services/).
 
 Object permissions come from the selectors: a dossier, assignment or interview the caller may not see
 answers 404, so its existence is not revealed. What the caller may see but not do is refused by the
@@ -25,8 +25,9 @@ from aipia.openapi import PROBLEM
 from dossiers.models import Dossier
 from dossiers.selectors import get_own_dossier
 
-from .. import selectors, services
+from .. import figures, selectors
 from ..models import Appeal, Assessment, Assignment, Committee, Decision, Interview
+from ..services import appeals, assignments, decisions, declarations, interviews, scoresheets
 from .serializers import (
     CommitteeAppealSerializer,
     CommitteeAssignmentDetailSerializer,
@@ -109,7 +110,7 @@ class DashboardApi(APIView):
     @extend_schema(responses={200: DashboardOutputSerializer}, operation_id="committee_dashboard")
     def get(self, request):
         """Dossiers by status, who holds each open one, for how long, and what is overdue."""
-        return Response(self.DashboardOutputSerializer(selectors.dashboard(user=request.user)).data)
+        return Response(self.DashboardOutputSerializer(figures.dashboard(user=request.user)).data)
 
 
 class DeclarationApi(APIView):
@@ -118,7 +119,7 @@ class DeclarationApi(APIView):
     @extend_schema(request=None, responses={201: CommitteeDeclarationSerializer}, operation_id="committee_declare")
     def post(self, request):
         """Sign the impartiality and confidentiality declaration, valid for one year."""
-        declaration = services.sign_impartiality_declaration(user=request.user)
+        declaration = declarations.sign_impartiality_declaration(user=request.user)
         return Response(CommitteeDeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
 
 
@@ -147,10 +148,10 @@ class AgreementApi(APIView):
         query = self.AgreementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         committees = Committee.objects.all()
-        if not request.user.is_staff:
+        if not selectors.is_staff(request.user):
             committees = committees.filter(members__user=request.user)
         committee = get_object_or_404(committees.distinct(), pk=query.validated_data["committee"])
-        rows = selectors.committee_agreement(committee=committee, months=query.validated_data["months"])
+        rows = figures.committee_agreement(committee=committee, months=query.validated_data["months"])
         return Response(self.AgreementMonthSerializer(rows, many=True).data)
 
 
@@ -183,7 +184,7 @@ class CommitteeDossierDetailApi(APIView):
     def get(self, request, pk):
         """The dossier's latest version, its assignments, scores combined, interviews, decisions and appeal."""
         dossier = _dossier(request, pk)
-        submission = dossier.submissions.order_by("-number").first()
+        submission = selectors.latest_submission_or_none(dossier)
         # An assessor who has not submitted their own scores sees nobody else's, in whatever role they ask.
         hidden = selectors.scores_hidden_from(user=request.user, dossier=dossier)
         data = {
@@ -192,7 +193,7 @@ class CommitteeDossierDetailApi(APIView):
             "assignments": dossier.assignments.select_related("member"),
             "scores_hidden": hidden,
             # A dossier withdrawn before it was ever submitted has no version to aggregate.
-            "aggregate": services.dossier_aggregate(dossier=dossier) if submission and not hidden else None,
+            "aggregate": selectors.dossier_aggregate(dossier=dossier) if submission and not hidden else None,
             "agreement": None if hidden else selectors.dossier_agreement(dossier=dossier),
             "interviews": dossier.interviews.prefetch_related("records__interviewer"),
             "decisions": dossier.decisions.select_related("decided_by"),
@@ -211,8 +212,8 @@ class AssessorSuggestionsApi(APIView):
         """Who can be assigned as assessor, and the suggestion by workload."""
         dossier = _dossier(request, pk)
         data = {
-            "suggested": services.suggest_assessors(dossier=dossier),
-            "eligible": services.eligible_assessors(dossier=dossier),
+            "suggested": selectors.suggest_assessors(dossier=dossier),
+            "eligible": selectors.eligible_assessors(dossier=dossier),
         }
         return Response(self.AssessorSuggestionsOutputSerializer(data).data)
 
@@ -231,7 +232,7 @@ class InformationRequestApi(APIView):
         dossier = self._dossier(request, pk)
         data = self.InformationRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        information_request = services.request_information(
+        information_request = assignments.request_information(
             dossier=dossier, actor=request.user, questions=data.validated_data["questions"]
         )
         return Response(CommitteeInformationRequestSerializer(information_request).data, status=status.HTTP_201_CREATED)
@@ -267,10 +268,10 @@ class AssignAssessorsApi(APIView):
         dossier = _dossier(request, pk)
         data = self.AssignAssessorsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignments = services.assign_assessors(
+        created = assignments.assign_assessors(
             dossier=dossier, actor=request.user, assessors=data.validated_data["assessors"]
         )
-        return Response(CommitteeAssignmentSerializer(assignments, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(CommitteeAssignmentSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class ScheduleInterviewApi(APIView):
@@ -294,7 +295,7 @@ class ScheduleInterviewApi(APIView):
         dossier = _dossier(request, pk)
         data = self.ScheduleInterviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        interview = services.schedule_interview(dossier=dossier, actor=request.user, **data.validated_data)
+        interview = interviews.schedule_interview(dossier=dossier, actor=request.user, **data.validated_data)
         return Response(CommitteeInterviewSerializer(interview).data, status=status.HTTP_201_CREATED)
 
 
@@ -311,7 +312,7 @@ class DecisionApi(APIView):
         dossier = _dossier(request, pk)
         data = self.DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = services.decide(dossier=dossier, actor=request.user, **data.validated_data)
+        decision = decisions.decide(dossier=dossier, actor=request.user, **data.validated_data)
         return Response(CommitteeDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
@@ -329,7 +330,7 @@ class AppealPanelApi(APIView):
         appeal = _appeal(_dossier(request, pk))
         data = self.AppealPanelInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appeal = services.set_appeal_panel(appeal=appeal, actor=request.user, members=data.validated_data["members"])
+        appeal = appeals.set_appeal_panel(appeal=appeal, actor=request.user, members=data.validated_data["members"])
         return Response(CommitteeAppealSerializer(appeal).data)
 
 
@@ -348,7 +349,7 @@ class AppealDecisionApi(APIView):
         appeal = _appeal(_dossier(request, pk))
         data = self.AppealDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = services.decide_appeal(appeal=appeal, actor=request.user, **data.validated_data)
+        decision = appeals.decide_appeal(appeal=appeal, actor=request.user, **data.validated_data)
         return Response(CommitteeDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
@@ -363,18 +364,18 @@ def _assignment_detail(assignment: Assignment) -> dict[str, Any]:
     """What the assigned member may see now: the dossier only after declaring no conflict, the other
     assessors' sheets only after submitting their own."""
     dossier = assignment.dossier
-    submission = dossier.submissions.order_by("-number").first()
+    submission = selectors.latest_submission_or_none(dossier)
     content = selectors.can_see_dossier_content(assignment=assignment) and submission is not None
     others = selectors.others_sheets_visible(assignment=assignment) and submission is not None
     return {
         "assignment": assignment,
         "submission": submission if content else None,
         "interviews": dossier.interviews.all() if content else [],
-        "sheet": services.current_sheet(assignment=assignment) if submission else None,
-        "other_sheets": [s for s in services.effective_sheets(dossier=dossier) if s.assignment_id != assignment.pk]
+        "sheet": selectors.current_sheet(assignment=assignment) if submission else None,
+        "other_sheets": [s for s in selectors.effective_sheets(dossier=dossier) if s.assignment_id != assignment.pk]
         if others
         else None,
-        "aggregate": services.dossier_aggregate(dossier=dossier) if others else None,
+        "aggregate": selectors.dossier_aggregate(dossier=dossier) if others else None,
     }
 
 
@@ -384,8 +385,8 @@ class AssignmentListApi(APIView):
     )
     def get(self, request):
         """The caller's assignments as assessor or interviewer, newest first."""
-        assignments = selectors.my_assignments(user=request.user).select_related("dossier__owner")
-        return Response(CommitteeAssignmentSummarySerializer(assignments, many=True).data)
+        mine = selectors.my_assignments(user=request.user).select_related("dossier__owner")
+        return Response(CommitteeAssignmentSummarySerializer(mine, many=True).data)
 
 
 class AssignmentDetailApi(APIView):
@@ -413,7 +414,7 @@ class ConflictDeclarationApi(APIView):
         assignment = _assignment(request, pk)
         data = self.ConflictDeclarationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.declare_conflict_of_interest(assignment=assignment, actor=request.user, **data.validated_data)
+        declarations.declare_conflict_of_interest(assignment=assignment, actor=request.user, **data.validated_data)
         assignment = _assignment(request, pk)
         return Response(CommitteeAssignmentDetailSerializer(_assignment_detail(assignment)).data)
 
@@ -435,7 +436,7 @@ class ScoresApi(APIView):
         assignment = _assignment(request, pk)
         data = self.ScoresInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        sheet = services.save_scores(assignment=assignment, actor=request.user, **data.validated_data)
+        sheet = scoresheets.save_scores(assignment=assignment, actor=request.user, **data.validated_data)
         return Response(CommitteeSheetSerializer(sheet).data)
 
 
@@ -444,7 +445,7 @@ class ScoresSubmissionApi(APIView):
     def post(self, request, pk):
         """Submit the draft: every criterion scored and a recommendation given. Then it is immutable."""
         assignment = _assignment(request, pk)
-        sheet = services.submit_assessment(assignment=assignment, actor=request.user)
+        sheet = scoresheets.submit_assessment(assignment=assignment, actor=request.user)
         return Response(CommitteeSheetSerializer(sheet).data)
 
 
@@ -465,10 +466,10 @@ class ScoresAmendmentApi(APIView):
         assignment = _assignment(request, pk)
         data = self.ScoresAmendmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        sheet = services.current_sheet(assignment=assignment)
+        sheet = selectors.current_sheet(assignment=assignment)
         if sheet is None:
             raise InvalidTransition("There is no submitted scoresheet to amend.")
-        amended = services.amend_assessment(assessment=sheet, actor=request.user, **data.validated_data)
+        amended = scoresheets.amend_assessment(assessment=sheet, actor=request.user, **data.validated_data)
         return Response(CommitteeSheetSerializer(amended).data, status=status.HTTP_201_CREATED)
 
 
@@ -502,7 +503,7 @@ class InterviewRecordApi(APIView):
         answers = [dict(answer) for answer in data.validated_data["answers"]]
         if any(answer["question"] >= len(interview.questions) for answer in answers):
             raise serializers.ValidationError({"answers": ["Refer to the interview's questions by their index."]})
-        record = services.record_interview(
+        record = interviews.record_interview(
             interview=interview, actor=request.user, **{**data.validated_data, "answers": answers}
         )
         return Response(CommitteeInterviewRecordSerializer(record).data, status=status.HTTP_201_CREATED)
@@ -531,5 +532,5 @@ class AppealApi(APIView):
         dossier = get_own_dossier(owner=request.user, dossier_id=pk)
         data = self.DossierAppealInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appeal = services.lodge_appeal(dossier=dossier, actor=request.user, **data.validated_data)
+        appeal = appeals.lodge_appeal(dossier=dossier, actor=request.user, **data.validated_data)
         return Response(self.DossierAppealOutputSerializer(appeal).data, status=status.HTTP_201_CREATED)

@@ -2,7 +2,7 @@ from django import template
 from django.utils import timezone
 
 from assessments.models import Appeal, Decision
-from assessments.services import appeal_deadline
+from assessments.selectors import appeal_deadline
 from dossiers.models import DossierStatus
 
 register = template.Library()

@@ -1,7 +1,7 @@
 import pytest
 
-from assessments import services
 from assessments.models import Committee, CommitteeMember
+from assessments.services import assignments, declarations, scoresheets
 from dossiers import services as dossier_services
 
 from ..factories import UserFactory
@@ -11,7 +11,7 @@ def committee_user(committee, *, declared: bool = True, **roles):
     user = UserFactory()
     CommitteeMember.objects.create(committee=committee, user=user, **roles)
     if declared:
-        services.sign_impartiality_declaration(user=user)
+        declarations.sign_impartiality_declaration(user=user)
     return user
 
 
@@ -56,16 +56,16 @@ def score_all(dossier, value: int) -> dict:
 def assess(dossier, assessor, value: int, recommendation: str = "pass"):
     assignment = dossier.assignments.get(member=assessor, role="assessor")
     if assignment.status == "awaiting_declaration":
-        services.declare_conflict_of_interest(assignment=assignment, actor=assessor, has_conflict=False)
-    services.save_scores(
+        declarations.declare_conflict_of_interest(assignment=assignment, actor=assessor, has_conflict=False)
+    scoresheets.save_scores(
         assignment=assignment, actor=assessor, scores=score_all(dossier, value), recommendation=recommendation
     )
-    return services.submit_assessment(assignment=assignment, actor=assessor)
+    return scoresheets.submit_assessment(assignment=assignment, actor=assessor)
 
 
 @pytest.fixture
 def under_assessment(submitted, secretary, assessors):
-    services.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
+    assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
     submitted.refresh_from_db()
     return submitted
 

@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from assessments import services
+from assessments import selectors
 from assessments.models import Assessment, Assignment, Committee, CommitteeMember, Decision, Interview
+from assessments.services import assignments, decisions, declarations
 from dossiers.models import DossierStatus
 
 from ..factories import UserFactory
@@ -35,7 +36,7 @@ def awaiting_interview(under_assessment, assessors):
 
 @pytest.fixture
 def rejected(awaiting_decision, decision_maker):
-    services.decide(
+    decisions.decide(
         dossier=awaiting_decision,
         actor=decision_maker,
         outcome="reject",
@@ -176,10 +177,10 @@ def test_an_assessor_in_another_role_too_sees_no_other_scores_through_the_dossie
     if roles == "secretariat":
         caller = UserFactory(is_staff=True)
         CommitteeMember.objects.create(committee=committee, user=caller, is_assessor=True)
-        services.sign_impartiality_declaration(user=caller)
+        declarations.sign_impartiality_declaration(user=caller)
     else:
         caller = committee_user(committee, is_assessor=True, **roles)
-    services.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], caller])
+    assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], caller])
     assess(submitted, assessors[0], 3)  # the other assessor's scores are in
     api = api_as(caller)
     url = f"{COMMITTEE}/dossiers/{submitted.pk}/"
@@ -433,9 +434,9 @@ def test_a_committee_member_signs_the_yearly_declaration(committee, api_as):
     member = committee_user(committee, is_assessor=True, declared=False)
     signed = api_as(member).post(f"{COMMITTEE}/declarations")
     assert signed.status_code == 201
-    assert signed.json()["text_version"] == services.DECLARATION_TEXT_VERSION
+    assert signed.json()["text_version"] == declarations.DECLARATION_TEXT_VERSION
     assert signed.json()["valid_until"] > timezone.localdate().isoformat()
-    assert services.has_valid_declaration(user=member)
+    assert selectors.has_valid_declaration(user=member)
 
 
 def test_agreement_is_reported_for_the_callers_committee_only(awaiting_decision, committee, assessors, api_as):

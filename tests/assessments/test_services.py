@@ -7,9 +7,9 @@ from django.db import connection
 from django.utils import timezone
 
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from assessments import services
+from assessments import selectors
 from assessments.models import Appeal, Assessment, Assignment, Decision, Escalation, InformationRequest
-from assessments.selectors import dossier_agreement
+from assessments.services import appeals, assignments, decisions, declarations, interviews, scoresheets
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 
@@ -21,7 +21,7 @@ from .conftest import assess, committee_user, score_all
 
 
 def test_assigning_two_assessors_starts_the_assessment(submitted, secretary, assessors):
-    services.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
+    assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
     submitted.refresh_from_db()
     assert submitted.status == DossierStatus.UNDER_ASSESSMENT
     assert submitted.events.filter(action="assessment.started", to_status="under_assessment").exists()
@@ -29,15 +29,15 @@ def test_assigning_two_assessors_starts_the_assessment(submitted, secretary, ass
 
 def test_one_assessor_is_not_enough_to_start(submitted, secretary, assessors):
     with pytest.raises(DomainError, match="at least 2"):
-        services.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:1])
+        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:1])
     assert not submitted.assignments.exists()
 
 
 def test_only_the_secretariat_or_the_chair_assigns(submitted, assessors, committee):
     with pytest.raises(NotAllowed):
-        services.assign_assessors(dossier=submitted, actor=assessors[2], assessors=assessors[:2])
+        assignments.assign_assessors(dossier=submitted, actor=assessors[2], assessors=assessors[:2])
     chair = committee_user(committee, is_chair=True)
-    services.assign_assessors(dossier=submitted, actor=chair, assessors=assessors[:2])
+    assignments.assign_assessors(dossier=submitted, actor=chair, assessors=assessors[:2])
 
 
 def test_the_suggestion_prefers_the_least_busy_eligible_assessors(submitted, assessors, secretary, profile):
@@ -49,24 +49,24 @@ def test_the_suggestion_prefers_the_least_busy_eligible_assessors(submitted, ass
 
     fill_completely(other, other_owner)
     dossier_services.submit_dossier(dossier=other, actor=other_owner)
-    services.assign_assessors(dossier=other, actor=secretary, assessors=assessors[:2])
-    assert services.suggest_assessors(dossier=submitted)[0] == assessors[2]
+    assignments.assign_assessors(dossier=other, actor=secretary, assessors=assessors[:2])
+    assert selectors.suggest_assessors(dossier=submitted)[0] == assessors[2]
 
 
 @pytest.mark.parametrize("status", [s for s in DossierStatus.values if s not in ("submitted", "under_assessment")])
 def test_assessors_cannot_be_assigned_in_other_states(submitted, secretary, assessors, status):
     Dossier.objects.filter(pk=submitted.pk).update(status=status)
     with pytest.raises(InvalidTransition):
-        services.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
+        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
 
 
 def test_nobody_assesses_their_own_dossier(submitted, secretary, assessors, committee, applicant):
     from assessments.models import CommitteeMember
 
     CommitteeMember.objects.create(committee=committee, user=applicant, is_assessor=True)
-    services.sign_impartiality_declaration(user=applicant)
+    declarations.sign_impartiality_declaration(user=applicant)
     with pytest.raises(NotAllowed, match="their own dossier"):
-        services.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], applicant])
+        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], applicant])
     assert not submitted.assignments.exists()
 
 
@@ -75,7 +75,7 @@ def test_a_member_without_a_valid_impartiality_declaration_cannot_be_assigned(
 ):
     undeclared = committee_user(committee, is_assessor=True, declared=False)
     with pytest.raises(NotAllowed, match="impartiality"):
-        services.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], undeclared])
+        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], undeclared])
 
 
 def test_an_expired_declaration_must_be_renewed(submitted, secretary, assessors):
@@ -85,15 +85,15 @@ def test_an_expired_declaration_must_be_renewed(submitted, secretary, assessors)
         valid_until=timezone.localdate() - datetime.timedelta(days=1)
     )
     with pytest.raises(NotAllowed, match="renewed every year"):
-        services.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
+        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
 
 
 def test_someone_outside_the_committee_cannot_be_assigned(submitted, secretary, assessors):
     outsider = UserFactory()
     with pytest.raises(NotAllowed, match="Only committee members"):
-        services.sign_impartiality_declaration(user=outsider)
+        declarations.sign_impartiality_declaration(user=outsider)
     with pytest.raises(NotAllowed, match="not on this profile's committee"):
-        services.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], outsider])
+        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], outsider])
 
 
 # --- conflict of interest ---------------------------------------------------------------------------------
@@ -101,40 +101,44 @@ def test_someone_outside_the_committee_cannot_be_assigned(submitted, secretary, 
 
 def test_a_declared_conflict_blocks_the_assignment_and_is_kept(under_assessment, assessors, secretary):
     assignment = under_assessment.assignments.get(member=assessors[0])
-    services.declare_conflict_of_interest(
+    declarations.declare_conflict_of_interest(
         assignment=assignment, actor=assessors[0], has_conflict=True, reason="My employer"
     )
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.CONFLICTED and assignment.conflict_reason == "My employer"
     with pytest.raises(NotAllowed):
-        services.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 3))
+        scoresheets.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 3))
     # A replacement is suggested and can be assigned; the conflicted member cannot be assigned again.
-    assert services.suggest_assessors(dossier=under_assessment) == [assessors[2]]
+    assert selectors.suggest_assessors(dossier=under_assessment) == [assessors[2]]
     with pytest.raises(NotAllowed, match="conflict"):
-        services.assign_assessors(dossier=under_assessment, actor=secretary, assessors=[assessors[0]])
-    services.assign_assessors(dossier=under_assessment, actor=secretary, assessors=[assessors[2]])
+        assignments.assign_assessors(dossier=under_assessment, actor=secretary, assessors=[assessors[0]])
+    assignments.assign_assessors(dossier=under_assessment, actor=secretary, assessors=[assessors[2]])
     assert under_assessment.events.filter(action="assessment.conflict_declared").exists()
 
 
 def test_a_conflict_needs_a_description(under_assessment, assessors):
     assignment = under_assessment.assignments.get(member=assessors[0])
     with pytest.raises(DomainError, match="Describe"):
-        services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=True, reason=" ")
+        declarations.declare_conflict_of_interest(
+            assignment=assignment, actor=assessors[0], has_conflict=True, reason=" "
+        )
 
 
 def test_the_declaration_is_made_once_and_only_by_the_assigned_member(under_assessment, assessors):
     assignment = under_assessment.assignments.get(member=assessors[0])
     with pytest.raises(NotAllowed):
-        services.declare_conflict_of_interest(assignment=assignment, actor=assessors[1], has_conflict=False)
-    services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
+        declarations.declare_conflict_of_interest(assignment=assignment, actor=assessors[1], has_conflict=False)
+    declarations.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
     with pytest.raises(InvalidTransition):
-        services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=True, reason="x")
+        declarations.declare_conflict_of_interest(
+            assignment=assignment, actor=assessors[0], has_conflict=True, reason="x"
+        )
 
 
 def test_scores_need_a_declaration_of_no_conflict_first(under_assessment, assessors):
     assignment = under_assessment.assignments.get(member=assessors[0])
     with pytest.raises(NotAllowed):
-        services.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 3))
+        scoresheets.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 3))
 
 
 # --- scoring -----------------------------------------------------------------------------------------------
@@ -142,21 +146,21 @@ def test_scores_need_a_declaration_of_no_conflict_first(under_assessment, assess
 
 def test_a_draft_can_be_partial_but_submission_needs_every_criterion_and_a_recommendation(under_assessment, assessors):
     assignment = under_assessment.assignments.get(member=assessors[0])
-    services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
+    declarations.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
     first = under_assessment.profile.criteria.first()
-    services.save_scores(assignment=assignment, actor=assessors[0], scores={first.code: {"score": 3}})
+    scoresheets.save_scores(assignment=assignment, actor=assessors[0], scores={first.code: {"score": 3}})
     with pytest.raises(DomainError, match="Score every criterion"):
-        services.submit_assessment(assignment=assignment, actor=assessors[0])
-    services.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 3))
+        scoresheets.submit_assessment(assignment=assignment, actor=assessors[0])
+    scoresheets.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 3))
     with pytest.raises(DomainError, match="recommendation"):
-        services.submit_assessment(assignment=assignment, actor=assessors[0])
+        scoresheets.submit_assessment(assignment=assignment, actor=assessors[0])
 
 
 def test_a_score_out_of_range_is_refused(under_assessment, assessors):
     assignment = under_assessment.assignments.get(member=assessors[0])
-    services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
+    declarations.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
     with pytest.raises(DomainError, match="from 0 to 4"):
-        services.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 7))
+        scoresheets.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 7))
     assert not Assessment.objects.filter(scores__isnull=False).exists()
 
 
@@ -165,9 +169,9 @@ def test_submitted_scores_are_immutable_and_an_amendment_is_a_new_audited_sheet(
     assignment = sheet.assignment
     with pytest.raises(NotAllowed):
         # The assignment is done: no more drafts.
-        services.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 1))
+        scoresheets.save_scores(assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 1))
     code = under_assessment.profile.criteria.first().code
-    amended = services.amend_assessment(
+    amended = scoresheets.amend_assessment(
         assessment=sheet,
         actor=assessors[0],
         scores={code: {"score": 4, "comment": "re-read"}},
@@ -180,11 +184,11 @@ def test_submitted_scores_are_immutable_and_an_amendment_is_a_new_audited_sheet(
     assert amended.supersedes == sheet and amended.scores.get(criterion__code=code).score == 4
     assert under_assessment.events.filter(action="assessment.scores_amended", reason="Misread the portfolio").exists()
     with pytest.raises(InvalidTransition):
-        services.amend_assessment(
+        scoresheets.amend_assessment(
             assessment=sheet, actor=assessors[0], scores={}, recommendation="pass", comment="", reason="again"
         )
     with pytest.raises(NotAllowed):
-        services.amend_assessment(
+        scoresheets.amend_assessment(
             assessment=amended, actor=assessors[1], scores={}, recommendation="pass", comment="", reason="mine"
         )
 
@@ -196,7 +200,7 @@ def test_the_dossier_awaits_decision_once_both_assessors_agree(under_assessment,
     assess(under_assessment, assessors[1], 3)
     under_assessment.refresh_from_db()
     assert under_assessment.status == DossierStatus.AWAITING_DECISION
-    assert dossier_agreement(dossier=under_assessment)["assessors"] == 2
+    assert selectors.dossier_agreement(dossier=under_assessment)["assessors"] == 2
 
 
 def test_a_disagreement_beyond_the_threshold_requests_a_third_assessor(under_assessment, assessors, secretary):
@@ -205,12 +209,12 @@ def test_a_disagreement_beyond_the_threshold_requests_a_third_assessor(under_ass
     under_assessment.refresh_from_db()
     assert under_assessment.status == DossierStatus.UNDER_ASSESSMENT
     assert Escalation.objects.filter(dossier=under_assessment, resolved_at__isnull=True).exists()
-    assert services.suggest_assessors(dossier=under_assessment) == [assessors[2]]
-    services.assign_assessors(dossier=under_assessment, actor=secretary, assessors=[assessors[2]])
+    assert selectors.suggest_assessors(dossier=under_assessment) == [assessors[2]]
+    assignments.assign_assessors(dossier=under_assessment, actor=secretary, assessors=[assessors[2]])
     assess(under_assessment, assessors[2], 3)
     under_assessment.refresh_from_db()
     assert under_assessment.status == DossierStatus.AWAITING_DECISION
-    assert services.dossier_aggregate(dossier=under_assessment).assessors == 3
+    assert selectors.dossier_aggregate(dossier=under_assessment).assessors == 3
 
 
 def test_an_assessor_asking_for_an_interview_sends_the_dossier_to_interview(under_assessment, assessors):
@@ -227,7 +231,7 @@ def test_a_request_for_information_returns_the_dossier_and_resubmission_resumes_
     under_assessment, assessors, applicant
 ):
     assess(under_assessment, assessors[0], 3)
-    services.request_information(
+    assignments.request_information(
         dossier=under_assessment, actor=assessors[0], questions="Please add the project report."
     )
     under_assessment.refresh_from_db()
@@ -246,7 +250,7 @@ def test_a_request_for_information_returns_the_dossier_and_resubmission_resumes_
     assert InformationRequest.objects.get().answered_by_submission == second
     assert under_assessment.submissions.count() == 2
     # Both assessors score the new version; the first sheet stays with version 1.
-    assert services.effective_sheets(dossier=under_assessment) == []
+    assert selectors.effective_sheets(dossier=under_assessment) == []
     assess(under_assessment, assessors[0], 3)
     assess(under_assessment, assessors[1], 3)
     under_assessment.refresh_from_db()
@@ -255,7 +259,7 @@ def test_a_request_for_information_returns_the_dossier_and_resubmission_resumes_
 
 def test_an_outsider_cannot_request_information(submitted):
     with pytest.raises(NotAllowed):
-        services.request_information(dossier=submitted, actor=UserFactory(), questions="?")
+        assignments.request_information(dossier=submitted, actor=UserFactory(), questions="?")
 
 
 # --- interview -----------------------------------------------------------------------------------------------
@@ -274,7 +278,7 @@ def test_scheduling_an_interview_invites_the_applicant_and_the_panel_with_an_ics
 ):
     starts = timezone.now() + datetime.timedelta(days=7)
     with django_capture_on_commit_callbacks(execute=True):
-        interview = services.schedule_interview(
+        interview = interviews.schedule_interview(
             dossier=awaiting_interview,
             actor=secretary,
             starts_at=starts,
@@ -295,7 +299,7 @@ def test_scheduling_an_interview_invites_the_applicant_and_the_panel_with_an_ics
 def test_the_interview_is_recorded_by_its_interviewers_then_the_dossier_awaits_decision(
     awaiting_interview, secretary, interviewer
 ):
-    interview = services.schedule_interview(
+    interview = interviews.schedule_interview(
         dossier=awaiting_interview,
         actor=secretary,
         starts_at=timezone.now() + datetime.timedelta(days=1),
@@ -305,12 +309,12 @@ def test_the_interview_is_recorded_by_its_interviewers_then_the_dossier_awaits_d
         interviewers=[interviewer],
     )
     with pytest.raises(NotAllowed):  # no declaration of no conflict yet
-        services.record_interview(
+        interviews.record_interview(
             interview=interview, actor=interviewer, answers=[], minutes="m", score=3, recommendation="pass"
         )
     assignment = awaiting_interview.assignments.get(member=interviewer)
-    services.declare_conflict_of_interest(assignment=assignment, actor=interviewer, has_conflict=False)
-    services.record_interview(
+    declarations.declare_conflict_of_interest(assignment=assignment, actor=interviewer, has_conflict=False)
+    interviews.record_interview(
         interview=interview,
         actor=interviewer,
         answers=[{"question": 0, "notes": "solid", "score": 3}],
@@ -321,14 +325,14 @@ def test_the_interview_is_recorded_by_its_interviewers_then_the_dossier_awaits_d
     awaiting_interview.refresh_from_db()
     assert awaiting_interview.status == DossierStatus.AWAITING_DECISION
     with pytest.raises(InvalidTransition, match="already recorded"):
-        services.record_interview(
+        interviews.record_interview(
             interview=interview, actor=interviewer, answers=[], minutes="again", score=3, recommendation="pass"
         )
 
 
 def test_an_interview_in_the_past_or_in_an_unknown_zone_is_refused(awaiting_interview, secretary, interviewer):
     with pytest.raises(DomainError, match="future"):
-        services.schedule_interview(
+        interviews.schedule_interview(
             dossier=awaiting_interview,
             actor=secretary,
             starts_at=timezone.now() - datetime.timedelta(hours=1),
@@ -338,7 +342,7 @@ def test_an_interview_in_the_past_or_in_an_unknown_zone_is_refused(awaiting_inte
             interviewers=[interviewer],
         )
     with pytest.raises(DomainError, match="time zone"):
-        services.schedule_interview(
+        interviews.schedule_interview(
             dossier=awaiting_interview,
             actor=secretary,
             starts_at=timezone.now() + datetime.timedelta(days=1),
@@ -356,7 +360,7 @@ def test_the_decision_maker_approves_with_a_rationale_and_the_applicant_is_told(
     awaiting_decision, decision_maker, applicant, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        decision = services.decide(
+        decision = decisions.decide(
             dossier=awaiting_decision,
             actor=decision_maker,
             outcome="approve",
@@ -376,13 +380,13 @@ def test_the_decision_maker_cannot_be_an_assessor_of_the_dossier(awaiting_decisi
 
     CommitteeMember.objects.filter(user=assessors[0]).update(is_decision_maker=True)
     with pytest.raises(NotAllowed, match="someone else must decide"):
-        services.decide(dossier=awaiting_decision, actor=assessors[0], outcome="approve", rationale="x" * 30)
+        decisions.decide(dossier=awaiting_decision, actor=assessors[0], outcome="approve", rationale="x" * 30)
 
 
 def test_the_decision_maker_cannot_be_an_interviewer_of_the_dossier(awaiting_interview, secretary, interviewer):
     from assessments.models import CommitteeMember
 
-    services.schedule_interview(
+    interviews.schedule_interview(
         dossier=awaiting_interview,
         actor=secretary,
         starts_at=timezone.now() + datetime.timedelta(days=1),
@@ -394,25 +398,25 @@ def test_the_decision_maker_cannot_be_an_interviewer_of_the_dossier(awaiting_int
     CommitteeMember.objects.filter(user=interviewer).update(is_decision_maker=True)
     Dossier.objects.filter(pk=awaiting_interview.pk).update(status=DossierStatus.AWAITING_DECISION)
     with pytest.raises(NotAllowed, match="someone else must decide"):
-        services.decide(dossier=awaiting_interview, actor=interviewer, outcome="approve", rationale="x" * 30)
+        decisions.decide(dossier=awaiting_interview, actor=interviewer, outcome="approve", rationale="x" * 30)
 
 
 def test_only_a_decision_maker_decides_and_never_on_their_own_dossier(
     awaiting_decision, secretary, committee, applicant
 ):
     with pytest.raises(NotAllowed):
-        services.decide(dossier=awaiting_decision, actor=secretary, outcome="approve", rationale="x" * 30)
+        decisions.decide(dossier=awaiting_decision, actor=secretary, outcome="approve", rationale="x" * 30)
     from assessments.models import CommitteeMember
 
     CommitteeMember.objects.create(committee=committee, user=applicant, is_decision_maker=True)
-    services.sign_impartiality_declaration(user=applicant)
+    declarations.sign_impartiality_declaration(user=applicant)
     with pytest.raises(NotAllowed, match="own dossier"):
-        services.decide(dossier=awaiting_decision, actor=applicant, outcome="approve", rationale="x" * 30)
+        decisions.decide(dossier=awaiting_decision, actor=applicant, outcome="approve", rationale="x" * 30)
 
 
 def test_a_decision_needs_a_rationale(awaiting_decision, decision_maker):
     with pytest.raises(DomainError, match="rationale"):
-        services.decide(dossier=awaiting_decision, actor=decision_maker, outcome="approve", rationale="ok")
+        decisions.decide(dossier=awaiting_decision, actor=decision_maker, outcome="approve", rationale="ok")
     awaiting_decision.refresh_from_db()
     assert awaiting_decision.status == DossierStatus.AWAITING_DECISION
 
@@ -421,7 +425,7 @@ def test_a_decision_needs_a_rationale(awaiting_decision, decision_maker):
 def test_a_decision_is_refused_in_every_other_state(submitted, decision_maker, status):
     Dossier.objects.filter(pk=submitted.pk).update(status=status)
     with pytest.raises(InvalidTransition):
-        services.decide(dossier=submitted, actor=decision_maker, outcome="approve", rationale="x" * 30)
+        decisions.decide(dossier=submitted, actor=decision_maker, outcome="approve", rationale="x" * 30)
     assert not Decision.objects.exists()
 
 
@@ -436,7 +440,7 @@ def test_two_decision_makers_at_once_one_wins_and_the_other_is_told(
     dossier = dossier_services.start_dossier(owner=applicant, profile=committee.profiles.get())
     fill_completely(dossier, applicant)
     dossier_services.submit_dossier(dossier=dossier, actor=applicant)
-    services.assign_assessors(dossier=dossier, actor=secretary, assessors=assessors[:2])
+    assignments.assign_assessors(dossier=dossier, actor=secretary, assessors=assessors[:2])
     assess(dossier, assessors[0], 3)
     assess(dossier, assessors[1], 3)
     makers = [committee_user(committee, is_decision_maker=True) for _ in range(2)]
@@ -448,7 +452,7 @@ def test_two_decision_makers_at_once_one_wins_and_the_other_is_told(
 
         try:
             barrier.wait()
-            services.decide(
+            decisions.decide(
                 dossier=dossier, actor=user, outcome=outcome, rationale=f"{outcome} after full review of the record"
             )
             outcomes[outcome] = "ok"
@@ -477,7 +481,7 @@ def test_two_decision_makers_at_once_one_wins_and_the_other_is_told(
 
 @pytest.fixture
 def rejected(awaiting_decision, decision_maker):
-    services.decide(
+    decisions.decide(
         dossier=awaiting_decision,
         actor=decision_maker,
         outcome="reject",
@@ -490,19 +494,19 @@ def rejected(awaiting_decision, decision_maker):
 def test_the_applicant_appeals_a_rejection_and_an_uninvolved_panel_overturns_it(
     rejected, applicant, secretary, committee, assessors, decision_maker
 ):
-    appeal = services.lodge_appeal(
+    appeal = appeals.lodge_appeal(
         dossier=rejected, actor=applicant, statement="The committee missed my MLOps certificate."
     )
     rejected.refresh_from_db()
     assert rejected.status == DossierStatus.APPEALED
     for involved in (decision_maker, assessors[0]):
         with pytest.raises(NotAllowed, match="cannot hear the appeal"):
-            services.set_appeal_panel(appeal=appeal, actor=secretary, members=[involved])
+            appeals.set_appeal_panel(appeal=appeal, actor=secretary, members=[involved])
     judge = committee_user(committee, is_decision_maker=True)
-    services.set_appeal_panel(appeal=appeal, actor=secretary, members=[judge])
+    appeals.set_appeal_panel(appeal=appeal, actor=secretary, members=[judge])
     with pytest.raises(NotAllowed):
-        services.decide_appeal(appeal=appeal, actor=decision_maker, overturn=True, rationale="x" * 30)
-    services.decide_appeal(
+        appeals.decide_appeal(appeal=appeal, actor=decision_maker, overturn=True, rationale="x" * 30)
+    appeals.decide_appeal(
         appeal=appeal, actor=judge, overturn=True, rationale="The certificate shows the missing competence."
     )
     rejected.refresh_from_db()
@@ -512,18 +516,16 @@ def test_the_applicant_appeals_a_rejection_and_an_uninvolved_panel_overturns_it(
 
 
 def test_an_upheld_appeal_leaves_the_dossier_rejected(rejected, applicant, secretary, committee):
-    appeal = services.lodge_appeal(
-        dossier=rejected, actor=applicant, statement="I disagree with the assessment of CR2."
-    )
+    appeal = appeals.lodge_appeal(dossier=rejected, actor=applicant, statement="I disagree with the assessment of CR2.")
     judge = committee_user(committee, is_assessor=True)
-    services.set_appeal_panel(appeal=appeal, actor=secretary, members=[judge])
-    services.decide_appeal(
+    appeals.set_appeal_panel(appeal=appeal, actor=secretary, members=[judge])
+    appeals.decide_appeal(
         appeal=appeal, actor=judge, overturn=False, rationale="The assessment was sound and complete."
     )
     rejected.refresh_from_db()
     assert rejected.status == DossierStatus.REJECTED
     with pytest.raises(InvalidTransition):
-        services.lodge_appeal(dossier=rejected, actor=applicant, statement="Once more with feeling, please.")
+        appeals.lodge_appeal(dossier=rejected, actor=applicant, statement="Once more with feeling, please.")
 
 
 def test_an_appeal_after_the_period_is_refused(rejected, applicant, settings):
@@ -531,17 +533,17 @@ def test_an_appeal_after_the_period_is_refused(rejected, applicant, settings):
         decided_at=timezone.now() - datetime.timedelta(days=settings.APPEAL_PERIOD_DAYS + 1)
     )
     with pytest.raises(InvalidTransition, match="appeal period ended"):
-        services.lodge_appeal(dossier=rejected, actor=applicant, statement="Late but still convinced I am right.")
+        appeals.lodge_appeal(dossier=rejected, actor=applicant, statement="Late but still convinced I am right.")
 
 
 def test_only_the_applicant_appeals_and_only_a_rejection(awaiting_decision, decision_maker, applicant):
     with pytest.raises(InvalidTransition):
-        services.lodge_appeal(dossier=awaiting_decision, actor=applicant, statement="Too early to appeal, surely.")
-    services.decide(
+        appeals.lodge_appeal(dossier=awaiting_decision, actor=applicant, statement="Too early to appeal, surely.")
+    decisions.decide(
         dossier=awaiting_decision, actor=decision_maker, outcome="reject", rationale="Not enough evidence overall."
     )
     with pytest.raises(NotAllowed):
-        services.lodge_appeal(dossier=awaiting_decision, actor=decision_maker, statement="I appeal on their behalf.")
+        appeals.lodge_appeal(dossier=awaiting_decision, actor=decision_maker, statement="I appeal on their behalf.")
 
 
 def test_every_committee_step_is_in_the_audit_trail(rejected):
@@ -573,7 +575,9 @@ def test_the_applicant_sees_the_rationale_and_can_appeal_in_the_browser(rejected
 
 def test_the_applicant_sees_the_committees_questions(under_assessment, assessors, applicant, client):
     assess(under_assessment, assessors[0], 3)
-    services.request_information(dossier=under_assessment, actor=assessors[0], questions="Which models did you deploy?")
+    assignments.request_information(
+        dossier=under_assessment, actor=assessors[0], questions="Which models did you deploy?"
+    )
     client.force_login(applicant)
     page = client.get(f"/dossiers/{under_assessment.pk}/").content.decode()
     assert "Which models did you deploy?" in page
@@ -590,14 +594,14 @@ def test_another_user_cannot_appeal_someone_elses_dossier(rejected, client):
 def test_information_can_be_requested_only_before_the_assessment_ends(submitted, secretary, status):
     Dossier.objects.filter(pk=submitted.pk).update(status=status)
     with pytest.raises(InvalidTransition):
-        services.request_information(dossier=submitted, actor=secretary, questions="Anything else?")
+        assignments.request_information(dossier=submitted, actor=secretary, questions="Anything else?")
 
 
 @pytest.mark.parametrize("status", [s for s in DossierStatus.values if s != "interview"])
 def test_an_interview_is_scheduled_only_when_one_is_awaited(submitted, secretary, interviewer, status):
     Dossier.objects.filter(pk=submitted.pk).update(status=status)
     with pytest.raises(InvalidTransition):
-        services.schedule_interview(
+        interviews.schedule_interview(
             dossier=submitted,
             actor=secretary,
             starts_at=timezone.now() + datetime.timedelta(days=2),
@@ -612,10 +616,10 @@ def test_an_interview_is_scheduled_only_when_one_is_awaited(submitted, secretary
 def test_only_a_rejected_dossier_can_be_appealed(submitted, applicant, status):
     Dossier.objects.filter(pk=submitted.pk).update(status=status)
     with pytest.raises(InvalidTransition):
-        services.lodge_appeal(dossier=submitted, actor=applicant, statement="I believe the decision is wrong.")
+        appeals.lodge_appeal(dossier=submitted, actor=applicant, statement="I believe the decision is wrong.")
 
 
 def test_a_chair_without_a_valid_declaration_cannot_assign(submitted, committee, assessors):
     chair = committee_user(committee, is_chair=True, declared=False)
     with pytest.raises(NotAllowed, match="impartiality"):
-        services.assign_assessors(dossier=submitted, actor=chair, assessors=assessors[:2])
+        assignments.assign_assessors(dossier=submitted, actor=chair, assessors=assessors[:2])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assessments import services
+from assessments.services import declarations, scoresheets
 
 from ..factories import member
 from .conftest import assess, score_all
@@ -36,7 +36,7 @@ def test_before_declaring_an_assessor_sees_only_the_applicants_name(as_user, und
 
 def test_after_declaring_the_assessor_sees_the_frozen_dossier_and_its_files(as_user, under_assessment, assessors):
     assignment = under_assessment.assignments.get(member=assessors[0])
-    services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
+    declarations.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
     client = as_user(assessors[0])
     page = client.get(f"/committee/assignments/{assignment.pk}/score/").content.decode()
     assert "deploying machine learning models" in page
@@ -51,13 +51,13 @@ def test_an_assessor_does_not_see_the_other_scores_before_submitting(as_user, un
     sheet.comment = "SECRET-OPINION-OF-THE-SECOND-ASSESSOR"
     sheet.save(update_fields=["comment"])
     assignment = under_assessment.assignments.get(member=assessors[0])
-    services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
+    declarations.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
     client = as_user(assessors[0])
     assert "SECRET-OPINION" not in client.get(f"/committee/assignments/{assignment.pk}/score/").content.decode()
-    services.save_scores(
+    scoresheets.save_scores(
         assignment=assignment, actor=assessors[0], scores=score_all(under_assessment, 4), recommendation="pass"
     )
-    services.submit_assessment(assignment=assignment, actor=assessors[0])
+    scoresheets.submit_assessment(assignment=assignment, actor=assessors[0])
     assert "SECRET-OPINION" in client.get(f"/committee/assignments/{assignment.pk}/score/").content.decode()
 
 
@@ -71,7 +71,7 @@ def test_submitting_scores_in_the_browser_with_a_missing_criterion_explains_and_
     as_user, under_assessment, assessors
 ):
     assignment = under_assessment.assignments.get(member=assessors[0])
-    services.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
+    declarations.declare_conflict_of_interest(assignment=assignment, actor=assessors[0], has_conflict=False)
     first = under_assessment.profile.criteria.first()
     response = as_user(assessors[0]).post(
         f"/committee/assignments/{assignment.pk}/score/",
@@ -114,7 +114,7 @@ def test_the_dashboard_reports_time_in_each_status_and_agreement_by_month(as_use
     assert "Agreement between assessors" in page
     from django.utils import timezone
 
-    from assessments.selectors import committee_agreement, time_in_status
+    from assessments.figures import committee_agreement, time_in_status
     from dossiers.models import Dossier
 
     figures = time_in_status(dossiers=Dossier.objects.all(), now=timezone.now())

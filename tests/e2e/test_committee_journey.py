@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Committee, CommitteeMember
-from assessments.services import sign_impartiality_declaration
+from assessments.services.declarations import sign_impartiality_declaration
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 from profiles.models import Profile
