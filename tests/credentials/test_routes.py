@@ -346,7 +346,9 @@ def test_a_second_attestation_for_the_same_membership_is_refused_and_a_renewed_o
 def test_staff_issue_an_attestation_by_member_number(client, applicant, staff):
     client.force_login(staff)
 
-    answer = client.post("/api/v1/attestations", {"member_number": applicant.membership.member_number})
+    answer = client.post(
+        "/api/v1/attestations", {"member_number": applicant.membership.member_number}, content_type="application/json"
+    )
 
     assert answer.status_code == 201
     assert Credential.objects.get(pk=answer.json()["id"]).holder == applicant
