@@ -141,7 +141,10 @@ class CredentialSearchForm(forms.Form):
     )
 
 
-class SuspendForm(forms.Form):
+class _StatusChangeForm(forms.Form):
+    """What every suspension or revocation says: the category verifiers see, and the reason in full they never
+    see."""
+
     category = category_field(_("Shown on the public verification page and in the verification API."))
     reason = forms.CharField(
         label=_("Reason in full"),
@@ -149,6 +152,9 @@ class SuspendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For the holder (by e-mail) and the association's records; never shown to verifiers."),
     )
+
+
+class SuspendForm(_StatusChangeForm):
     until = forms.DateField(
         label=_("Suspended until (optional)"),
         required=False,
@@ -171,14 +177,7 @@ class ReinstateForm(forms.Form):
     )
 
 
-class RevokeForm(forms.Form):
-    category = category_field(_("Shown on the public verification page and in the verification API."))
-    reason = forms.CharField(
-        label=_("Reason in full"),
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For the holder (by e-mail) and the association's records; never shown to verifiers."),
-    )
+class RevokeForm(_StatusChangeForm):
     confirm = forms.BooleanField(
         label=_("I understand that revocation is final: the credential can never be reinstated."),
         required=True,
