@@ -12,7 +12,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.utils.translation import gettext_lazy as _
 
-from . import two_factor
+from . import landing, two_factor
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,6 +27,11 @@ class AccountAdapter(DefaultAccountAdapter):
             if any(r.get("method") == "password" and time.time() - r.get("at", 0) < window for r in records):
                 return False
         return super().is_reauthentication_required(app=app, **kwargs)
+
+    def get_login_redirect_url(self, request) -> str:
+        """After signing in, people land on their work (accounts/landing.py); a ``next`` address, which allauth
+        checks before asking, still wins."""
+        return landing.landing_url(request.user) or super().get_login_redirect_url(request)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -8,6 +8,7 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these modules import models, which exist only once the apps are loaded.
+        from accounts.landing import register_landing
         from accounts.two_factor import register_privileged_position
 
         # The committee's personal data registers with accounts; a resubmitted dossier resumes its assessment.
@@ -16,3 +17,5 @@ class AssessmentsConfig(AppConfig):
 
         # Committee members read dossiers and scores, whatever their role: two-factor authentication for them.
         register_privileged_position(is_committee_user)
+        # Their work is the committee's dashboard: they land there after signing in.
+        register_landing(is_committee_user, "committee:dashboard")
