@@ -292,9 +292,19 @@ class SelfAssessmentForm(forms.Form):
     justification = forms.CharField(label=_("Justification"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
     evidence = _evidence_field()
 
-    def __init__(self, *args: Any, dossier: Dossier, **kwargs: Any):
+    def __init__(self, *args: Any, dossier: Dossier, competence: EcfCompetence, **kwargs: Any):
         super().__init__(*args, **kwargs)
         _offer_evidence(self, dossier)
+        # Only the levels at which the e-CF framework defines this competence: a level it does not define is
+        # not offered, rather than refused after the applicant has written the justification.
+        self.fields["claimed_level"].choices = [LEVEL_CHOICES[0]] + [
+            (str(n), f"e-{n}") for n in range(competence.min_level, competence.max_level + 1)
+        ]
+        self.fields["claimed_level"].help_text = gettext("%(code)s is defined at levels e-%(low)d to e-%(high)d.") % {
+            "code": competence.code,
+            "low": competence.min_level,
+            "high": competence.max_level,
+        }
         self.fields["justification"].help_text = gettext(
             "Explain, with concrete examples, why you work at this level; at least %(n)d characters."
         ) % {"n": MIN_JUSTIFICATION_CHARS}

@@ -426,6 +426,7 @@ def self_assessment(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         form = SelfAssessmentForm(
             _data(request),
             dossier=dossier,
+            competence=pc.competence,
             prefix=pc.competence.code.replace(".", "-"),
             initial=SelfAssessmentForm.initial_for(assessment),
         )
