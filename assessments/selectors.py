@@ -87,7 +87,11 @@ def involved_in_assessment(*, user: User, dossier: Dossier) -> bool:
 
 
 def my_assignments(*, user: User) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(member=user).select_related("dossier__profile").order_by("-assigned_at")
+    return (
+        Assignment.objects.filter(member=user)
+        .select_related("dossier__profile", "dossier__owner")
+        .order_by("-assigned_at")
+    )
 
 
 def get_my_assignment(*, user: User, assignment_id) -> Assignment:

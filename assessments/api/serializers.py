@@ -73,12 +73,23 @@ class CommitteeAssignmentSummarySerializer(serializers.ModelSerializer):
     dossier = serializers.UUIDField(source="dossier_id")
     profile = serializers.CharField(source="dossier.profile.code")
     applicant = serializers.CharField(source="dossier.owner.__str__")
+    submitted_at = serializers.DateTimeField(source="dossier.submitted_at", allow_null=True)
     role = serializers.CharField(help_text=_values(Assignment.Role))
     status = serializers.CharField(help_text=_values(Assignment.Status))
 
     class Meta:
         model = Assignment
-        fields = ["id", "dossier", "profile", "applicant", "role", "status", "assigned_at", "declared_at"]
+        fields = [
+            "id",
+            "dossier",
+            "profile",
+            "applicant",
+            "submitted_at",
+            "role",
+            "status",
+            "assigned_at",
+            "declared_at",
+        ]
 
 
 class CommitteeScoreSerializer(serializers.Serializer):

@@ -385,7 +385,7 @@ class AssignmentListApi(APIView):
     )
     def get(self, request):
         """The caller's assignments as assessor or interviewer, newest first."""
-        mine = selectors.my_assignments(user=request.user).select_related("dossier__owner")
+        mine = selectors.my_assignments(user=request.user)
         return Response(CommitteeAssignmentSummarySerializer(mine, many=True).data)
 
 

@@ -82,6 +82,7 @@ def test_the_whole_committee_flow_works_through_the_api(
         assessor = api_as(next(u for u in assessors if u.pk == user_id))
         [mine] = assessor.get(f"{COMMITTEE}/assignments/").json()
         assert mine["applicant"] == str(applicant) and mine["profile"] == submitted.profile.code
+        assert mine["submitted_at"] is not None  # with the applicant, what tells two dossiers of a profile apart
         url = f"{COMMITTEE}/assignments/{mine['id']}"
         declared = assessor.post(f"{url}/declaration", {"has_conflict": False}, format="json")
         assert declared.status_code == 200, declared.content

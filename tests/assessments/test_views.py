@@ -2,8 +2,10 @@
 
 import pytest
 
-from assessments.services import declarations, scoresheets
+from assessments.services import assignments, declarations, scoresheets
+from dossiers import services as dossier_services
 
+from ..conftest import fill_completely
 from ..factories import member
 from .conftest import assess, score_all
 
@@ -121,3 +123,18 @@ def test_the_dashboard_reports_time_in_each_status_and_agreement_by_month(as_use
     assert {"submitted", "under_assessment", "awaiting_decision"} <= set(figures)
     months = committee_agreement(committee=awaiting_decision.profile.committees.get())
     assert months and months[0]["pairs"] == awaiting_decision.profile.criteria.count()
+
+
+def test_an_assessors_assignments_tell_the_applicants_apart(as_user, under_assessment, secretary, assessors):
+    # Two dossiers of the same profile: the rows differ by applicant and submission date, not only by profile.
+    other = member(first_name="Olivia", last_name="Other")
+    second = dossier_services.start_dossier(owner=other, profile=under_assessment.profile)
+    fill_completely(second, other)
+    dossier_services.submit_dossier(dossier=second, actor=other)
+    assignments.assign_assessors(dossier=second, actor=secretary, assessors=assessors[:2])
+
+    page = as_user(assessors[0]).get("/committee/").content.decode()
+
+    rows = page.split('id="assignments-heading"')[1].split("</table>")[0]
+    assert under_assessment.owner.get_full_name() in rows and "Olivia Other" in rows
+    assert rows.count("<time datetime=") == 4  # each row: submitted on, assigned on
