@@ -57,11 +57,15 @@ def test_a_new_member_signs_up_builds_a_complete_dossier_and_submits_it(page, sn
     assert_fits_a_phone(page)
     page.get_by_role("link", name="AI Machine Learning Engineer").click()
     expect(page.get_by_role("heading", name="e-CF competences and levels")).to_be_visible()
+    # Before any work, the page says that membership is required, with the link to join.
+    expect(page.get_by_role("note")).to_contain_text("not yet a member")
+    expect(page.get_by_role("note").get_by_role("link", name="Join or renew your membership")).to_be_visible()
     page.get_by_role("button", name="Apply for this profile").click()
     expect(page.locator(".badge")).to_have_text("Draft")
     expect(page.locator("ul.checklist li").first).to_contain_text("CV")
     # Not a member yet: the page says why submission is impossible and where to join.
-    expect(page.get_by_text("not yet a member")).to_be_visible()
+    expect(page.locator(".message.error").get_by_text("not yet a member")).to_be_visible()
+    expect(page.get_by_role("note").get_by_role("link", name="Join or renew your membership")).to_be_visible()
     snap("overview-empty")
 
     # The association's office registers the membership (in the Django admin, outside this journey).
