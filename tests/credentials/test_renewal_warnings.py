@@ -91,6 +91,20 @@ def test_the_outlook_follows_the_renewal_window_and_its_grace_period(credential,
     assert renewal.in_window(credential, now=at(today)) is (state in ("expiring", "grace"))
 
 
+def test_the_window_opens_and_closes_at_midnight_in_the_issuers_time_zone_across_daylight_saving(credential):
+    # Valid through 30 June 2031 (summer time in Rome); 180 days earlier is winter time.
+    opens, closes = renewal.window(credential)
+    assert opens == end_of_day(
+        datetime.date(2031, 1, 1)
+    )  # midnight starting 2 January in Rome, not 23:00 the day before
+    assert closes == end_of_day(datetime.date(2031, 9, 28))
+    outlook = renewal.outlook(credential, now=at(datetime.date(2031, 1, 2), hour=0))
+    assert outlook.state == "expiring" and outlook.opens_on == datetime.date(2031, 1, 2)
+    assert renewal.outlook(
+        credential, now=end_of_day(datetime.date(2031, 1, 1)) - datetime.timedelta(minutes=30)
+    ).state == ("not_open")
+
+
 def test_the_outlook_window_is_read_from_the_settings(credential, settings):
     settings.RENEWAL_WINDOW_DAYS = 30
     settings.RENEWAL_GRACE_DAYS = 5
