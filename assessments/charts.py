@@ -13,6 +13,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+MANY_CATEGORIES = 8  # past this, every other category label is minor (a phone shows half of them)
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -51,6 +53,7 @@ class Tick:
     value: float | None = None
     label: str = ""
     note: str = ""
+    minor: bool = False  # may be left unlabelled where space is short (every other category, the last one kept)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,8 @@ def line_chart(
     points, x_ticks, gaps = [], [], []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = _r(frame.left + (index + 0.5) * band)
-        x_ticks.append(Tick(at=x, label=label, note=notes[index]))
+        minor = len(labels) > MANY_CATEGORIES and (len(labels) - 1 - index) % 2 == 1
+        x_ticks.append(Tick(at=x, label=label, note=notes[index], minor=minor))
         if value is None:
             points.append(LinePoint(x=x, y=None, value=None, label=label))
             gaps.append(Band(x=_r(frame.left + index * band), width=_r(band), label=label))

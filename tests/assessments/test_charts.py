@@ -133,3 +133,12 @@ def test_a_bar_chart_refuses_what_it_cannot_draw():
         charts.bar_chart([("a", (1.0,))], series=2)
     with pytest.raises(ValueError):
         charts.bar_chart([("a", (-1.0,))], series=1)
+
+
+def test_with_many_months_every_other_label_is_minor_and_the_last_is_kept():
+    labels = [f"m{i}" for i in range(14)]
+    chart = charts.line_chart(labels, [0.5] * 14, lower=0, upper=1, step=0.2)
+    assert [t.minor for t in chart.x_ticks][-4:] == [True, False, True, False]
+    assert sum(t.minor for t in chart.x_ticks) == 7
+    few = charts.line_chart(labels[:6], [0.5] * 6, lower=0, upper=1, step=0.2)
+    assert not any(t.minor for t in few.x_ticks)
