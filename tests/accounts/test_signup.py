@@ -45,8 +45,8 @@ def assert_error_follows_its_input(page, input_id: str) -> list[str]:
     """The input's errors are in its own box, after it, linked to it; returns them."""
     box = field_box(page, input_id)
     field = page.get_element_by_id(input_id)
-    (errors,) = box.xpath(f".//ul[{with_class('errorlist')}]")
-    assert errors.get("id") == f"{input_id}_error"
+    (errors,) = box.xpath(f".//*[@id='{input_id}_error']")
+    assert errors.xpath(f".//ul[{with_class('errorlist')}]/li")
     assert field.get("aria-invalid") == "true"
     assert f"{input_id}_error" in field.get("aria-describedby", "").split()
     elements = list(box.iter())
