@@ -26,6 +26,6 @@ register_events(
         "cpd.activity_logged": _("CPD activity logged"),
         "cpd.activity_deleted": _("CPD activity deleted"),
         "external_certification.verified": _("External certification verified"),
-        "attestation.statement": _("Attestation's statement recorded"),
+        "attestation.statement": _("Attestation statement recorded"),
     }
 )

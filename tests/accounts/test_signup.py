@@ -172,3 +172,11 @@ def test_a_staff_member_without_an_authenticator_who_confirms_the_email_must_set
 
     response = client.get("/credentials/manage/")
     assert response.status_code == 302 and response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_a_single_checkbox_sits_inside_its_label(db, client):
+    page = lxml.html.fromstring(client.get("/accounts/login/").content)
+
+    (label,) = page.xpath("//label[@for='id_remember']")
+    assert label.xpath(".//input[@type='checkbox' and @id='id_remember']")
+    assert "Remember" in label.text_content()
