@@ -144,16 +144,16 @@ def _autosaved(dossier: Dossier, forms: list[Form], *, status: int | None) -> Js
     name (``<prefix>-__all__`` for the errors of one prefixed form as a whole)."""
     if status is not None:
         errors: dict[str, list[str]] = {}
-        general: list[str] = []
+        refusals: dict[str, None] = {}  # the service's refusals, each once (the same one for every competence)
         for form in forms:
             for name, found in form.errors.items():
                 if name != "__all__":
                     errors[form[name].html_name] = list(found)
-                elif form.prefix:
+                    continue
+                refusals.update(dict.fromkeys(found))
+                if form.prefix:
                     errors[form.add_prefix(name)] = list(found)
-                else:
-                    general.extend(found)
-        message = " ".join(general) or _("Not saved: please correct the fields marked. What you typed is still here.")
+        message = " ".join(refusals) or _("Not saved: please correct the fields marked. What you typed is still here.")
         return JsonResponse({"saved": False, "message": message, "errors": errors, "warnings": {}}, status=status)
     dossier.refresh_from_db()
     now = timezone.localtime()

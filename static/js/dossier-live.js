@@ -145,8 +145,8 @@
         var member = Array.prototype.find.call(form.elements, function (el) { return el.name && el.name.indexOf(prefix) === 0; });
         var group = member && member.closest("fieldset.card");
         if (group) {
-          var legend = group.querySelector("legend");
-          (legend || group.firstChild).insertAdjacentElement("afterend", errorList(messages));
+          var legend = group.querySelector(":scope > legend");
+          if (legend) { legend.insertAdjacentElement("afterend", errorList(messages)); } else { group.prepend(errorList(messages)); }
         }
         return;
       }

@@ -347,6 +347,7 @@ def test_a_claim_the_service_refuses_comes_back_as_the_error_of_its_competence(
     )
 
     assert response.status_code == 409
+    assert response.json()["message"] == "This dossier can no longer be changed (its status is: Submitted)."
     assert response.json()["errors"] == {
         f"{p}-__all__": ["This dossier can no longer be changed (its status is: Submitted)."]
     }
