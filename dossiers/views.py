@@ -226,7 +226,7 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     timeline = [
         {
             "event": event,
-            "label": _status_label(event.to_status) if event.to_status else event.action,
+            "status": _status_label(event.to_status) if event.to_status else "",
             "actor": _actor_label(event, dossier),
         }
         for event in applicant_timeline(dossier=dossier)

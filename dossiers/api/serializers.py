@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.history import describe
 from dossiers.completeness import SECTIONS, dossier_progress
 from dossiers.models import (
     Dossier,
@@ -76,11 +77,17 @@ class SelfAssessmentSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    action = serializers.CharField(help_text="The event's machine code, a dotted name such as ``dossier.submitted``.")
+    description = serializers.SerializerMethodField()
     actor = serializers.SerializerMethodField()
 
     class Meta:
         model = DossierEvent
-        fields = ["action", "from_status", "to_status", "reason", "actor", "created_at"]
+        fields = ["action", "description", "from_status", "to_status", "reason", "actor", "created_at"]
+
+    def get_description(self, event) -> str:
+        """What the event means, as the pages say it, in the language of the request (``Accept-Language``)."""
+        return describe(event.action)
 
     def get_actor(self, event) -> str:
         """``applicant``, ``committee`` or ``system``: applicants do not see committee members' names."""

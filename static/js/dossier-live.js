@@ -123,7 +123,8 @@
   }
 
   function clearErrors(form) {
-    form.querySelectorAll(".errorlist").forEach(function (list) {
+    // The server wraps a field's list in a div.errors that carries the id; the lists made here carry it themselves.
+    form.querySelectorAll(".errors, .errorlist").forEach(function (list) {
       if (list.id) {
         var field = document.getElementById(list.id.replace(/_error$/, ""));
         if (field) { describedBy(field, list.id, false); }
@@ -154,9 +155,7 @@
       if (!field) { return; }
       var box = field.closest(".field") || field.parentNode;
       var list = errorList(messages, field.id ? field.id + "_error" : "");
-      var before = box.querySelector("input, select, textarea, .choices");
-      while (before && before.parentNode !== box) { before = before.parentNode; }
-      box.insertBefore(list, before || null);
+      box.appendChild(list); // after the input, its warning and its counter, where the server puts errors
       box.classList.add("has-error");
       if (field.type !== "checkbox" && field.type !== "radio") {
         field.setAttribute("aria-invalid", "true");
