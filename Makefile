@@ -13,7 +13,11 @@ $(STAMP): requirements-dev.lock
 	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv with everything the app and the tests need, and the official EDC material
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the browser tests' accessibility checks (axe-core) will be skipped; apt-get install npm"; fi
+
+install: $(STAMP) node_modules/.installed  ## .venv with everything the app and the tests need, axe-core (npm) for the browser tests, and the official EDC material
 	$(BIN)/python manage.py install_edc_material
 
 run: install  ## the embedded default: SQLite, local files, in-process tasks, demo data, on 127.0.0.1:$(PORT)
@@ -49,7 +53,7 @@ check-deploy: install  ## Django's deployment checks with production-like settin
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 messages: install  ## refresh the Italian translation catalogue, then compile it
-	$(BIN)/python manage.py makemessages -l it --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/python manage.py makemessages -l it --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=node_modules
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 lock:  ## re-pin dependencies after editing pyproject.toml
@@ -61,4 +65,4 @@ worker: install  ## a Celery worker (needs CELERY_BROKER_URL)
 	$(BIN)/celery -A aipia worker -l info
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache
