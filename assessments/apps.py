@@ -11,7 +11,7 @@ class AssessmentsConfig(AppConfig):
         from accounts.landing import register_landing
         from accounts.two_factor import register_privileged_position
 
-        # The committee's personal data registers with accounts; a resubmitted dossier resumes its assessment.
+        # The committee's personal data registers with accounts; a resubmission answers the open request.
         from . import personal_data, receivers  # noqa: F401
         from .selectors import is_committee_user
 
