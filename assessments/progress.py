@@ -111,6 +111,8 @@ def _interview_description(dossier: Dossier, state: str) -> str:
         return _("No interview was needed.")
     if dossier.profile.interview_required:
         return _("This profile always includes an interview with members of the committee.")
+    if state in ("current", "done"):
+        return _("Your assessors asked for one: a conversation with members of the committee.")
     return _("Only if the assessors ask for one: a conversation with members of the committee.")
 
 

@@ -1,5 +1,6 @@
 """The committee's journey in a real browser: the secretariat checks the dossier's completeness and assigns two
-assessors → each declares no conflict and scores → the decision maker, who assessed nothing, approves → the applicant sees the decision."""
+assessors → each declares no conflict and scores → the decision maker, who assessed nothing, approves → the
+applicant sees the decision."""
 
 import re
 
