@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dossiers.completeness import SECTIONS, dossier_progress
 from dossiers.models import (
     Dossier,
     DossierEvent,
@@ -93,6 +95,32 @@ class SubmissionSerializer(serializers.ModelSerializer):
         fields = ["number", "submitted_at", "manifest_sha256"]
 
 
+class MissingItemSerializer(serializers.Serializer):
+    section = serializers.ChoiceField(choices=list(SECTIONS), help_text="The section the item belongs to.")
+    text = serializers.CharField(help_text="What is missing, in the caller's language.")
+    url = serializers.CharField(
+        help_text="Where it is done in the web application: the section's page and the field's anchor."
+    )
+
+
+class SectionProgressSerializer(serializers.Serializer):
+    section = serializers.ChoiceField(choices=list(SECTIONS))
+    label = serializers.CharField(help_text="The section's name, in the caller's language.")
+    done = serializers.BooleanField(help_text="Every rule of the section is met.")
+    missing_count = serializers.IntegerField(min_value=0, help_text="How many items of the section are missing.")
+
+
+class ProgressSerializer(serializers.Serializer):
+    """How far along the dossier is, by the same rules that decide whether it can be submitted."""
+
+    percent = serializers.IntegerField(
+        min_value=0, max_value=100, help_text="The share of the rules that are met, rounded down: 100 when complete."
+    )
+    complete = serializers.BooleanField()
+    sections = SectionProgressSerializer(many=True, help_text="Every section, in the order of the dossier's pages.")
+    missing = MissingItemSerializer(many=True, help_text="What is still missing, in the order of the sections.")
+
+
 class DossierSummarySerializer(serializers.ModelSerializer):
     profile = serializers.CharField(source="profile.code")
 
@@ -108,6 +136,7 @@ class DossierDetailSerializer(DossierSummarySerializer):
     projects = ProjectSerializer(many=True)
     self_assessments = SelfAssessmentSerializer(many=True)
     submissions = SubmissionSerializer(many=True)
+    progress = serializers.SerializerMethodField()
 
     class Meta(DossierSummarySerializer.Meta):
         fields = [
@@ -122,7 +151,12 @@ class DossierDetailSerializer(DossierSummarySerializer):
             "projects",
             "self_assessments",
             "submissions",
+            "progress",
         ]
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, dossier) -> dict:
+        return ProgressSerializer(dossier_progress(dossier)).data
 
     def get_files(self, dossier) -> list[dict]:
         return FileSerializer(dossier.files.filter(removed_at__isnull=True), many=True).data
