@@ -6,6 +6,7 @@ from accounts.history import register_events
 
 register_events(
     {
+        "assessment.completeness_checked": _("Completeness check recorded"),
         "assessment.assessor_assigned": _("Assessor assigned"),
         "assessment.started": _("Assessment started"),
         "assessment.conflict_declared": _("Conflict of interest declared"),
@@ -18,6 +19,7 @@ register_events(
         "assessment.interview_needed": _("Assessment completed: an interview is needed"),
         "assessment.completed": _("Assessment completed"),
         "assessment.interview_scheduled": _("Interview scheduled"),
+        "assessment.interview_rescheduled": _("Interview rescheduled"),
         "assessment.interview_recorded": _("Interview recorded"),
         "assessment.interview_completed": _("Interview completed"),
         "decision.approved": _("Certification approved"),
