@@ -8,8 +8,12 @@ from .models import User
 class SignupForm(forms.Form):
     """Extra fields of allauth's sign-up form (allauth supplies email and passwords)."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
 
     field_order = ["first_name", "last_name", "email", "password1", "password2"]
 

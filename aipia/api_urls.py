@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from accounts.api.privacy_views import PersonalDataExportApi
-from assessments.api.views import AppealApi
+from assessments.api.views import AppealApi, InterviewCalendarApi, NextStepsApi
 from credentials.api.holder import AttestationApi, ExternalCertificationListApi
 from credentials.api.public import RegisterSearchApi, VerificationApi
 from credentials.api.staff import (
@@ -24,6 +24,8 @@ urlpatterns = [
     path("dossiers/", include("dossiers.api.urls")),
     # The applicant's appeal belongs to the dossier's URL space but to the assessments app's services.
     path("dossiers/<uuid:pk>/appeal", AppealApi.as_view(), name="api-dossier-appeal"),
+    path("dossiers/<uuid:pk>/next-steps", NextStepsApi.as_view(), name="api-dossier-next-steps"),
+    path("dossiers/<uuid:pk>/interview.ics", InterviewCalendarApi.as_view(), name="api-dossier-interview-calendar"),
     path("committee/", include("assessments.api.urls")),
     path("credentials/", include("credentials.api.urls")),
     path("verifications", VerificationApi.as_view(), name="api-verifications"),

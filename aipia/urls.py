@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aipia.health import healthz
+from assessments.applicant_views import interview_calendar_download
 from credentials.views import public as credential_public
 
 # One login for everyone: the admin site's login page sends to the account login, with its two-factor step and
@@ -23,6 +24,7 @@ urlpatterns = [
     path("profiles/", include("profiles.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("dossiers/", include("assessments.applicant_urls")),
+    path("dossiers/<uuid:pk>/interview.ics", interview_calendar_download, name="interview_calendar"),
     path("committee/", include("assessments.urls")),
     path("credentials/", include("credentials.urls")),
     path("v/<str:token>", credential_public.verify_token_page, name="verify"),

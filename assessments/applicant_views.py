@@ -1,4 +1,4 @@
-"""The applicant's side of the committee's work: appealing a rejection."""
+"""The applicant's side of the committee's work: appealing a rejection, and the interview's calendar file."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from aipia.errors import DomainError
 from dossiers.selectors import get_own_dossier
 
+from .downloads import calendar_response, scheduled_interview
 from .services import appeals
 
 
@@ -44,3 +46,10 @@ def lodge_appeal(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     elif request.method == "POST":
         status = 400
     return render(request, "appeals/lodge.html", {"dossier": dossier, "form": form}, status=status)
+
+
+@login_required
+@require_safe
+def interview_calendar_download(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The applicant's interview as an .ics file; nobody else's dossier, and only while an interview is scheduled."""
+    return calendar_response(scheduled_interview(get_own_dossier(owner=request.user, dossier_id=pk)))

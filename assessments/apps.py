@@ -11,8 +11,9 @@ class AssessmentsConfig(AppConfig):
         from accounts.landing import register_landing
         from accounts.two_factor import register_privileged_position
 
-        # The committee's personal data registers with accounts; a resubmitted dossier resumes its assessment.
-        from . import personal_data, receivers  # noqa: F401
+        # The committee's personal data and the sentences of its events register with accounts; a resubmission
+        # answers the open request.
+        from . import history, personal_data, receivers  # noqa: F401
         from .selectors import is_committee_user
 
         # Committee members read dossiers and scores, whatever their role: two-factor authentication for them.

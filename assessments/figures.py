@@ -1,13 +1,16 @@
 """The committee's figures, across dossiers: the dashboard (dossiers by status, who holds each open one, for how
 long, what is overdue), the time dossiers spend in each status, and the agreement between a committee's
-assessors month by month. Reads only, scoped to who is asking like the selectors they build on.
+assessors month by month, scoped to who is asking like the selectors they build on; and the typical time in each
+status an applicant may expect, medians across the committee's dossiers that name nobody. Reads only.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent, DossierStatus
-from profiles.models import AssessmentCriterion
+from profiles.models import AssessmentCriterion, Profile
 
 from .models import Assessment, Assignment, Committee
 from .scoring import min_pairs_for_kappa, quadratic_weighted_kappa, reportable_kappa
@@ -193,4 +196,63 @@ def time_in_status(*, dossiers: QuerySet[Dossier], now: datetime.datetime) -> di
         }
         for status, v in spans.items()
         if status != DossierStatus.DRAFT
+    }
+
+
+# --- what an applicant may expect -----------------------------------------------------------------------------
+
+# A median needs enough stays to say something: with fewer, the applicant is told there are too few to tell.
+MIN_STAYS_FOR_AN_ESTIMATE = 5
+RECENT_DAYS = 365
+
+
+@dataclass(frozen=True)
+class TypicalStay:
+    """How long recent dossiers stayed in one status: the median in days, over ``stays`` completed stays;
+    ``median_days`` is None when there were fewer than ``MIN_STAYS_FOR_AN_ESTIMATE``."""
+
+    status: str
+    stays: int
+    median_days: float | None
+
+    @property
+    def whole_days(self) -> int | None:
+        """The median rounded up to whole days (at least one), as the applicant is told it."""
+        return None if self.median_days is None else max(1, math.ceil(self.median_days))
+
+
+def completed_stays(
+    *, dossiers: QuerySet[Dossier], since: datetime.datetime, statuses: Iterable[str]
+) -> dict[str, list[float]]:
+    """Days each of ``dossiers`` spent in each of ``statuses``, for every stay that ended after ``since``, from the
+    audit trail of status changes. A stay still going on is left out: it has no length yet."""
+    wanted = set(statuses)
+    spans: dict[str, list[float]] = {status: [] for status in wanted}
+    events = (
+        DossierEvent.objects.filter(dossier__in=dossiers)
+        .exclude(to_status="")
+        .order_by("dossier_id", "created_at", "pk")
+        .values_list("dossier_id", "to_status", "created_at")
+    )
+    previous: tuple[Any, str, datetime.datetime] | None = None
+    for dossier_id, status, at in events:
+        if previous is not None and previous[0] == dossier_id and previous[1] in wanted and at >= since:
+            spans[previous[1]].append((at - previous[2]).total_seconds() / 86400)
+        previous = (dossier_id, status, at)
+    return spans
+
+
+def typical_stays(*, profile: Profile, statuses: Iterable[str], now: datetime.datetime) -> dict[str, TypicalStay]:
+    """The committee's own figures for an applicant of ``profile``: the median time recent dossiers of the profiles
+    its committees handle spent in each of ``statuses`` (stays ended in the last ``RECENT_DAYS`` days)."""
+    profiles = Profile.objects.filter(committees__in=profile.committees.filter(is_active=True)).distinct()
+    dossiers = Dossier.objects.filter(profile__in=profiles) if profiles.exists() else profile.dossiers.all()
+    spans = completed_stays(dossiers=dossiers, since=now - datetime.timedelta(days=RECENT_DAYS), statuses=statuses)
+    return {
+        status: TypicalStay(
+            status=status,
+            stays=len(values),
+            median_days=round(statistics.median(values), 1) if len(values) >= MIN_STAYS_FOR_AN_ESTIMATE else None,
+        )
+        for status, values in spans.items()
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.forms.fields import BaseTemporalField
@@ -18,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from profiles.models import AssessmentCriterion
 
+from .checklist import ChecklistItem
 from .models import Assessment, Decision, Interview
+from .services.completeness import Verdict
 
 INTERVIEW_SCORES = range(5)
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -115,6 +118,57 @@ class InformationRequestForm(forms.Form):
     )
 
 
+class CompletenessCheckForm(forms.Form):
+    """The secretariat's verdict on each item of the checklist: confirmed, or missing with a note for the applicant."""
+
+    VERDICTS = [("confirmed", _("Confirmed")), ("missing", _("Missing or insufficient"))]
+
+    def __init__(self, *args: Any, items: Sequence[ChecklistItem], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            name = self.field_name(item.key)
+            self.fields[f"verdict_{name}"] = forms.ChoiceField(
+                label=_("Verdict"),
+                choices=self.VERDICTS,
+                widget=forms.RadioSelect(attrs={"class": "choices"}),
+                error_messages={"required": _("Confirm this item or mark it missing.")},
+            )
+            self.fields[f"note_{name}"] = forms.CharField(
+                label=_("Note"),
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_(
+                    "Required when the item is missing: the applicant reads it in the request for information."
+                ),
+            )
+
+    @staticmethod
+    def field_name(key: str) -> str:
+        # Item keys hold a competence code ("self_assessment:B.1"); field names keep letters, digits and "_".
+        return "".join(c if c.isalnum() else "_" for c in key)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "item": item,
+                "verdict": self[f"verdict_{self.field_name(item.key)}"],
+                "note": self[f"note_{self.field_name(item.key)}"],
+            }
+            for item in self.items
+        ]
+
+    def verdicts(self) -> dict[str, Verdict]:
+        return {
+            item.key: Verdict(
+                confirmed=self.cleaned_data[f"verdict_{self.field_name(item.key)}"] == "confirmed",
+                note=self.cleaned_data[f"note_{self.field_name(item.key)}"],
+            )
+            for item in self.items
+        }
+
+
 class AssignAssessorsForm(forms.Form):
     assessors = UserChoiceField(label=_("Assessors"))
 
@@ -147,6 +201,32 @@ class InterviewForm(forms.Form):
     def __init__(self, *args: Any, interviewers: Sequence[User], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["interviewers"].offer(interviewers)
+
+
+class RescheduleInterviewForm(forms.Form):
+    """A new date, time and place for the scheduled interview; its interviewers stay."""
+
+    starts_at = NaiveDateTimeField(label=_("New date and time"))
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        help_text=_("The time zone of the date and time above, for example Europe/Rome."),
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=Interview.Mode.choices)
+    location = forms.CharField(label=_("Address or video link"), max_length=500)
+    duration_minutes = forms.IntegerField(label=_("Duration in minutes"), min_value=10, max_value=480)
+
+    @staticmethod
+    def initial_for(interview: Interview) -> dict[str, Any]:
+        """The interview as scheduled, its start read in its own time zone."""
+        local = interview.starts_at.astimezone(ZoneInfo(interview.time_zone)).replace(tzinfo=None)
+        return {
+            "starts_at": local,
+            "time_zone": interview.time_zone,
+            "mode": interview.mode,
+            "location": interview.location,
+            "duration_minutes": interview.duration_minutes,
+        }
 
 
 class AppealPanelForm(forms.Form):

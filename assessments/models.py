@@ -167,6 +167,37 @@ class InformationRequest(models.Model):
         return f"Information request on {self.dossier_id}"
 
 
+class CompletenessCheck(models.Model):
+    """The secretariat's completeness check of one submitted version, item by item, before any assessment.
+
+    ``items`` keeps each item's verdict: ``[{"key": "cv", "confirmed": true, "note": ""}, …]`` (the keys are
+    those of ``assessments.checklist``). An incomplete check sends the dossier back to the applicant with the
+    missing items as the request for information it links to. Never changed once recorded.
+    """
+
+    class Outcome(models.TextChoices):
+        COMPLETE = "complete", _("Complete")
+        INCOMPLETE = "incomplete", _("Incomplete")
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="completeness_checks")
+    submission = models.OneToOneField(
+        "dossiers.DossierSubmission", on_delete=models.PROTECT, related_name="completeness_check"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    items = models.JSONField(default=list)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField()
+    information_request = models.OneToOneField(
+        InformationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="completeness_check"
+    )
+
+    class Meta:
+        ordering = ["checked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Completeness check of {self.submission_id}: {self.outcome}"
+
+
 class Escalation(models.Model):
     """Assessors disagreed beyond the profile's threshold on a version: a third assessor is needed."""
 
@@ -208,6 +239,11 @@ class Interview(models.Model):
 
     def __str__(self) -> str:
         return f"Interview {self.dossier_id} at {self.starts_at}"
+
+    @property
+    def location_url(self) -> str:
+        """The location when it is a web address (a video link), to show as a link; empty otherwise."""
+        return self.location if self.location.startswith(("https://", "http://")) else ""
 
 
 class InterviewRecord(models.Model):

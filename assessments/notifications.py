@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from accounts.models import User
 
 from .ical import interview_invitation
 from .models import Assignment, Interview
@@ -32,11 +35,8 @@ def send_assignment_notice(*, assignment_id: int) -> bool:
     return True
 
 
-def send_interview_invitations(*, interview_id: int) -> int:
-    """One message per participant, each with the same invitation attached. Returns how many were sent."""
-    interview = Interview.objects.select_related("dossier__owner", "dossier__profile").filter(pk=interview_id).first()
-    if interview is None or interview.status != Interview.Status.SCHEDULED:
-        return 0
+def interview_participants(interview: Interview) -> list[User]:
+    """The applicant, then the interviewers who have not declared a conflict."""
     dossier = interview.dossier
     panel = [
         a.member
@@ -44,8 +44,14 @@ def send_interview_invitations(*, interview_id: int) -> int:
         .exclude(status__in=[Assignment.Status.CONFLICTED, Assignment.Status.WITHDRAWN])
         .select_related("member")
     ]
-    people = [dossier.owner, *panel]
-    ics = interview_invitation(
+    return [dossier.owner, *panel]
+
+
+def interview_calendar(interview: Interview, people: Sequence[User]) -> bytes:
+    """The interview's invitation (iCalendar), the same for everyone: mailed to each participant, and what the
+    applicant downloads from their dossier's page."""
+    dossier = interview.dossier
+    return interview_invitation(
         uid=interview.uid,
         sequence=interview.sequence,
         starts_at=interview.starts_at,
@@ -62,6 +68,16 @@ def send_interview_invitations(*, interview_id: int) -> int:
         attendees=[(p.get_full_name() or p.email, p.email) for p in people],
         stamp=timezone.now(),
     )
+
+
+def send_interview_invitations(*, interview_id: int) -> int:
+    """One message per participant, each with the same invitation attached. Returns how many were sent."""
+    interview = Interview.objects.select_related("dossier__owner", "dossier__profile").filter(pk=interview_id).first()
+    if interview is None or interview.status != Interview.Status.SCHEDULED:
+        return 0
+    dossier = interview.dossier
+    people = interview_participants(interview)
+    ics = interview_calendar(interview, people)
     for person in people:
         with translation.override(person.preferred_language):
             local = timezone.localtime(interview.starts_at, timezone=ZoneInfo(interview.time_zone))

@@ -17,11 +17,21 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from aipia import clock
 from dossiers.models import Dossier, DossierStatus, DossierSubmission, EvidenceFile
 from profiles.models import EcfCompetence
 
-from . import charts, figures, scoring, selectors
-from .models import Appeal, Assessment, Assignment, Escalation, InformationRequest, Interview, InterviewRecord
+from . import charts, checklist, figures, scoring, selectors
+from .models import (
+    Appeal,
+    Assessment,
+    Assignment,
+    CompletenessCheck,
+    Escalation,
+    InformationRequest,
+    Interview,
+    InterviewRecord,
+)
 
 AGREEMENT_MONTHS = 12  # the period of the dashboard's agreement chart, as committee_agreement counts it
 
@@ -302,6 +312,58 @@ def _first_day(month: str) -> datetime.date:
     return datetime.date(int(month[:4]), int(month[5:7]), 1)
 
 
+def readable_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A completeness check's verdicts (from its row or its audit event) with each item's title."""
+    return [
+        {"label": checklist.label(i.get("key", "")), "confirmed": bool(i.get("confirmed")), "note": i.get("note", "")}
+        for i in items
+    ]
+
+
+def readable_check(check: CompletenessCheck) -> dict[str, Any]:
+    return {
+        "check": check,
+        "version": check.submission.number,
+        "outcome_label": check.get_outcome_display(),
+        "items": readable_items(check.items),
+    }
+
+
+def completeness_context(*, dossier: Dossier, user: User) -> dict[str, Any]:
+    """The completeness check's page: the checklist of the latest version to check, or the check recorded for it."""
+    submission = selectors.latest_submission_or_none(dossier)
+    check = selectors.completeness_check_of(submission=submission) if submission else None
+    can_check = (
+        dossier.status == DossierStatus.SUBMITTED
+        and submission is not None
+        and check is None
+        and selectors.is_secretariat(user=user, dossier=dossier)
+    )
+    return {
+        "dossier": dossier,
+        "status_label": status_label(dossier.status),
+        "submission": submission,
+        "check": readable_check(check) if check else None,
+        "can_check": can_check,
+        "items": checklist.checklist(dossier=dossier, submission=submission) if can_check and submission else [],
+        "earlier_checks": [
+            readable_check(c)
+            for c in dossier.completeness_checks.select_related("submission", "checked_by").order_by("-checked_at")
+            if check is None or c.pk != check.pk
+        ],
+    }
+
+
+def _completeness(dossier: Dossier, submission: DossierSubmission | None) -> dict[str, Any]:
+    """The committee page's summary of the latest version's completeness check, and whether one is awaited."""
+    check = selectors.completeness_check_of(submission=submission) if submission else None
+    return {
+        "version": submission.number if submission else None,
+        "check": readable_check(check) if check else None,
+        "awaited": dossier.status == DossierStatus.SUBMITTED and submission is not None and check is None,
+    }
+
+
 def _events(dossier: Dossier, *, scores_hidden: bool) -> list[dict[str, Any]]:
     return [
         {
@@ -311,6 +373,10 @@ def _events(dossier: Dossier, *, scores_hidden: bool) -> list[dict[str, Any]]:
             "to_label": status_label(e.to_status) if e.to_status else "",
             # An amendment's reason may quote scores: not for an assessor still scoring.
             "reason": "" if scores_hidden and e.action == "assessment.scores_amended" else e.reason,
+            # The completeness check's audit row keeps every item's verdict.
+            "checklist": readable_items(e.data.get("items", []))
+            if e.action == "assessment.completeness_checked"
+            else [],
         }
         for e in dossier.events.select_related("actor")
     ]
@@ -325,6 +391,7 @@ def dossier_context(*, dossier: Dossier, user: User) -> dict[str, Any]:
         "dossier": dossier,
         "status_label": status_label(dossier.status),
         "submissions": dossier.submissions.all(),
+        "completeness": _completeness(dossier, submission),
         "manifest": readable_manifest(submission, dossier) if submission else None,
         "assignments": dossier.assignments.select_related("member"),
         "information_requests": InformationRequest.objects.filter(dossier=dossier).select_related(
@@ -418,6 +485,8 @@ def interview_record_context(
         "record": record,
         "answers": answers,
         "record_recommendation": recommendation_label(record.recommendation) if record else "",
+        # Minutes are refused before the start (services.interviews); the page says so before the form is filled.
+        "not_started": clock.now() < interview.starts_at,
     }
 
 

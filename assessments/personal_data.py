@@ -4,8 +4,9 @@ Export: what the applicant is told of each of their dossiers, the decisions (out
 appeal; not who decided, nor what committee members wrote for themselves (scores, comments, minutes), as in the
 applicant's own pages. Retention, counted from the dossier's closing: the assessment records
 (``RETENTION_ASSESSMENT_DAYS``): assessors' comments, interview minutes and notes, conflict-of-interest reasons,
-information requests, while the numeric scores stay, without text, for the committee's statistics; the decisions
-(``RETENTION_DECISION_DAYS``): rationales, the decision record, appeal statements.
+information requests, completeness checks' notes, while the numeric scores and the checks' verdicts stay, without
+text, for the committee's statistics; the decisions (``RETENTION_DECISION_DAYS``): rationales, the decision record,
+appeal statements.
 """
 
 from __future__ import annotations
@@ -16,10 +17,19 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.personal_data import ERASED, Export, PersonalData, register, retention_cutoff
-from dossiers.models import Dossier
+from dossiers.models import Dossier, DossierEvent
 from dossiers.selectors import closed_dossiers
 
-from .models import Appeal, Assessment, Assignment, CriterionScore, Decision, InformationRequest, InterviewRecord
+from .models import (
+    Appeal,
+    Assessment,
+    Assignment,
+    CompletenessCheck,
+    CriterionScore,
+    Decision,
+    InformationRequest,
+    InterviewRecord,
+)
 
 
 class CommitteePersonalData(PersonalData):
@@ -61,6 +71,27 @@ def _erase_assessment_records(dossier: Dossier) -> int:
                 record.minutes, record.answers = ERASED, answers
                 record.save(update_fields=["minutes", "answers"])
                 erased += 1
+        erased += _erase_check_notes(dossier)
+    return erased
+
+
+def _without_notes(items: list) -> list:
+    return [{**i, "note": ERASED if i.get("note") else ""} for i in items if isinstance(i, dict)]
+
+
+def _erase_check_notes(dossier: Dossier) -> int:
+    """The completeness checks' notes, in their rows and audit events; the verdicts stay."""
+    erased = 0
+    for check in CompletenessCheck.objects.filter(dossier=dossier):
+        if check.items != _without_notes(check.items):
+            check.items = _without_notes(check.items)
+            check.save(update_fields=["items"])
+            erased += 1
+    for event in DossierEvent.objects.filter(dossier=dossier, action="assessment.completeness_checked"):
+        items = event.data.get("items", [])
+        if items != _without_notes(items):
+            event.data = {**event.data, "items": _without_notes(items)}
+            event.save(update_fields=["data"])
     return erased
 
 

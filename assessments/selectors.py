@@ -26,6 +26,7 @@ from .models import (
     Assignment,
     Committee,
     CommitteeMember,
+    CompletenessCheck,
     Decision,
     Escalation,
     ImpartialityDeclaration,
@@ -141,6 +142,17 @@ def has_scheduled_interview(*, dossier: Dossier) -> bool:
     return Interview.objects.filter(dossier=dossier, status=Interview.Status.SCHEDULED).exists()
 
 
+def scheduled_interview(*, dossier: Dossier) -> Interview | None:
+    return Interview.objects.filter(dossier=dossier, status=Interview.Status.SCHEDULED).order_by("starts_at").first()
+
+
+def interview_recorded(*, dossier: Dossier) -> bool:
+    """Whether an interviewer has recorded the dossier's scheduled interview (it can then no longer be moved)."""
+    return InterviewRecord.objects.filter(
+        interview__dossier=dossier, interview__status=Interview.Status.SCHEDULED
+    ).exists()
+
+
 # --- the dossiers the committee works on --------------------------------------------------------------------
 
 
@@ -185,6 +197,20 @@ def latest_submission(dossier: Dossier) -> DossierSubmission:
     if submission is None:
         raise InvalidTransition(_("This dossier has not been submitted."))
     return submission
+
+
+def completeness_check_of(*, submission: DossierSubmission) -> CompletenessCheck | None:
+    """The completeness check recorded for ``submission`` (one per version), or None."""
+    return CompletenessCheck.objects.filter(submission=submission).select_related("checked_by").first()
+
+
+def checked_complete(dossier: Dossier) -> bool:
+    """Whether the dossier's latest submitted version was checked and found complete: assessors may work on it."""
+    submission = latest_submission_or_none(dossier)
+    return (
+        submission is not None
+        and CompletenessCheck.objects.filter(submission=submission, outcome=CompletenessCheck.Outcome.COMPLETE).exists()
+    )
 
 
 def scoring_criteria(dossier: Dossier) -> list[Criterion]:

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
+from accounts.history import describe
 from aipia.errors import DomainError
 from credentials.models import Credential, CredentialEvent, SealCertificate, StatusList
 from credentials.services import issuance
@@ -9,11 +11,15 @@ class EventInline(admin.TabularInline):
     model = CredentialEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "actor", "from_status", "to_status", "reason"]
+    fields = ["created_at", "description", "action", "actor", "from_status", "to_status", "reason"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("event"))
+    def description(self, event) -> str:
+        return describe(event.action)
 
 
 @admin.register(Credential)

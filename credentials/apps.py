@@ -7,5 +7,6 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("Credentials")
 
     def ready(self) -> None:
-        # Start-up checks; an approved dossier starts its issuance; the holders' personal data registers with accounts.
-        from credentials import checks, personal_data, receivers  # noqa: F401
+        # Start-up checks; an approved dossier starts its issuance; the holders' personal data and the sentences of
+        # the credentials' events register with accounts.
+        from credentials import checks, history, personal_data, receivers  # noqa: F401

@@ -16,9 +16,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from assessments import selectors
+from assessments import checklist, selectors
 from assessments.models import Committee, CommitteeMember
-from assessments.services import appeals, assignments, decisions, declarations, interviews, scoresheets
+from assessments.services import (
+    appeals,
+    assignments,
+    completeness,
+    decisions,
+    declarations,
+    interviews,
+    scoresheets,
+)
 from credentials.documents import categories
 from credentials.models import Credential
 from credentials.services import cpd, lifecycle, status
@@ -232,6 +240,11 @@ def _committee(users: dict[str, User]) -> None:
 def _assess(dossier: Dossier, users: dict[str, User], *, scores: tuple[int, int], plan: str) -> None:
     """Take a submitted dossier through the committee as far as ``plan`` says."""
     admin = users[ADMIN]
+    # The secretariat checks the submitted version item by item before assigning the assessors.
+    items = checklist.checklist(dossier=dossier, submission=selectors.latest_submission(dossier))
+    completeness.record_completeness_check(
+        dossier=dossier, actor=admin, verdicts={item.key: completeness.Verdict(confirmed=True) for item in items}
+    )
     assignments.assign_assessors(dossier=dossier, actor=admin, assessors=[users[e] for e in ASSESSORS])
     for email, score in zip(ASSESSORS, scores, strict=True):
         assignment = dossier.assignments.get(member=users[email])

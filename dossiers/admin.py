@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.history import describe
 
 from .models import Dossier, DossierEvent, DossierSubmission, EvidenceFile
 
@@ -16,8 +19,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EventInline(ReadOnlyInline):
     model = DossierEvent
-    fields = ["created_at", "action", "actor", "from_status", "to_status", "reason"]
+    fields = ["created_at", "description", "action", "actor", "from_status", "to_status", "reason"]
     readonly_fields = fields
+
+    @admin.display(description=_("event"))
+    def description(self, event) -> str:
+        return describe(event.action)
 
 
 class SubmissionInline(ReadOnlyInline):

@@ -7,4 +7,5 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Competency dossiers")
 
     def ready(self) -> None:
-        from . import personal_data  # noqa: F401 — registers the dossiers' personal data with accounts
+        # Register the dossiers' personal data and the sentences of their history's events with accounts.
+        from . import history, personal_data  # noqa: F401

@@ -13,13 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
+from django.forms.boundfield import BoundField
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import EcfCompetence
 
-from .completeness import MIN_JUSTIFICATION_CHARS, MIN_SUMMARY_CHARS
+from .completeness import FIELD_RULES, MIN_JUSTIFICATION_CHARS, MIN_SUMMARY_CHARS, field_warnings
 from .models import Dossier, EvidenceFile, ExperienceEntry, ProjectEntry, SelfAssessment, TrainingEntry
 from .selectors import current_files
 from .uploads import allowed_labels
@@ -69,7 +70,48 @@ def _as_lists(data: dict[str, Any]) -> dict[str, Any]:
     return {key: list(value) if isinstance(value, QuerySet) else value for key, value in data.items()}
 
 
-class CvSummaryForm(forms.Form):
+class RuledBoundField(BoundField):
+    """A field that also says when its text is still too short for submission (``warning``), in an element that
+    the input names in its aria-describedby (``<id>_warning``)."""
+
+    @property
+    def warning(self) -> str | None:
+        return self.form.field_warnings.get(self.name)  # type: ignore[attr-defined]
+
+    @property
+    def aria_describedby(self) -> str | None:
+        described = super().aria_describedby
+        if self.warning and self.auto_id:
+            return f"{described} {self.auto_id}_warning".strip()
+        return described
+
+
+class RuledForm(forms.Form):
+    """A form with fields that the completeness rules (completeness.FIELD_RULES) apply to.
+
+    Each text with a minimum length gets ``data-min-length``, which the browser's counter reads
+    (static/js/dossier-live.js); ``field_warnings`` are the warnings of the values shown, typed or saved.
+    """
+
+    bound_field_class = RuledBoundField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            rule = FIELD_RULES.get(name)
+            if rule is not None and rule.min_length > 1:
+                field.widget.attrs["data-min-length"] = str(rule.min_length)
+
+    @property
+    def field_warnings(self) -> dict[str, str]:
+        return field_warnings({name: self[name].value() for name in self.fields if name in FIELD_RULES})
+
+    def values_for_rules(self) -> dict[str, object]:
+        """The cleaned values of the fields that the completeness rules apply to, in the form's order."""
+        return {name: self.cleaned_data.get(name) for name in self.fields if name in FIELD_RULES}
+
+
+class CvSummaryForm(RuledForm):
     cv_headline = forms.CharField(
         label=_("Headline"),
         max_length=200,
@@ -141,7 +183,7 @@ class UploadForm(forms.Form):
             }
 
 
-class EntryForm(forms.Form):
+class EntryForm(RuledForm):
     """Base of the training, experience and project forms: evidence is chosen among the dossier's files."""
 
     evidence = _evidence_field()
@@ -283,7 +325,7 @@ class ProjectForm(EntryForm):
 LEVEL_CHOICES = [("", _("Not rated yet"))] + [(str(n), f"e-{n}") for n in range(1, 6)]
 
 
-class SelfAssessmentForm(forms.Form):
+class SelfAssessmentForm(RuledForm):
     """The claim for one competence. Both blank means "later"; a half-filled claim is an error."""
 
     claimed_level = forms.TypedChoiceField(

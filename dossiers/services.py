@@ -434,7 +434,7 @@ def submit_dossier(*, dossier: Dossier, actor: User) -> DossierSubmission:
                 len(missing),
             )
             % {"count": len(missing)},
-            details=missing,
+            details=[item.text for item in missing],
         )
     number = (dossier.submissions.aggregate(n=Max("number"))["n"] or 0) + 1
     submitted_at = timezone.now()

@@ -3,6 +3,11 @@
 Every view parses its input with a form, finds the dossier through the selectors (anybody else's
 dossier answers 404), calls one service and renders or redirects. A service's DomainError is shown next
 to the form, which keeps what the user typed; nothing is changed.
+
+The pages that change what exists (the CV summary, the self-assessment, an existing entry) also answer an
+autosave: the same POST, marked with the header ``X-Autosave: 1`` by static/js/dossier-live.js, goes through
+the same form and service and is answered with JSON (when it was saved, or why not) instead of a redirect and
+a message.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +35,7 @@ from aipia.errors import DomainError
 from profiles.selectors import published_profiles
 
 from . import services
-from .completeness import missing_items
+from .completeness import TOO_SHORT, Progress, dossier_progress, gaps, self_assessment_prefix
 from .downloads import evidence_file_response
 from .forms import (
     CvSummaryForm,
@@ -82,12 +89,88 @@ def _run(form: Form, action: Callable[[], object], *, error_field: str | None = 
     return None
 
 
+# The texts of the live help on an editable dossier's forms (static/js/dossier-live.js), translated here: the
+# script fills in %(count)d and %(min)d.
+LIVE_TEXTS: dict[str, Promise] = {
+    "counter": gettext_lazy("%(count)d / at least %(min)d characters"),
+    "short": TOO_SHORT,
+    "saving": gettext_lazy("Saving the draft…"),
+    "failed": gettext_lazy(
+        "The draft could not be saved (no connection, or you were logged out). What you typed is still here: "
+        "save it with the button."
+    ),
+    "restored": gettext_lazy("Your draft, not added yet, has been restored from this browser."),
+    "discard": gettext_lazy("Discard the draft"),
+    "done": gettext_lazy("(done)"),
+    "todo": gettext_lazy("(not done yet)"),
+}
+
+
 def _page(
     request: HttpRequest, template: str, dossier: Dossier, section: str, *, status: int = 200, **context: Any
 ) -> HttpResponse:
-    """Render a page of ``dossier``; ``section`` marks the current entry of the section navigation."""
+    """Render a page of ``dossier``; ``section`` marks the current step of the section navigation, which shows
+    the dossier's progress."""
+    context.setdefault("progress", dossier_progress(dossier))
+    if dossier.is_editable:
+        context["live_texts"] = LIVE_TEXTS
     context.update(dossier=dossier, section=section, closed=dossier.status in CLOSED_STATUSES)
     return render(request, template, context, status=status)
+
+
+def _say_saved(request: HttpRequest, saved: str, draft: str, lacking: list[str]) -> None:
+    """``saved`` as a success; or, when what was saved is not yet enough for submission, ``draft`` (with
+    ``%(gaps)s``) as a warning that says what is still lacking."""
+    if lacking:
+        messages.warning(request, draft % {"gaps": "; ".join(lacking)})
+    else:
+        messages.success(request, saved)
+
+
+# --- autosave ------------------------------------------------------------------------------------------
+
+
+def _is_autosave(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.headers.get("X-Autosave") == "1"
+
+
+def _progress_data(progress: Progress) -> dict[str, Any]:
+    return {"percent": progress.percent, "sections": {s.section: s.done for s in progress.sections}}
+
+
+def _autosaved(dossier: Dossier, forms: list[Form], *, status: int | None) -> JsonResponse:
+    """The answer to an autosave: when it was saved, with the warnings of texts still too short for submission
+    and the dossier's progress; or, with ``status``, why nothing was saved, each field's errors by the field's
+    name (``<prefix>-__all__`` for the errors of one prefixed form as a whole)."""
+    if status is not None:
+        errors: dict[str, list[str]] = {}
+        refusals: dict[str, None] = {}  # the service's refusals, each once (the same one for every competence)
+        for form in forms:
+            for name, found in form.errors.items():
+                if name != "__all__":
+                    errors[form[name].html_name] = list(found)
+                    continue
+                refusals.update(dict.fromkeys(found))
+                if form.prefix:
+                    errors[form.add_prefix(name)] = list(found)
+        message = " ".join(refusals) or _("Not saved: please correct the fields marked. What you typed is still here.")
+        return JsonResponse({"saved": False, "message": message, "errors": errors, "warnings": {}}, status=status)
+    dossier.refresh_from_db()
+    now = timezone.localtime()
+    return JsonResponse(
+        {
+            "saved": True,
+            "saved_at": now.isoformat(),
+            "message": _("Draft saved at %(time)s") % {"time": date_format(now, "TIME_FORMAT")},
+            "errors": {},
+            "warnings": {form[name].html_name: text for form in forms for name, text in form.field_warnings.items()},
+            "progress": _progress_data(dossier_progress(dossier)),
+        }
+    )
+
+
+def _not_autosaved(message: str, *, status: int = 400) -> JsonResponse:
+    return JsonResponse({"saved": False, "message": message, "errors": {}, "warnings": {}}, status=status)
 
 
 def _can_withdraw(dossier: Dossier) -> bool:
@@ -143,17 +226,19 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     timeline = [
         {
             "event": event,
-            "label": _status_label(event.to_status) if event.to_status else event.action,
+            "status": _status_label(event.to_status) if event.to_status else "",
             "actor": _actor_label(event, dossier),
         }
         for event in applicant_timeline(dossier=dossier)
     ]
+    progress = dossier_progress(dossier)
     return _page(
         request,
         "dossiers/detail.html",
         dossier,
         "overview",
-        missing=missing_items(dossier),
+        progress=progress,
+        missing=progress.missing,
         membership_problem=membership_problem(user=request.user),
         submissions=dossier.submissions.all(),
         can_withdraw=_can_withdraw(dossier),
@@ -223,9 +308,16 @@ def cv(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if request.method == "GET":
         return _cv_page(request, dossier, cv_form=form)
     status = _run(form, lambda: services.update_cv_summary(dossier=dossier, actor=request.user, **form.cleaned_data))
+    if _is_autosave(request):
+        return _autosaved(dossier, [form], status=status)
     if status is not None:
         return _cv_page(request, dossier, cv_form=form, status=status)
-    messages.success(request, _("Your CV summary has been saved."))
+    _say_saved(
+        request,
+        _("Your CV summary has been saved."),
+        _("Your CV summary has been saved as a draft. Still needed before you can submit: %(gaps)s."),
+        gaps(form.values_for_rules()),
+    )
     return redirect("dossiers:cv", pk=dossier.pk)
 
 
@@ -340,8 +432,14 @@ def _entry_page(request: HttpRequest, pk: uuid.UUID, section: str, entry_id: int
     initial = spec.form_class.initial_for(entry) if entry is not None else None
     form = spec.form_class(_data(request), dossier=dossier, initial=initial)
     status = 200
+    if _is_autosave(request) and entry is None:
+        # Saving a new entry on every pause would add it again each time: a new entry stays a draft in the
+        # browser until its Add button is pressed.
+        return _not_autosaved(_("A new entry is saved with its Add button, not automatically."))
     if request.method == "POST":
         status = _run(form, lambda: spec.save(dossier=dossier, actor=request.user, entry=entry, **form.service_data()))
+        if _is_autosave(request):
+            return _autosaved(dossier, [form], status=status)
         if status is None:
             messages.success(request, spec.saved)
             return redirect(spec.url_name, pk=dossier.pk)
@@ -427,24 +525,32 @@ def self_assessment(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             _data(request),
             dossier=dossier,
             competence=pc.competence,
-            prefix=pc.competence.code.replace(".", "-"),
+            prefix=self_assessment_prefix(pc.competence.code),
             initial=SelfAssessmentForm.initial_for(assessment),
         )
         rows.append({"profile_competence": pc, "assessment": assessment, "form": form})
     if request.method == "GET":
         return _page(request, "dossiers/self_assessment.html", dossier, "self_assessment", rows=rows)
 
-    if not all([row["form"].is_valid() for row in rows]):
+    forms = [row["form"] for row in rows]
+    autosave = _is_autosave(request)
+
+    def again(error_summary: str, status: int) -> HttpResponse:
+        if autosave:
+            return _autosaved(dossier, forms, status=status)
         return _page(
             request,
             "dossiers/self_assessment.html",
             dossier,
             "self_assessment",
-            status=400,
+            status=status,
             rows=rows,
-            error_summary=_("Nothing has been saved: please correct the competences marked below."),
+            error_summary=error_summary,
         )
-    saved, failed = 0, 0
+
+    if not all([form.is_valid() for form in forms]):
+        return again(_("Nothing has been saved: please correct the competences marked below."), 400)
+    saved, failed, lacking = 0, 0, []
     for row in rows:
         form = row["form"]
         if form.is_blank:
@@ -458,21 +564,26 @@ def self_assessment(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
-            failed += 1
+            failed = max(failed, exc.status_code)
         else:
             saved += 1
+            code = row["profile_competence"].competence.code
+            lacking += [_("%(code)s: %(gap)s") % {"code": code, "gap": gap} for gap in gaps(form.values_for_rules())]
     if failed:
-        return _page(
-            request,
-            "dossiers/self_assessment.html",
-            dossier,
-            "self_assessment",
-            status=400,
-            rows=rows,
-            error_summary=_("Some competences could not be saved: see the messages below."),
-        )
+        return again(_("Some competences could not be saved: see the messages below."), failed)
+    if autosave:
+        if not saved:
+            return _not_autosaved(
+                _("Nothing to save yet: choose a level and write a justification for a competence."), status=200
+            )
+        return _autosaved(dossier, forms, status=None)
     if saved:
-        messages.success(request, _("Your self-assessment has been saved."))
+        _say_saved(
+            request,
+            _("Your self-assessment has been saved."),
+            _("Your self-assessment has been saved as a draft. Still needed before you can submit: %(gaps)s."),
+            lacking,
+        )
     else:
         messages.info(request, _("Nothing to save yet: choose a level and write a justification for a competence."))
     return redirect("dossiers:self_assessment", pk=dossier.pk)

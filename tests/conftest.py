@@ -35,6 +35,22 @@ def _isolated(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves time for the rules that read it through ``aipia.clock``: ``clock.move_to(moment)``,
+    ``clock.move_by(timedelta)``; time is back to normal after the test."""
+    from aipia import clock as aipia_clock
+
+    class Clock:
+        def move_to(self, moment):
+            monkeypatch.setattr(aipia_clock, "now", lambda: moment)
+
+        def move_by(self, delta):
+            self.move_to(aipia_clock.now() + delta)
+
+    return Clock()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the shipped catalogue once into the test database; every test's transaction rolls back to it."""

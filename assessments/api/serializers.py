@@ -15,11 +15,12 @@ from rest_framework import serializers
 from accounts.models import User
 from dossiers.models import Dossier, DossierStatus, DossierSubmission
 
-from .. import selectors
+from .. import checklist, selectors
 from ..models import (
     Appeal,
     Assessment,
     Assignment,
+    CompletenessCheck,
     Decision,
     ImpartialityDeclaration,
     InformationRequest,
@@ -213,6 +214,46 @@ class CommitteeInformationRequestSerializer(serializers.ModelSerializer):
         fields = ["id", "questions", "requested_by", "created_at"]
 
 
+class CommitteeChecklistItemSerializer(serializers.Serializer):
+    """An item to check (``checklist.ChecklistItem``) and what the submitted version shows of it."""
+
+    key = serializers.CharField(
+        help_text="identity, cv, training, experience, projects, evidence, "
+        "self_assessment:<competence code>, declarations"
+    )
+    label = serializers.CharField()
+    found = serializers.CharField(help_text="What the submitted version shows of the item.")
+    present = serializers.BooleanField(
+        allow_null=True, help_text="False: the version lacks it (it can only be marked missing); null: a person tells."
+    )
+
+
+class CommitteeCheckedItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.SerializerMethodField()
+    confirmed = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+
+    def get_label(self, item: dict) -> str:
+        return checklist.label(item.get("key", ""))
+
+
+class CommitteeCompletenessCheckSerializer(serializers.ModelSerializer):
+    """A recorded completeness check of one submitted version, with every item's verdict."""
+
+    submission = serializers.IntegerField(source="submission.number", help_text="The version checked.")
+    outcome = serializers.CharField(help_text=_values(CompletenessCheck.Outcome))
+    items = CommitteeCheckedItemSerializer(many=True)
+    checked_by = CommitteePersonSerializer()
+    information_request = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The request sent to the applicant when incomplete."
+    )
+
+    class Meta:
+        model = CompletenessCheck
+        fields = ["id", "submission", "outcome", "items", "checked_by", "checked_at", "information_request"]
+
+
 class CommitteeDashboardRowSerializer(serializers.Serializer):
     """One open dossier on the dashboard (``figures.DashboardRow``)."""
 
@@ -244,6 +285,9 @@ class CommitteeDossierDetailSerializer(serializers.Serializer):
     applicant = serializers.CharField(source="dossier.owner.__str__")
     submitted_at = serializers.DateTimeField(source="dossier.submitted_at", allow_null=True)
     submission = CommitteeSubmissionSerializer(allow_null=True, help_text="The latest submitted version.")
+    completeness_checks = CommitteeCompletenessCheckSerializer(
+        many=True, help_text="One per version checked, oldest first."
+    )
     assignments = CommitteeAssignmentSerializer(many=True)
     scores_hidden = serializers.BooleanField(
         help_text="True for a caller who is an assessor of the dossier and has not submitted their own scores: "

@@ -23,6 +23,11 @@ urlpatterns = [
         views.InformationRequestApi.as_view(),
         name="api-committee-information-request",
     ),
+    path(
+        "dossiers/<uuid:pk>/completeness-check",
+        views.CompletenessCheckApi.as_view(),
+        name="api-committee-completeness-check",
+    ),
     path("dossiers/<uuid:pk>/assignments", views.AssignAssessorsApi.as_view(), name="api-committee-assign"),
     path("dossiers/<uuid:pk>/interview", views.ScheduleInterviewApi.as_view(), name="api-committee-interview"),
     path("dossiers/<uuid:pk>/decision", views.DecisionApi.as_view(), name="api-committee-decision"),

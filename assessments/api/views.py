@@ -9,30 +9,35 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from aipia.errors import InvalidTransition
+from aipia.errors import InvalidTransition, NotAllowed
 from aipia.openapi import PROBLEM
 from dossiers.models import Dossier
 from dossiers.selectors import get_own_dossier
 
-from .. import figures, selectors
+from .. import figures, pages, progress, selectors
+from ..downloads import calendar_response, scheduled_interview
 from ..models import Appeal, Assessment, Assignment, Committee, Decision, Interview
-from ..services import appeals, assignments, decisions, declarations, interviews, scoresheets
+from ..services import appeals, assignments, completeness, decisions, declarations, interviews, scoresheets
 from .serializers import (
     CommitteeAppealSerializer,
     CommitteeAssignmentDetailSerializer,
     CommitteeAssignmentSerializer,
     CommitteeAssignmentSummarySerializer,
+    CommitteeChecklistItemSerializer,
+    CommitteeCompletenessCheckSerializer,
     CommitteeDashboardRowSerializer,
     CommitteeDecisionSerializer,
     CommitteeDeclarationSerializer,
@@ -197,6 +202,7 @@ class CommitteeDossierDetailApi(APIView):
         data = {
             "dossier": dossier,
             "submission": submission,
+            "completeness_checks": dossier.completeness_checks.select_related("submission", "checked_by"),
             "assignments": dossier.assignments.select_related("member"),
             "scores_hidden": hidden,
             # A dossier withdrawn before it was ever submitted has no version to aggregate.
@@ -261,6 +267,76 @@ class InformationRequestApi(APIView):
             return assignment.dossier
 
 
+class CompletenessCheckApi(APIView):
+    class CompletenessCheckOutputSerializer(serializers.Serializer):
+        submission = serializers.IntegerField(allow_null=True, help_text="The latest submitted version.")
+        awaited = serializers.BooleanField(help_text="True while that version awaits its check (status submitted).")
+        checklist = CommitteeChecklistItemSerializer(many=True, help_text="The items to check; empty unless awaited.")
+        check = CommitteeCompletenessCheckSerializer(allow_null=True, help_text="The check recorded for the version.")
+
+    class CompletenessVerdictInputSerializer(serializers.Serializer):
+        key = serializers.CharField(help_text="An item's key from the checklist.")
+        confirmed = serializers.BooleanField(help_text="False marks the item missing.")
+        note = serializers.CharField(
+            max_length=2000, allow_blank=True, required=False, default="", help_text="Required when missing."
+        )
+
+    class CompletenessCheckInputSerializer(serializers.Serializer):
+        items = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+        def validate_items(self, value: list[dict]) -> list[dict]:
+            verdicts = CompletenessCheckApi.CompletenessVerdictInputSerializer(data=value, many=True)
+            verdicts.is_valid(raise_exception=True)
+            keys = [v["key"] for v in verdicts.validated_data]
+            if len(set(keys)) != len(keys):
+                raise serializers.ValidationError("Give each item once.")
+            return verdicts.validated_data
+
+    @extend_schema(responses={200: CompletenessCheckOutputSerializer}, operation_id="committee_completeness_checklist")
+    def get(self, request, pk):
+        """The completeness checklist of the latest submitted version (secretariat), or the check recorded for it."""
+        dossier = self._dossier(request, pk)
+        context = pages.completeness_context(dossier=dossier, user=request.user)
+        data = {
+            "submission": context["submission"].number if context["submission"] else None,
+            "awaited": context["can_check"],
+            "checklist": context["items"],
+            "check": context["check"]["check"] if context["check"] else None,
+        }
+        return Response(self.CompletenessCheckOutputSerializer(data).data)
+
+    @extend_schema(
+        request=inline_serializer(
+            "CommitteeCompletenessCheckInput",
+            {"items": CompletenessVerdictInputSerializer(many=True, help_text="A verdict for every checklist item.")},
+        ),
+        responses={
+            201: CommitteeCompletenessCheckSerializer,
+            409: OpenApiResponse(PROBLEM, description="The dossier does not await a check, or it is already made."),
+        },
+        operation_id="committee_record_completeness_check",
+    )
+    def post(self, request, pk):
+        """Record the check: complete lets assessors be assigned (or resumes their assessment); incomplete sends the
+        dossier back to the applicant with the missing items and their notes as the request for information."""
+        dossier = self._dossier(request, pk)
+        data = self.CompletenessCheckInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        verdicts = {
+            v["key"]: completeness.Verdict(confirmed=v["confirmed"], note=v["note"])
+            for v in data.validated_data["items"]
+        }
+        check = completeness.record_completeness_check(dossier=dossier, actor=request.user, verdicts=verdicts)
+        return Response(CommitteeCompletenessCheckSerializer(check).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _dossier(request, pk) -> Dossier:
+        dossier = _dossier(request, pk)
+        if not selectors.is_secretariat(user=request.user, dossier=dossier):
+            raise NotAllowed(_("Only the committee's chair or the secretariat can do this."))
+        return dossier
+
+
 class AssignAssessorsApi(APIView):
     class AssignAssessorsInputSerializer(serializers.Serializer):
         assessors = _users()
@@ -304,6 +380,35 @@ class ScheduleInterviewApi(APIView):
         data.is_valid(raise_exception=True)
         interview = interviews.schedule_interview(dossier=dossier, actor=request.user, **data.validated_data)
         return Response(CommitteeInterviewSerializer(interview).data, status=status.HTTP_201_CREATED)
+
+    class RescheduleInterviewInputSerializer(serializers.Serializer):
+        starts_at = WallClockDateTimeField(
+            help_text="ISO 8601; without an offset it is read in ``time_zone``, e.g. 2030-05-02T10:00:00."
+        )
+        time_zone = serializers.CharField(max_length=64, help_text="IANA name, e.g. Europe/Rome.")
+        mode = serializers.ChoiceField(choices=Interview.Mode.choices)
+        location = serializers.CharField(max_length=500, help_text="Address, or the video link.")
+        duration_minutes = serializers.IntegerField(min_value=10, max_value=480, default=45)
+
+    @extend_schema(
+        request=RescheduleInterviewInputSerializer,
+        responses={
+            200: CommitteeInterviewSerializer,
+            409: OpenApiResponse(PROBLEM, description="No interview is scheduled, or it has already been recorded."),
+        },
+        operation_id="committee_reschedule_interview",
+    )
+    def patch(self, request, pk):
+        """Move the scheduled interview to a new time and place; everyone receives the updated invitation. Its
+        minutes can be recorded only from the new start."""
+        dossier = _dossier(request, pk)
+        data = self.RescheduleInterviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        interview = selectors.scheduled_interview(dossier=dossier)
+        if interview is None:
+            raise InvalidTransition(_("No interview is scheduled on this dossier."))
+        interview = interviews.reschedule_interview(interview=interview, actor=request.user, **data.validated_data)
+        return Response(CommitteeInterviewSerializer(interview).data)
 
 
 class DecisionApi(APIView):
@@ -497,11 +602,16 @@ class InterviewRecordApi(APIView):
 
     @extend_schema(
         request=InterviewRecordInputSerializer,
-        responses={201: CommitteeInterviewRecordSerializer},
+        responses={
+            201: CommitteeInterviewRecordSerializer,
+            409: OpenApiResponse(PROBLEM, description="Already recorded, not open, or before the interview's start."),
+        },
         operation_id="committee_record_interview",
     )
     def post(self, request, pk):
-        """An interviewer's minutes and scores; once every interviewer has recorded, the dossier awaits decision."""
+        """An interviewer's minutes and scores, from the interview's start (409 ``interview_not_started`` before it:
+        the secretariat reschedules an interview held at another time); once every interviewer has recorded, the
+        dossier awaits decision."""
         interview = get_object_or_404(
             Interview.objects.filter(dossier__assignments__member=request.user).distinct(), pk=pk
         )
@@ -541,3 +651,103 @@ class AppealApi(APIView):
         data.is_valid(raise_exception=True)
         appeal = appeals.lodge_appeal(dossier=dossier, actor=request.user, **data.validated_data)
         return Response(self.DossierAppealOutputSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+
+# --- what happens next, for the applicant (routed under the dossier API) ---------------------------------------
+
+
+class NextStepsApi(APIView):
+    """``GET /api/v1/dossiers/<uuid:pk>/next-steps``: what happens next after submission."""
+
+    class DossierExpectedTimeSerializer(serializers.Serializer):
+        median_days = serializers.FloatField(
+            allow_null=True, help_text="Median days recent dossiers spent in this step; null with too few of them."
+        )
+        whole_days = serializers.IntegerField(allow_null=True, help_text="The median rounded up to whole days.")
+        stays = serializers.IntegerField(help_text="How many recent dossiers the median is taken over.")
+
+    class DossierStepSerializer(serializers.Serializer):
+        key = serializers.CharField(help_text="completeness, assessment, interview, decision, credential")
+        title = serializers.CharField()
+        description = serializers.CharField()
+        state = serializers.CharField(help_text="done, current, upcoming, skipped")
+        waiting_for_you = serializers.BooleanField(help_text="The committee awaits the applicant's answer.")
+        typical = serializers.SerializerMethodField(help_text="Null for the credential, issued on approval.")
+
+        @extend_schema_field(
+            inline_serializer(
+                "DossierExpectedTime",
+                {
+                    "median_days": serializers.FloatField(allow_null=True),
+                    "whole_days": serializers.IntegerField(allow_null=True),
+                    "stays": serializers.IntegerField(),
+                },
+                allow_null=True,
+            )
+        )
+        def get_typical(self, step) -> dict | None:
+            if step.typical is None:
+                return None
+            return NextStepsApi.DossierExpectedTimeSerializer(step.typical).data
+
+    class DossierInterviewSerializer(serializers.ModelSerializer):
+        local_start = serializers.SerializerMethodField(help_text="The start in the interview's own time zone.")
+        calendar = serializers.SerializerMethodField(help_text="Where to download the invitation (.ics).")
+
+        class Meta:
+            model = Interview
+            fields = ["starts_at", "local_start", "time_zone", "duration_minutes", "mode", "location", "calendar"]
+
+        def get_local_start(self, interview: Interview) -> str:
+            return interview.starts_at.astimezone(ZoneInfo(interview.time_zone)).isoformat()
+
+        def get_calendar(self, interview: Interview) -> str:
+            return f"/api/v1/dossiers/{interview.dossier_id}/interview.ics"
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "DossierNextSteps",
+                {
+                    "status": serializers.CharField(),
+                    "since": serializers.DateTimeField(allow_null=True),
+                    "steps": DossierStepSerializer(many=True),
+                    "interview": DossierInterviewSerializer(allow_null=True),
+                    "min_stays": serializers.IntegerField(),
+                },
+            )
+        },
+        operation_id="dossiers_next_steps",
+    )
+    def get(self, request, pk):
+        """What happens next: the steps ahead (the current one marked), how long each usually takes by the
+        committee's own figures (median over recent dossiers, null when too few), and the scheduled interview."""
+        dossier = get_own_dossier(owner=request.user, dossier_id=pk)
+        ahead = progress.next_steps(dossier=dossier)
+        return Response(
+            {
+                "status": dossier.status,
+                "since": serializers.DateTimeField().to_representation(ahead.since) if ahead and ahead.since else None,
+                "steps": self.DossierStepSerializer(ahead.steps, many=True).data if ahead else [],
+                "interview": self.DossierInterviewSerializer(ahead.interview).data
+                if ahead and ahead.interview
+                else None,
+                "min_stays": figures.MIN_STAYS_FOR_AN_ESTIMATE,
+            }
+        )
+
+
+class InterviewCalendarApi(APIView):
+    """``GET /api/v1/dossiers/<uuid:pk>/interview.ics``: the applicant's interview invitation."""
+
+    @extend_schema(
+        responses={
+            (200, "text/calendar"): bytes,
+            404: OpenApiResponse(PROBLEM, description="No such dossier of yours, or no interview scheduled."),
+        },
+        operation_id="dossiers_interview_calendar",
+    )
+    def get(self, request, pk):
+        """The scheduled interview as an iCalendar file (the invitation the e-mail carries), to add to a calendar."""
+        dossier = get_own_dossier(owner=request.user, dossier_id=pk)
+        return calendar_response(scheduled_interview(dossier))

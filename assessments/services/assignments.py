@@ -1,5 +1,5 @@
-"""Putting a dossier in the committee's hands: questions to the applicant (and resuming when they resubmit),
-and assigning the assessors.
+"""Putting a dossier in the committee's hands: questions to the applicant (and what their resubmission answers),
+resuming an assessment, and assigning the assessors once the submitted version is checked complete.
 
 Dossier status changes go through ``dossiers.services.change_status`` (locked, table-checked, audited,
 notified on commit).
@@ -20,7 +20,7 @@ from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus, DossierSubmission
 
 from ..models import Assignment, InformationRequest
-from ..selectors import is_secretariat, live_assessors, min_assessors
+from ..selectors import checked_complete, is_secretariat, live_assessors, min_assessors
 from .common import ensure_assignable, ensure_secretariat, locked, record_event
 
 
@@ -54,16 +54,21 @@ def request_information(*, dossier: Dossier, actor: User, questions: str) -> Inf
 
 @transaction.atomic
 def resume_after_resubmission(*, dossier: Dossier, submission: DossierSubmission, actor: User) -> None:
-    """Called when the applicant resubmits: answer the open request and resume any assessment in progress."""
+    """Called when the applicant resubmits: the open request is answered by the new version, which waits, like
+    every submitted version, for its completeness check (``services.completeness``) before assessors see it."""
     InformationRequest.objects.filter(dossier=dossier, answered_by_submission__isnull=True).update(
         answered_by_submission=submission
     )
-    live_assessors = Assignment.objects.filter(
+
+
+def resume_assessment(dossier: Dossier) -> None:
+    """After a complete check of a resubmitted version: the assessors already at work score the new version afresh
+    (their earlier sheets stay with the earlier version). Without such assessors, nothing: the secretariat assigns."""
+    at_work = Assignment.objects.filter(
         dossier=dossier, role=Assignment.Role.ASSESSOR, status__in=[Assignment.Status.ACTIVE, Assignment.Status.DONE]
     )
-    if live_assessors.exists():
-        # Assessors score the new version afresh; their earlier sheets stay with the earlier version.
-        live_assessors.filter(status=Assignment.Status.DONE).update(status=Assignment.Status.ACTIVE)
+    if at_work.exists():
+        at_work.filter(status=Assignment.Status.DONE).update(status=Assignment.Status.ACTIVE)
         dossier_services.change_status(
             dossier=dossier, to=DossierStatus.UNDER_ASSESSMENT, actor=None, action="assessment.resumed"
         )
@@ -77,6 +82,16 @@ def assign_assessors(*, dossier: Dossier, actor: User, assessors: Sequence[User]
     ensure_secretariat(actor, dossier)
     if dossier.status not in (DossierStatus.SUBMITTED, DossierStatus.UNDER_ASSESSMENT):
         raise InvalidTransition(_("Assessors can be assigned only to a submitted dossier or one under assessment."))
+    # A dossier under assessment got there through a complete check of its version (or, before checks were
+    # recorded, through its first assignment): replacing an assessor or adding a third needs no new check.
+    if dossier.status == DossierStatus.SUBMITTED and not checked_complete(dossier):
+        raise InvalidTransition(
+            _(
+                "Assessors can be assigned only once the completeness check of the submitted version is recorded "
+                "as complete."
+            ),
+            code="completeness_check_required",
+        )
     if len({a.pk for a in assessors}) != len(assessors) or not assessors:
         raise DomainError(_("Choose each assessor once."))
     live = live_assessors(dossier).count()

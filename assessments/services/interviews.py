@@ -1,4 +1,5 @@
-"""The interview: scheduling it (with invitations by e-mail, on commit) and each interviewer's record."""
+"""The interview: scheduling and rescheduling it (with invitations by e-mail, on commit) and each interviewer's
+record, made once the interview has started. Every reading of the time goes through ``aipia.clock``."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from aipia import clock
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
 from aipia.queue import enqueue_on_commit
 from dossiers import services as dossier_services
@@ -31,7 +33,7 @@ def _start(starts_at: datetime.datetime, time_zone: str) -> datetime.datetime:
         raise DomainError(_("Unknown time zone: %(tz)s") % {"tz": time_zone}) from exc
     if timezone.is_naive(starts_at):
         starts_at = starts_at.replace(tzinfo=zone)
-    if starts_at <= timezone.now():
+    if starts_at <= clock.now():
         raise DomainError(_("The interview must be in the future."))
     return starts_at
 
@@ -99,6 +101,52 @@ def schedule_interview(
 
 
 @transaction.atomic
+def reschedule_interview(
+    *,
+    interview: Interview,
+    actor: User,
+    starts_at: datetime.datetime,
+    time_zone: str,
+    mode: str,
+    location: str,
+    duration_minutes: int = 45,
+) -> Interview:
+    """Move a scheduled interview to a new time (and place): the same invitation, updated in everyone's calendar
+    (same UID, next SEQUENCE), is mailed again on commit. Refused once an interviewer has recorded it."""
+    dossier = locked(interview.dossier)
+    interview = Interview.objects.select_for_update().get(pk=interview.pk)
+    ensure_secretariat(actor, dossier)
+    if interview.status != Interview.Status.SCHEDULED or dossier.status != DossierStatus.INTERVIEW:
+        raise InvalidTransition(_("Only a scheduled interview of a dossier awaiting it can be rescheduled."))
+    if interview.records.exists():
+        raise InvalidTransition(_("An interviewer has already recorded this interview: it can no longer be moved."))
+    new_start = _start(starts_at, time_zone)
+    if mode not in Interview.Mode.values or not location.strip():
+        raise DomainError(_("Give the interview's mode and its address or video link."))
+    previous = interview.starts_at
+    interview.starts_at, interview.time_zone, interview.mode = new_start, time_zone, mode
+    interview.location, interview.duration_minutes = location.strip(), duration_minutes
+    interview.sequence += 1
+    interview.save(update_fields=["starts_at", "time_zone", "mode", "location", "duration_minutes", "sequence"])
+    record_event(
+        dossier,
+        action="assessment.interview_rescheduled",
+        actor=actor,
+        data={"interview": interview.pk, "from": previous.isoformat(), "starts_at": new_start.isoformat()},
+    )
+    enqueue_on_commit("assessments.send_interview_invitations", interview.pk)
+    return interview
+
+
+def _not_started_message(interview: Interview) -> str:
+    start = timezone.localtime(interview.starts_at, ZoneInfo(interview.time_zone))
+    return _(
+        "The interview starts on %(when)s (%(tz)s): its minutes can be recorded only once it has started. If it "
+        "takes place at another time, ask the secretariat to reschedule it first."
+    ) % {"when": formats.date_format(start, "DATETIME_FORMAT"), "tz": interview.time_zone}
+
+
+@transaction.atomic
 def record_interview(
     *,
     interview: Interview,
@@ -120,6 +168,9 @@ def record_interview(
         raise NotAllowed(_("Only an interviewer of this dossier who declared no conflict can record the interview."))
     if interview.status != Interview.Status.SCHEDULED:
         raise InvalidTransition(_("This interview is not open for records."))
+    now = clock.now()
+    if now < interview.starts_at:
+        raise InvalidTransition(_not_started_message(interview), code="interview_not_started")
     if not minutes.strip():
         raise DomainError(_("Write the minutes of the interview."))
     if not 0 <= score <= 4:
@@ -135,7 +186,7 @@ def record_interview(
                 minutes=minutes.strip(),
                 score=score,
                 recommendation=recommendation,
-                submitted_at=timezone.now(),
+                submitted_at=now,
             )
     except IntegrityError as exc:
         raise InvalidTransition(_("You have already recorded this interview.")) from exc

@@ -1,7 +1,8 @@
 import pytest
 
+from assessments import checklist, selectors
 from assessments.models import Committee, CommitteeMember
-from assessments.services import assignments, declarations, scoresheets
+from assessments.services import assignments, completeness, declarations, scoresheets
 from dossiers import services as dossier_services
 
 from ..factories import UserFactory
@@ -49,6 +50,22 @@ def submitted(complete_dossier, applicant):
     return complete_dossier
 
 
+def check_complete(dossier, secretary):
+    """The secretariat's completeness check of the latest submitted version, every item confirmed."""
+    items = checklist.checklist(dossier=dossier, submission=selectors.latest_submission(dossier))
+    return completeness.record_completeness_check(
+        dossier=dossier, actor=secretary, verdicts={item.key: completeness.Verdict(confirmed=True) for item in items}
+    )
+
+
+@pytest.fixture
+def checked(submitted, secretary):
+    """A submitted dossier whose completeness check is recorded complete: assessors may be assigned."""
+    check_complete(submitted, secretary)
+    submitted.refresh_from_db()
+    return submitted
+
+
 def score_all(dossier, value: int) -> dict:
     return {c.code: {"score": value, "comment": "ok"} for c in dossier.profile.criteria.all()}
 
@@ -64,10 +81,10 @@ def assess(dossier, assessor, value: int, recommendation: str = "pass"):
 
 
 @pytest.fixture
-def under_assessment(submitted, secretary, assessors):
-    assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
-    submitted.refresh_from_db()
-    return submitted
+def under_assessment(checked, secretary, assessors):
+    assignments.assign_assessors(dossier=checked, actor=secretary, assessors=assessors[:2])
+    checked.refresh_from_db()
+    return checked
 
 
 @pytest.fixture

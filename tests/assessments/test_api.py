@@ -10,7 +10,7 @@ from assessments.services import assignments, decisions, declarations
 from dossiers.models import DossierStatus
 
 from ..factories import UserFactory
-from .conftest import assess, committee_user, score_all
+from .conftest import assess, check_complete, committee_user, score_all
 
 COMMITTEE = "/api/v1/committee"
 RATIONALE = "Both assessors found strong production evidence on every criterion."
@@ -66,6 +66,14 @@ def test_the_whole_committee_flow_works_through_the_api(
     secretariat = api_as(secretary)
     base = f"{COMMITTEE}/dossiers/{submitted.pk}"
     assert [d["id"] for d in secretariat.get(f"{COMMITTEE}/dossiers/").json()] == [str(submitted.pk)]
+
+    # The completeness check comes first: every item of the checklist confirmed.
+    checklist = secretariat.get(f"{base}/completeness-check").json()
+    assert checklist["awaited"] is True and checklist["submission"] == 1 and checklist["check"] is None
+    verdicts = [{"key": item["key"], "confirmed": True} for item in checklist["checklist"]]
+    recorded = secretariat.post(f"{base}/completeness-check", {"items": verdicts}, format="json")
+    assert recorded.status_code == 201, recorded.content
+    assert recorded.json()["outcome"] == "complete" and recorded.json()["checked_by"]["id"] == secretary.pk
 
     suggestions = secretariat.get(f"{base}/assessor-suggestions").json()
     chosen = [person["id"] for person in suggestions["suggested"]]
@@ -181,6 +189,7 @@ def test_an_assessor_in_another_role_too_sees_no_other_scores_through_the_dossie
         declarations.sign_impartiality_declaration(user=caller)
     else:
         caller = committee_user(committee, is_assessor=True, **roles)
+    check_complete(submitted, secretary)
     assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], caller])
     assess(submitted, assessors[0], 3)  # the other assessor's scores are in
     api = api_as(caller)
@@ -346,7 +355,7 @@ def test_bad_scores_are_refused_and_nothing_is_saved(under_assessment, assessors
 
 
 def test_an_interview_is_scheduled_in_its_time_zone_and_recorded_by_its_interviewer(
-    awaiting_interview, secretary, interviewer, api_as
+    awaiting_interview, secretary, interviewer, api_as, clock
 ):
     scheduled = api_as(secretary).post(
         f"{COMMITTEE}/dossiers/{awaiting_interview.pk}/interview",
@@ -377,6 +386,11 @@ def test_an_interview_is_scheduled_in_its_time_zone_and_recorded_by_its_intervie
     assert wrong_question.status_code == 400 and "answers" in wrong_question.json()
     interview_only = panel.post(record_url, {**body, "recommendation": "interview"}, format="json")
     assert interview_only.status_code == 400 and "recommendation" in interview_only.json()
+    early = panel.post(record_url, body, format="json")
+    assert early.status_code == 409 and early.json()["code"] == "interview_not_started"
+    assert "reschedule" in early.json()["detail"]
+
+    clock.move_to(interview.starts_at + datetime.timedelta(hours=1))  # the interview has taken place
 
     recorded = panel.post(
         record_url, {**body, "answers": [{"question": 0, "notes": "solid", "score": 3}]}, format="json"
@@ -454,5 +468,5 @@ def test_agreement_is_reported_for_the_callers_committee_only(awaiting_decision,
 def test_every_committee_operation_is_documented(db):
     paths = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
     operations = [op for path, item in paths.items() if path.startswith(f"{COMMITTEE}/") for op in item.values()]
-    assert len(operations) == 19
+    assert len(operations) == 22
     assert all(op["operationId"].startswith("committee_") for op in operations)

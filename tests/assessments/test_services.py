@@ -15,29 +15,29 @@ from dossiers.models import Dossier, DossierStatus
 
 from ..conftest import upload
 from ..factories import UserFactory
-from .conftest import assess, committee_user, score_all
+from .conftest import assess, check_complete, committee_user, score_all
 
 # --- assignment ---------------------------------------------------------------------------------------
 
 
-def test_assigning_two_assessors_starts_the_assessment(submitted, secretary, assessors):
-    assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
-    submitted.refresh_from_db()
-    assert submitted.status == DossierStatus.UNDER_ASSESSMENT
-    assert submitted.events.filter(action="assessment.started", to_status="under_assessment").exists()
+def test_assigning_two_assessors_starts_the_assessment(checked, secretary, assessors):
+    assignments.assign_assessors(dossier=checked, actor=secretary, assessors=assessors[:2])
+    checked.refresh_from_db()
+    assert checked.status == DossierStatus.UNDER_ASSESSMENT
+    assert checked.events.filter(action="assessment.started", to_status="under_assessment").exists()
 
 
-def test_one_assessor_is_not_enough_to_start(submitted, secretary, assessors):
+def test_one_assessor_is_not_enough_to_start(checked, secretary, assessors):
     with pytest.raises(DomainError, match="at least 2"):
-        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:1])
-    assert not submitted.assignments.exists()
+        assignments.assign_assessors(dossier=checked, actor=secretary, assessors=assessors[:1])
+    assert not checked.assignments.exists()
 
 
-def test_only_the_secretariat_or_the_chair_assigns(submitted, assessors, committee):
+def test_only_the_secretariat_or_the_chair_assigns(checked, assessors, committee):
     with pytest.raises(NotAllowed):
-        assignments.assign_assessors(dossier=submitted, actor=assessors[2], assessors=assessors[:2])
+        assignments.assign_assessors(dossier=checked, actor=assessors[2], assessors=assessors[:2])
     chair = committee_user(committee, is_chair=True)
-    assignments.assign_assessors(dossier=submitted, actor=chair, assessors=assessors[:2])
+    assignments.assign_assessors(dossier=checked, actor=chair, assessors=assessors[:2])
 
 
 def test_the_suggestion_prefers_the_least_busy_eligible_assessors(submitted, assessors, secretary, profile):
@@ -49,6 +49,7 @@ def test_the_suggestion_prefers_the_least_busy_eligible_assessors(submitted, ass
 
     fill_completely(other, other_owner)
     dossier_services.submit_dossier(dossier=other, actor=other_owner)
+    check_complete(other, secretary)
     assignments.assign_assessors(dossier=other, actor=secretary, assessors=assessors[:2])
     assert selectors.suggest_assessors(dossier=submitted)[0] == assessors[2]
 
@@ -60,40 +61,38 @@ def test_assessors_cannot_be_assigned_in_other_states(submitted, secretary, asse
         assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
 
 
-def test_nobody_assesses_their_own_dossier(submitted, secretary, assessors, committee, applicant):
+def test_nobody_assesses_their_own_dossier(checked, secretary, assessors, committee, applicant):
     from assessments.models import CommitteeMember
 
     CommitteeMember.objects.create(committee=committee, user=applicant, is_assessor=True)
     declarations.sign_impartiality_declaration(user=applicant)
     with pytest.raises(NotAllowed, match="their own dossier"):
-        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], applicant])
-    assert not submitted.assignments.exists()
+        assignments.assign_assessors(dossier=checked, actor=secretary, assessors=[assessors[0], applicant])
+    assert not checked.assignments.exists()
 
 
-def test_a_member_without_a_valid_impartiality_declaration_cannot_be_assigned(
-    submitted, secretary, assessors, committee
-):
+def test_a_member_without_a_valid_impartiality_declaration_cannot_be_assigned(checked, secretary, assessors, committee):
     undeclared = committee_user(committee, is_assessor=True, declared=False)
     with pytest.raises(NotAllowed, match="impartiality"):
-        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], undeclared])
+        assignments.assign_assessors(dossier=checked, actor=secretary, assessors=[assessors[0], undeclared])
 
 
-def test_an_expired_declaration_must_be_renewed(submitted, secretary, assessors):
+def test_an_expired_declaration_must_be_renewed(checked, secretary, assessors):
     from assessments.models import ImpartialityDeclaration
 
     ImpartialityDeclaration.objects.filter(user=assessors[0]).update(
         valid_until=timezone.localdate() - datetime.timedelta(days=1)
     )
     with pytest.raises(NotAllowed, match="renewed every year"):
-        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=assessors[:2])
+        assignments.assign_assessors(dossier=checked, actor=secretary, assessors=assessors[:2])
 
 
-def test_someone_outside_the_committee_cannot_be_assigned(submitted, secretary, assessors):
+def test_someone_outside_the_committee_cannot_be_assigned(checked, secretary, assessors):
     outsider = UserFactory()
     with pytest.raises(NotAllowed, match="Only committee members"):
         declarations.sign_impartiality_declaration(user=outsider)
     with pytest.raises(NotAllowed, match="not on this profile's committee"):
-        assignments.assign_assessors(dossier=submitted, actor=secretary, assessors=[assessors[0], outsider])
+        assignments.assign_assessors(dossier=checked, actor=secretary, assessors=[assessors[0], outsider])
 
 
 # --- conflict of interest ---------------------------------------------------------------------------------
@@ -227,8 +226,8 @@ def test_an_assessor_asking_for_an_interview_sends_the_dossier_to_interview(unde
 # --- information requests ---------------------------------------------------------------------------------
 
 
-def test_a_request_for_information_returns_the_dossier_and_resubmission_resumes_it(
-    under_assessment, assessors, applicant
+def test_a_request_for_information_returns_the_dossier_and_a_complete_check_of_the_resubmission_resumes_it(
+    under_assessment, assessors, applicant, secretary
 ):
     assess(under_assessment, assessors[0], 3)
     assignments.request_information(
@@ -246,8 +245,13 @@ def test_a_request_for_information_returns_the_dossier_and_resubmission_resumes_
     upload(under_assessment, applicant, pdf_bytes("report"), "report.pdf")
     second = dossier_services.submit_dossier(dossier=under_assessment, actor=applicant)
     under_assessment.refresh_from_db()
-    assert under_assessment.status == DossierStatus.UNDER_ASSESSMENT
+    # The new version waits for its own completeness check before the assessors see it.
+    assert under_assessment.status == DossierStatus.SUBMITTED
     assert InformationRequest.objects.get().answered_by_submission == second
+    check_complete(under_assessment, secretary)
+    under_assessment.refresh_from_db()
+    assert under_assessment.status == DossierStatus.UNDER_ASSESSMENT
+    assert under_assessment.events.filter(action="assessment.resumed").exists()
     assert under_assessment.submissions.count() == 2
     # Both assessors score the new version; the first sheet stays with version 1.
     assert selectors.effective_sheets(dossier=under_assessment) == []
@@ -297,7 +301,7 @@ def test_scheduling_an_interview_invites_the_applicant_and_the_panel_with_an_ics
 
 
 def test_the_interview_is_recorded_by_its_interviewers_then_the_dossier_awaits_decision(
-    awaiting_interview, secretary, interviewer
+    awaiting_interview, secretary, interviewer, clock
 ):
     interview = interviews.schedule_interview(
         dossier=awaiting_interview,
@@ -314,6 +318,7 @@ def test_the_interview_is_recorded_by_its_interviewers_then_the_dossier_awaits_d
         )
     assignment = awaiting_interview.assignments.get(member=interviewer)
     declarations.declare_conflict_of_interest(assignment=assignment, actor=interviewer, has_conflict=False)
+    clock.move_to(interview.starts_at + datetime.timedelta(minutes=50))  # the interview has taken place
     interviews.record_interview(
         interview=interview,
         actor=interviewer,
@@ -440,6 +445,7 @@ def test_two_decision_makers_at_once_one_wins_and_the_other_is_told(
     dossier = dossier_services.start_dossier(owner=applicant, profile=committee.profiles.get())
     fill_completely(dossier, applicant)
     dossier_services.submit_dossier(dossier=dossier, actor=applicant)
+    check_complete(dossier, secretary)
     assignments.assign_assessors(dossier=dossier, actor=secretary, assessors=assessors[:2])
     assess(dossier, assessors[0], 3)
     assess(dossier, assessors[1], 3)

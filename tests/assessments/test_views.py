@@ -7,7 +7,7 @@ from dossiers import services as dossier_services
 
 from ..conftest import fill_completely
 from ..factories import member
-from .conftest import assess, score_all
+from .conftest import assess, check_complete, score_all
 
 
 @pytest.fixture
@@ -131,6 +131,7 @@ def test_an_assessors_assignments_tell_the_applicants_apart(as_user, under_asses
     second = dossier_services.start_dossier(owner=other, profile=under_assessment.profile)
     fill_completely(second, other)
     dossier_services.submit_dossier(dossier=second, actor=other)
+    check_complete(second, secretary)
     assignments.assign_assessors(dossier=second, actor=secretary, assessors=assessors[:2])
 
     page = as_user(assessors[0]).get("/committee/").content.decode()

@@ -237,3 +237,48 @@ def test_the_api_docs_are_served_without_any_cdn(db):
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources, "the page loads its assets from somewhere"
     assert all(s.startswith("/") and not s.startswith("//") for s in sources), sources
+
+
+def test_the_dossier_says_its_progress_by_the_same_rules_as_the_pages(api, dossier, applicant):
+    from dossiers.completeness import SECTIONS, missing_items
+
+    answer = api.get(f"/api/v1/dossiers/{dossier.pk}/").json()["progress"]
+
+    assert answer["percent"] == 0 and answer["complete"] is False
+    assert [(s["section"], s["done"]) for s in answer["sections"]] == [(key, False) for key in SECTIONS]
+    assert sum(s["missing_count"] for s in answer["sections"]) == len(answer["missing"])
+    assert answer["missing"][0] == {
+        "section": "cv",
+        "text": "CV: upload your CV as a PDF file.",
+        "url": f"/dossiers/{dossier.pk}/cv/#id_file",
+    }
+    assert [m["text"] for m in answer["missing"]] == list(missing_items(dossier))
+
+
+def test_a_complete_dossier_is_100_percent_in_the_api(api, complete_dossier):
+    answer = api.get(f"/api/v1/dossiers/{complete_dossier.pk}/").json()["progress"]
+
+    assert (answer["percent"], answer["complete"], answer["missing"]) == (100, True, [])
+    assert all(s["done"] for s in answer["sections"])
+
+
+def test_saving_the_cv_summary_through_the_api_answers_the_new_progress(api, dossier):
+    answer = api.patch(
+        f"/api/v1/dossiers/{dossier.pk}/", {"cv_headline": "ML Engineer", "years_of_experience": 3}, format="json"
+    ).json()
+
+    cv = [s for s in answer["progress"]["sections"] if s["section"] == "cv"]
+    assert cv[0]["missing_count"] == 2  # the CV file and a summary long enough
+    assert answer["progress"]["percent"] > 0
+
+
+def test_the_openapi_schema_documents_the_progress_of_a_dossier(db):
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+
+    progress = components["DossierDetail"]["properties"]["progress"]
+    assert progress == {"allOf": [{"$ref": "#/components/schemas/Progress"}], "readOnly": True}
+    assert set(components["Progress"]["properties"]) == {"percent", "complete", "sections", "missing"}
+    assert components["Progress"]["properties"]["percent"]["maximum"] == 100
+    assert set(components["MissingItem"]["properties"]) == {"section", "text", "url"}
+    assert set(components["SectionProgress"]["properties"]) == {"section", "label", "done", "missing_count"}

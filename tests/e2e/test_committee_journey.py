@@ -1,5 +1,6 @@
-"""The committee's journey in a real browser: the secretariat assigns two assessors → each declares no
-conflict and scores → the decision maker, who assessed nothing, approves → the applicant sees the decision."""
+"""The committee's journey in a real browser: the secretariat checks the dossier's completeness and assigns two
+assessors → each declares no conflict and scores → the decision maker, who assessed nothing, approves → the
+applicant sees the decision."""
 
 import re
 
@@ -52,10 +53,16 @@ def test_a_dossier_goes_from_assignment_to_approval_and_the_applicant_sees_it(pa
     first, second = (committee_member(committee, is_assessor=True) for _ in range(2))
     decision_maker = committee_member(committee, is_decision_maker=True)
 
-    # The secretariat assigns the two suggested assessors.
+    # The secretariat checks the submitted version's completeness, then assigns the two suggested assessors.
     log_in(page, secretary)
     page.get_by_role("link", name="Committee").click()
     page.locator(f"a[href='/committee/dossiers/{dossier.pk}/']").first.click()
+    page.get_by_role("link", name="Check completeness").click()
+    for item in page.locator("form fieldset.card").all():
+        item.get_by_label("Confirmed", exact=True).check()
+    snap("completeness-check")
+    page.get_by_role("button", name="Record the completeness check").click()
+    expect(page.get_by_text("The dossier is complete: the assessment can start.")).to_be_visible()
     snap("committee-dossier")
     for assessor in (first, second):
         expect(page.get_by_label(re.compile(re.escape(assessor.get_full_name())))).to_be_checked()
