@@ -184,7 +184,7 @@ def test_the_secretariat_records_the_check_on_its_page_and_then_may_assign(clien
     response = client.post(f"/committee/dossiers/{submitted.pk}/completeness/", form_data(submitted), follow=True)
     page = response.content.decode()
     assert "The dossier is complete" in page and "Assign the selected assessors" in page
-    assert "assessment.completeness_checked" in page  # in the history, with every item's verdict
+    assert "Completeness check recorded" in page  # in the history, with every item's verdict
     assert CompletenessCheck.objects.get().outcome == "complete"
 
 
