@@ -13,6 +13,7 @@ from assessments.services.declarations import sign_impartiality_declaration
 from dossiers import services as dossier_services
 from profiles.models import Profile
 
+from ..assessments.conftest import check_complete
 from ..assessments.test_figures import paired_sheets, scores_for
 from ..conftest import fill_completely
 from ..factories import PASSWORD, UserFactory, member
@@ -45,6 +46,7 @@ def committee_with_scores(language: str):
         CommitteeMember.objects.create(committee=committee, user=user, is_assessor=True)
         sign_impartiality_declaration(user=user)
         assessors.append(user)
+    check_complete(dossier, secretary)
     assignments.assign_assessors(dossier=dossier, actor=secretary, assessors=assessors)
     count = profile.criteria.count()
     now = timezone.now()
