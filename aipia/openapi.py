@@ -26,7 +26,9 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     missing = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="What an incomplete dossier still lacks."
+        child=serializers.CharField(),
+        required=False,
+        help_text="What is still missing: the items an incomplete dossier lacks, or the CPD a renewal lacks.",
     )
 
 

@@ -20,19 +20,41 @@ from django.utils import timezone
 
 from accounts.models import User
 from dossiers.models import OPEN_STATUSES, Dossier, DossierEvent, DossierStatus
-from profiles.models import Profile
+from profiles.models import AssessmentCriterion, Profile
 
 from .models import Assessment, Assignment, Committee
-from .scoring import quadratic_weighted_kappa
+from .scoring import min_pairs_for_kappa, quadratic_weighted_kappa, reportable_kappa
 from .selectors import committee_dossiers, sheet_scores
 
 # --- agreement between a committee's assessors --------------------------------------------------------------
 
 
-def committee_agreement(*, committee: Committee, months: int = 12) -> list[dict[str, Any]]:
+def agreement_since(*, months: int, now: datetime.datetime) -> datetime.datetime:
+    """The start of the period :func:`committee_agreement` covers: ``months`` long months before ``now``."""
+    return now - datetime.timedelta(days=31 * months)
+
+
+def agreement_months(*, months: int, now: datetime.datetime) -> list[str]:
+    """Every calendar month (``YYYY-MM``, local time, oldest first) of the period :func:`committee_agreement`
+    covers, those without a paired score included: the months a chart of it spans."""
+    first = timezone.localtime(agreement_since(months=months, now=now)).date().replace(day=1)
+    last = timezone.localtime(now).date()
+    labels = []
+    while first <= last:
+        labels.append(first.strftime("%Y-%m"))
+        first = (first + datetime.timedelta(days=32)).replace(day=1)
+    return labels
+
+
+def committee_agreement(
+    *, committee: Committee, months: int = 12, now: datetime.datetime | None = None
+) -> list[dict[str, Any]]:
     """Agreement of a committee's assessors month by month: every pair of sheets on the same dossier
-    version, pooled by the month the later sheet was submitted."""
-    since = timezone.now() - datetime.timedelta(days=31 * months)
+    version, pooled by the month (local time) the later sheet was submitted. Only months with paired scores are
+    listed. ``kappa`` is None when undefined or when the month's ``pairs`` are fewer than ``min_pairs``, what a
+    kappa on the committee's score scale needs to mean anything (assessments/scoring.py)."""
+    now = now or timezone.now()
+    since = agreement_since(months=months, now=now)
     sheets = (
         Assessment.objects.filter(
             assignment__dossier__profile__in=committee.profiles.all(),
@@ -53,17 +75,23 @@ def committee_agreement(*, committee: Committee, months: int = 12) -> list[dict[
                 a, b = sheet_scores(first), sheet_scores(second)
                 # Both are submitted (the query filters on submitted_at).
                 assert first.submitted_at is not None and second.submitted_at is not None
-                month = max(first.submitted_at, second.submitted_at).strftime("%Y-%m")
+                month = timezone.localtime(max(first.submitted_at, second.submitted_at)).strftime("%Y-%m")
                 for code in sorted(set(a) & set(b)):
                     pooled[month][0].append(a[code])
                     pooled[month][1].append(b[code])
+    # The scale: the committee's criteria's (the highest score seen, should a criterion have shrunk since).
+    highest = AssessmentCriterion.objects.filter(profile__in=committee.profiles.all()).aggregate(
+        highest=Max("max_score")
+    )["highest"]
+    categories = max([highest or 1, *(max(x + y) for x, y in pooled.values() if x)]) + 1
     return [
         {
             "month": month,
             "pairs": len(x),
-            "kappa": None
-            if (k := quadratic_weighted_kappa(x, y, categories=max(x + y) + 1 if x else 2)) is None
-            else round(k, 3),
+            "kappa": reportable_kappa(
+                quadratic_weighted_kappa(x, y, categories=categories), pairs=len(x), categories=categories
+            ),
+            "min_pairs": min_pairs_for_kappa(categories),
         }
         for month, (x, y) in sorted(pooled.items())
     ]
@@ -141,8 +169,8 @@ def dashboard(*, user: User, now: datetime.datetime | None = None) -> dict[str, 
 
 
 def time_in_status(*, dossiers: QuerySet[Dossier], now: datetime.datetime) -> dict[str, dict[str, float]]:
-    """Average and longest days dossiers spent in each status (the current stay counts up to ``now``),
-    from the audit trail of status changes."""
+    """Average (mean), median and longest days dossiers spent in each status (the current stay counts up to
+    ``now``), and the number of stays, from the audit trail of status changes."""
     spans: dict[str, list[float]] = defaultdict(list)
     events = (
         DossierEvent.objects.filter(dossier__in=dossiers)
@@ -160,7 +188,12 @@ def time_in_status(*, dossiers: QuerySet[Dossier], now: datetime.datetime) -> di
     if previous is not None and previous[1] in OPEN_STATUSES:
         spans[previous[1]].append((now - previous[2]).total_seconds() / 86400)
     return {
-        status: {"average_days": round(sum(v) / len(v), 1), "longest_days": round(max(v), 1), "stays": len(v)}
+        status: {
+            "average_days": round(sum(v) / len(v), 1),
+            "median_days": round(statistics.median(v), 1),
+            "longest_days": round(max(v), 1),
+            "stays": len(v),
+        }
         for status, v in spans.items()
         if status != DossierStatus.DRAFT
     }

@@ -7,9 +7,13 @@ An assessor sees the other assessors' scores only after submitting their own, on
 
 from __future__ import annotations
 
+import datetime
+import math
 from typing import Any
 
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -17,7 +21,7 @@ from aipia import clock
 from dossiers.models import Dossier, DossierStatus, DossierSubmission, EvidenceFile
 from profiles.models import EcfCompetence
 
-from . import checklist, figures, selectors
+from . import charts, checklist, figures, scoring, selectors
 from .models import (
     Appeal,
     Assessment,
@@ -28,6 +32,8 @@ from .models import (
     Interview,
     InterviewRecord,
 )
+
+AGREEMENT_MONTHS = 12  # the period of the dashboard's agreement chart, as committee_agreement counts it
 
 # --- labels and readable records ----------------------------------------------------------------------------
 
@@ -124,16 +130,54 @@ def readable_manifest(submission: DossierSubmission, dossier: Dossier) -> dict[s
 
 
 def _titled_aggregate(values: dict[str, Any] | None, dossier: Dossier) -> dict[str, Any] | None:
-    """An aggregate (from ``dossier_aggregate`` or a decision's stored record) with the criteria's titles."""
+    """An aggregate (from ``dossier_aggregate`` or a decision's stored record) with the criteria's titles, and
+    each criterion's lowest and highest score and their difference (absent from records kept before they were)."""
     if values is None:
         return None
     criteria = {c.code: c for c in dossier.profile.criteria.all()}
+    ranges = values.get("criterion_ranges") or {}
+    rows = []
+    for code, mean in values.get("criterion_means", {}).items():
+        low, high = ranges.get(code) or (None, None)
+        rows.append(
+            {
+                "code": code,
+                "criterion": criteria.get(code),
+                "mean": mean,
+                "lowest": low,
+                "highest": high,
+                "difference": None if low is None else high - low,
+            }
+        )
+    return {**values, "rows": rows, "has_ranges": bool(ranges)}
+
+
+def readable_agreement(agreement: dict[str, Any] | None, dossier: Dossier) -> dict[str, Any]:
+    """A dossier's agreement (``selectors.dossier_agreement``, or as a decision record kept it) with the rule of
+    assessments/scoring.py applied: a record kept before the rule, with a kappa over a profile's few criteria,
+    no longer shows it. ``why_no_kappa``: ``sheets`` (fewer than two), ``too_few`` (too few paired scores: the
+    usual case), ``no_variation`` (undefined), or "" when ``kappa`` is shown."""
+    agreement = dict(agreement or {})
+    criteria = list(dossier.profile.criteria.all())
+    categories = max((c.max_score for c in criteria), default=0) + 1
+    paired = agreement.get("paired_scores", len(criteria))
+    minimum = agreement.get("min_paired_scores", scoring.min_pairs_for_kappa(categories))
+    kappa = agreement.get("kappa")
+    assessors = agreement.get("assessors", 0)
+    if assessors < 2:
+        why = "sheets"
+    elif paired < minimum:
+        why = "too_few"
+    elif kappa is None:
+        why = "no_variation"
+    else:
+        why = ""
     return {
-        **values,
-        "rows": [
-            {"code": code, "criterion": criteria.get(code), "mean": mean}
-            for code, mean in values.get("criterion_means", {}).items()
-        ],
+        **agreement,
+        "kappa": kappa if not why else None,
+        "paired_scores": paired,
+        "min_paired_scores": minimum,
+        "why_no_kappa": why,
     }
 
 
@@ -149,6 +193,7 @@ def current_aggregate(dossier: Dossier) -> dict[str, Any] | None:
             "reasons": result.reasons,
             "spread": result.spread,
             "assessors": result.assessors,
+            "criterion_ranges": result.criterion_ranges,
         },
         dossier,
     )
@@ -161,7 +206,7 @@ def readable_record(record: dict[str, Any], dossier: Dossier) -> dict[str, Any]:
     return {
         "submission": record.get("submission"),
         "aggregate": _titled_aggregate(record.get("aggregate"), dossier),
-        "agreement": record.get("agreement") or {},
+        "agreement": readable_agreement(record.get("agreement"), dossier),
         "recommendations": [recommendation_label(r) for r in record.get("recommendations", [])],
         "interviews": [
             {
@@ -197,8 +242,56 @@ def sheet_rows(dossier: Dossier, *, exclude: Assignment | None = None) -> list[d
 # --- page contexts ------------------------------------------------------------------------------------------
 
 
+def _month_axis(months: list[str]) -> tuple[list[str], list[str]]:
+    """Short month names in the reader's language, and the year under the first month and each January."""
+    days = [datetime.date(int(m[:4]), int(m[5:7]), 1) for m in months]
+    return (
+        [date_format(d, "M") for d in days],
+        [str(d.year) if i == 0 or d.month == 1 else "" for i, d in enumerate(days)],
+    )
+
+
+def agreement_chart(rows: list[dict[str, Any]], *, months: list[str]) -> charts.LineChart:
+    """The committee's kappa by month over ``months`` (every month of the period): a month without a kappa (no
+    paired scores, too few, or no variation) is a gap, never a zero. The scale runs to 1 (perfect agreement) from
+    0 (chance), or lower when a month fell below chance."""
+    kappas = {row["month"]: row["kappa"] for row in rows}
+    values = [kappas.get(month) for month in months]
+    lowest = min((v for v in values if v is not None), default=0.0)
+    step = 0.2 if lowest >= -0.6 else 0.5
+    lower = min(0.0, math.floor(round(lowest / step, 6)) * step)
+    labels, notes = _month_axis(months)
+    return charts.line_chart(labels, values, notes=notes, lower=lower, upper=1.0, step=step)
+
+
+def time_chart(rows: list[dict[str, Any]]) -> charts.BarChart:
+    """The mean and the median days in each status (``rows`` as the dashboard lists them), as bars."""
+    return charts.bar_chart([(str(row["label"]), (row["average_days"], row["median_days"])) for row in rows], series=2)
+
+
 def dashboard_context(*, user: User) -> dict[str, Any]:
     board = figures.dashboard(user=user)
+    now = timezone.now()
+    months = figures.agreement_months(months=AGREEMENT_MONTHS, now=now)
+    time_rows = [
+        {"status": status, "label": status_label(status), **numbers}
+        for status in DossierStatus.values
+        if (numbers := board["time_in_status"].get(status))
+    ]
+    agreement = []
+    for committee in selectors.committees_of(user=user):
+        rows = figures.committee_agreement(committee=committee, months=AGREEMENT_MONTHS, now=now)
+        agreement.append(
+            {
+                "committee": committee,
+                "chart_id": f"agreement-chart-{committee.pk}",
+                "months": rows,
+                "chart": agreement_chart(rows, months=months),
+                "first_month": _first_day(months[0]),
+                "last_month": _first_day(months[-1]),
+                "min_pairs": rows[0]["min_pairs"] if rows else None,
+            }
+        )
     return {
         "counts": [
             {"status": status, "label": status_label(status), "count": count}
@@ -209,15 +302,14 @@ def dashboard_context(*, user: User) -> dict[str, Any]:
         "overdue": board["overdue"],
         "assignments": selectors.my_assignments(user=user),
         "needs_declaration": not selectors.has_valid_declaration(user=user),
-        "time_in_status": [
-            {"status": status, "label": status_label(status), **figures}
-            for status, figures in board["time_in_status"].items()
-        ],
-        "agreement": [
-            {"committee": committee, "months": figures.committee_agreement(committee=committee)}
-            for committee in selectors.committees_of(user=user)
-        ],
+        "time_in_status": time_rows,
+        "time_chart": time_chart(time_rows),
+        "agreement": agreement,
     }
+
+
+def _first_day(month: str) -> datetime.date:
+    return datetime.date(int(month[:4]), int(month[5:7]), 1)
 
 
 def readable_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -323,7 +415,7 @@ def dossier_context(*, dossier: Dossier, user: User) -> dict[str, Any]:
     }
     if not hidden and submission:
         context["aggregate"] = current_aggregate(dossier)
-        context["agreement"] = selectors.dossier_agreement(dossier=dossier)
+        context["agreement"] = readable_agreement(selectors.dossier_agreement(dossier=dossier), dossier)
     return context
 
 

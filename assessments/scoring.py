@@ -1,6 +1,15 @@
 """Pure scoring mechanics: aggregation by a profile's pass rules, disagreement, inter-rater agreement.
 
 No database: data in, numbers out, so the rules can be tested on known examples.
+
+**When a kappa is shown.** A quadratic-weighted kappa is a statistic over many paired ratings: from a handful it
+swings across most of its range with one score more or less, so its value says nothing (two assessors who agree
+on four criteria out of five and differ by one point on the fifth can get 0.0). A kappa is therefore reported
+only when it rests on at least :func:`min_pairs_for_kappa` paired ratings, 2k² for a k-point scale (Cicchetti,
+1981, the minimum for weighted kappa), i.e. 50 for scores 0 to 4. One dossier gives each pair of assessors one
+paired rating per criterion, never that many: its agreement is read criterion by criterion (the lowest and
+highest score, and their difference, in :class:`Aggregate`), and kappa is left to the committee's figures,
+which pool every pair of assessors month by month.
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ class Aggregate:
     spread: Decimal  # the largest difference between two assessors on one criterion
     assessors: int
     reasons: list[str] = field(default_factory=list)
+    # Per criterion, the lowest and the highest score the assessors gave.
+    criterion_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _mean(values: Sequence[int]) -> Decimal:
@@ -45,10 +56,12 @@ def aggregate(*, sheets: Sequence[dict[str, int]], criteria: Sequence[Criterion]
     if not sheets:
         raise ValueError("No scoresheet to aggregate.")
     means: dict[str, Decimal] = {}
+    ranges: dict[str, tuple[int, int]] = {}
     spread = Decimal(0)
     for criterion in criteria:
         values = [sheet[criterion.code] for sheet in sheets]
         means[criterion.code] = _mean(values)
+        ranges[criterion.code] = (min(values), max(values))
         spread = max(spread, Decimal(max(values) - min(values)))
     total_weight = sum((c.weight for c in criteria), Decimal(0))
     weighted = sum((means[c.code] * c.weight for c in criteria), Decimal(0)) / total_weight
@@ -69,6 +82,7 @@ def aggregate(*, sheets: Sequence[dict[str, int]], criteria: Sequence[Criterion]
         spread=spread,
         assessors=len(sheets),
         reasons=reasons,
+        criterion_ranges=ranges,
     )
 
 
@@ -117,3 +131,17 @@ def mean_pairwise_kappa(ratings: Sequence[Sequence[int]], *, categories: int) ->
         if (k := quadratic_weighted_kappa(r1, r2, categories=categories)) is not None
     ]
     return sum(values) / len(values) if values else None
+
+
+def min_pairs_for_kappa(categories: int) -> int:
+    """The fewest paired ratings a weighted kappa over ``categories`` score levels needs to mean something: 2k²
+    (Cicchetti, 1981). 50 for scores 0 to 4."""
+    return 2 * categories * categories
+
+
+def reportable_kappa(kappa: float | None, *, pairs: int, categories: int) -> float | None:
+    """``kappa`` rounded for reading, or None when it is undefined or rests on fewer paired ratings (``pairs``)
+    than :func:`min_pairs_for_kappa` asks for ``categories`` score levels."""
+    if kappa is None or pairs < min_pairs_for_kappa(categories):
+        return None
+    return round(kappa, 3)

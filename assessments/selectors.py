@@ -33,7 +33,7 @@ from .models import (
     Interview,
     InterviewRecord,
 )
-from .scoring import Aggregate, Criterion, aggregate, mean_pairwise_kappa
+from .scoring import Aggregate, Criterion, aggregate, mean_pairwise_kappa, min_pairs_for_kappa, reportable_kappa
 
 LIVE_ASSIGNMENT = (Assignment.Status.AWAITING_DECLARATION, Assignment.Status.ACTIVE, Assignment.Status.DONE)
 
@@ -286,6 +286,7 @@ def decision_record(*, dossier: Dossier) -> dict[str, Any]:
             "reasons": result.reasons,
             "spread": str(result.spread),
             "assessors": result.assessors,
+            "criterion_ranges": {k: list(v) for k, v in result.criterion_ranges.items()},
         },
         "agreement": dossier_agreement(dossier=dossier),
         "recommendations": [s.recommendation for s in effective_sheets(dossier=dossier)],
@@ -382,12 +383,22 @@ def appeal_deadline(*, decision: Decision) -> datetime.datetime:
 
 
 def dossier_agreement(*, dossier: Dossier) -> dict[str, Any]:
-    """Quadratic-weighted kappa between the assessors of the latest version (mean over pairs)."""
+    """Agreement between the assessors of the latest version: ``paired_scores`` (per pair of assessors, one per
+    criterion), ``min_paired_scores`` (what a kappa needs on the profile's scale) and ``kappa``, the mean
+    quadratic-weighted kappa over the pairs, only when it rests on enough paired scores (assessments/scoring.py:
+    with a profile's few criteria it never does, and the page compares the scores criterion by criterion instead);
+    None otherwise."""
     sheets = effective_sheets(dossier=dossier) if dossier.submissions.exists() else []
     criteria = list(dossier.profile.criteria.all())
+    categories = max((c.max_score for c in criteria), default=0) + 1
+    result = {
+        "kappa": None,
+        "assessors": len(sheets),
+        "paired_scores": len(criteria),
+        "min_paired_scores": min_pairs_for_kappa(categories),
+    }
     if len(sheets) < 2 or not criteria:
-        return {"kappa": None, "assessors": len(sheets)}
-    categories = max(c.max_score for c in criteria) + 1
+        return result
     ratings = [[sheet_scores(s)[c.code] for c in criteria] for s in sheets]
     kappa = mean_pairwise_kappa(ratings, categories=categories)
-    return {"kappa": None if kappa is None else round(kappa, 3), "assessors": len(sheets)}
+    return {**result, "kappa": reportable_kappa(kappa, pairs=len(criteria), categories=categories)}

@@ -217,6 +217,9 @@ class CpdActivityForm(forms.Form):
 
 
 class DeclarationForm(forms.Form):
+    """The renewal application: the declaration and, only while the CPD rules are not met (``cpd_short``), the
+    holder's acknowledgement that they apply with incomplete CPD."""
+
     declaration = forms.CharField(
         label=_("Declaration of continued practice"),
         max_length=TEXT_MAX_LENGTH,
@@ -226,6 +229,22 @@ class DeclarationForm(forms.Form):
             "your role, your employer or clients, and the kind of work."
         ),
     )
+
+    def __init__(self, *args: Any, cpd_short: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cpd_short:
+            self.fields["acknowledge_cpd_shortfall"] = forms.BooleanField(
+                label=_(
+                    "I understand my CPD is incomplete, and that my application may be refused or sent to a full "
+                    "re-assessment."
+                ),
+                error_messages={
+                    "required": _("Tick the box to apply with incomplete CPD, or log the missing hours first.")
+                },
+            )
+
+    def acknowledged(self) -> bool:
+        return bool(self.cleaned_data.get("acknowledge_cpd_shortfall"))
 
 
 class DecisionForm(forms.Form):

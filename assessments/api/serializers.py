@@ -134,13 +134,21 @@ class CommitteeAggregateSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
     spread = serializers.DecimalField(max_digits=5, decimal_places=2)
     assessors = serializers.IntegerField()
+    criterion_ranges = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        help_text="Per criterion, the lowest and the highest score the assessors gave.",
+    )
 
 
 class CommitteeAgreementSerializer(serializers.Serializer):
-    """Quadratic-weighted kappa between the assessors (null when undefined, e.g. fewer than two sheets)."""
+    """Agreement between the assessors of the latest version. A kappa needs many paired scores (2k² for a k-point
+    scale, assessments/scoring.py); one dossier has one per criterion and pair of assessors, so ``kappa`` is null
+    unless ``paired_scores`` reaches ``min_paired_scores`` (and when undefined): compare ``criterion_ranges``."""
 
     kappa = serializers.FloatField(allow_null=True)
     assessors = serializers.IntegerField()
+    paired_scores = serializers.IntegerField(help_text="Paired scores per pair of assessors: one per criterion.")
+    min_paired_scores = serializers.IntegerField(help_text="The fewest paired scores a kappa is reported on.")
 
 
 class CommitteeInterviewRecordSerializer(serializers.ModelSerializer):

@@ -109,7 +109,8 @@ class DashboardApi(APIView):
         rows = CommitteeDashboardRowSerializer(many=True, help_text="Open dossiers, overdue and oldest first.")
         time_in_status = serializers.DictField(
             child=serializers.DictField(child=serializers.FloatField()),
-            help_text="Per status: average_days, longest_days and stays, from the audit trail.",
+            help_text="Per status: average_days (the mean), median_days, longest_days and stays, from the audit "
+            "trail: the figures the dashboard draws.",
         )
 
     @extend_schema(responses={200: DashboardOutputSerializer}, operation_id="committee_dashboard")
@@ -137,8 +138,13 @@ class AgreementApi(APIView):
 
     class AgreementMonthSerializer(serializers.Serializer):
         month = serializers.CharField(help_text="YYYY-MM")
-        pairs = serializers.IntegerField()
-        kappa = serializers.FloatField(allow_null=True)
+        pairs = serializers.IntegerField(help_text="Paired scores of the month.")
+        kappa = serializers.FloatField(
+            allow_null=True, help_text="Null when undefined, or when pairs is below min_pairs (no meaningful kappa)."
+        )
+        min_pairs = serializers.IntegerField(
+            help_text="The fewest paired scores a kappa is reported on: 2k² for the committee's k-point scale."
+        )
 
     @extend_schema(
         parameters=[AgreementQuerySerializer],
@@ -149,7 +155,8 @@ class AgreementApi(APIView):
         operation_id="committee_agreement",
     )
     def get(self, request):
-        """Inter-rater agreement (quadratic-weighted kappa) of a committee's assessors, month by month."""
+        """Inter-rater agreement (quadratic-weighted kappa) of a committee's assessors, month by month: the months
+        with paired scores (the dashboard's chart draws the others as gaps)."""
         query = self.AgreementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         committees = Committee.objects.all()

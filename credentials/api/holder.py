@@ -23,6 +23,38 @@ from credentials.services.register import set_register_listing
 from profiles.models import Profile
 
 
+class RenewalOutlookSerializer(serializers.Serializer):
+    """Where the credential stands in its renewal window (``credentials.services.renewal.RenewalOutlook``)."""
+
+    state = serializers.ChoiceField(
+        choices=["renewed", "unavailable", "not_open", "expiring", "grace", "closed"],
+        help_text="renewed: it has a successor; unavailable: revoked, suspended or still being issued; not_open: "
+        "before the renewal window; expiring: in the window, still valid; grace: expired, renewal still possible; "
+        "closed: expired and the grace period over (only a new dossier certifies again).",
+    )
+    last_day = serializers.DateField(help_text="The last day of validity (issuer's time zone).")
+    opens_on = serializers.DateField(help_text="The first day a renewal application is accepted.")
+    closes_on = serializers.DateField(help_text="The last day a renewal application is accepted (end of grace).")
+    days_to_close = serializers.IntegerField(help_text="Days from today to closes_on; negative once it has passed.")
+    next_step = serializers.ChoiceField(
+        choices=["", "apply", "open_application", "answer", "new_dossier"],
+        help_text="What the holder can do: apply (POST …/renewal), open_application (one waits for staff), answer "
+        "(staff asked for more: POST …/renewal again), new_dossier, or nothing.",
+    )
+    application = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string"}},
+        }
+    )
+    def get_application(self, outlook) -> dict | None:
+        application = outlook.application
+        return None if application is None else {"id": str(application.pk), "status": application.status}
+
+
 class HolderCredentialSerializer(serializers.ModelSerializer):
     profile = serializers.CharField(source="profile.code")
     verify_url = serializers.SerializerMethodField()
@@ -31,6 +63,10 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     # Expired once the validity has ended, even before the daily lifecycle job has stored it; not yet valid
     # before it begins (a renewal's successor).
     status = serializers.SerializerMethodField()
+    days_to_expiry = serializers.SerializerMethodField(
+        help_text="Calendar days from today to the last day of validity: 0 on that day, negative once it has passed."
+    )
+    renewal = serializers.SerializerMethodField()
 
     class Meta:
         model = Credential
@@ -44,6 +80,8 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
             "issued_at",
             "valid_from",
             "valid_until",
+            "days_to_expiry",
+            "renewal",
             "verify_url",
             "linkedin_url",
             "downloads",
@@ -58,6 +96,20 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=ShownStatus.choices))
     def get_status(self, credential) -> str:
         return shown_status(credential).value
+
+    def _outlook(self, credential) -> renewal.RenewalOutlook:
+        # Read once per credential for both fields.
+        cache = self.context.setdefault("_outlooks", {})
+        if credential.pk not in cache:
+            cache[credential.pk] = renewal.outlook(credential)
+        return cache[credential.pk]
+
+    def get_days_to_expiry(self, credential) -> int:
+        return self._outlook(credential).days_to_expiry
+
+    @extend_schema_field(RenewalOutlookSerializer)
+    def get_renewal(self, credential) -> dict:
+        return RenewalOutlookSerializer(self._outlook(credential)).data
 
     def get_verify_url(self, credential) -> str | None:
         return verify_url_for(credential.token) if self._ready(credential) else None
@@ -257,13 +309,24 @@ class RenewalApplyApi(APIView):
         declaration = serializers.CharField(
             max_length=renewal.TEXT_MAX_LENGTH, help_text="The holder's declaration of continued practice."
         )
+        acknowledge_cpd_shortfall = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Required (true) only while the CPD rules are not met (GET …/cpd/: progress.met is false): "
+            "the holder applies knowing that their CPD is incomplete and that the application may be refused or "
+            "sent to a full re-assessment. Ignored when the rules are met.",
+        )
 
     @extend_schema(
         request=RenewalApplicationInput,
         responses={
             200: OpenApiResponse(RenewalApplicationSerializer, description="Resubmitted after a request for more."),
             201: RenewalApplicationSerializer,
-            400: OpenApiResponse(PROBLEM),
+            400: OpenApiResponse(
+                PROBLEM,
+                description="Invalid input, or code cpd_shortfall_not_acknowledged: the CPD rules are not met and "
+                "acknowledge_cpd_shortfall is not true (missing: what the CPD still lacks). Nothing is submitted.",
+            ),
             404: OpenApiResponse(PROBLEM),
             409: OpenApiResponse(PROBLEM, description="Not in the renewal window, renewed, revoked, already open."),
         },
@@ -274,11 +337,19 @@ class RenewalApplyApi(APIView):
         serializer = self.RenewalApplicationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         declaration = serializer.validated_data["declaration"]
+        acknowledged = serializer.validated_data["acknowledge_cpd_shortfall"]
         waiting = credential.renewal_applications.filter(status=RenewalApplication.Status.MORE_INFO).first()
         if waiting is not None:
-            application = renewal.resubmit(application=waiting, holder=request.user, declaration=declaration)
+            application = renewal.resubmit(
+                application=waiting,
+                holder=request.user,
+                declaration=declaration,
+                acknowledge_cpd_shortfall=acknowledged,
+            )
             return Response(RenewalApplicationSerializer(application).data)
-        application = renewal.apply_for_renewal(credential=credential, holder=request.user, declaration=declaration)
+        application = renewal.apply_for_renewal(
+            credential=credential, holder=request.user, declaration=declaration, acknowledge_cpd_shortfall=acknowledged
+        )
         return Response(RenewalApplicationSerializer(application).data, status=201)
 
 

@@ -93,6 +93,50 @@ class CpdProgress:
         return _jsonable(asdict(self))
 
 
+@dataclass(frozen=True)
+class YearShortfall:
+    number: int
+    start: datetime.date
+    end: datetime.date  # inclusive
+    hours: Decimal
+    required: Decimal
+    missing: Decimal  # hours still needed this year
+
+
+@dataclass(frozen=True)
+class CpdShortfall:
+    """What a CPD record still lacks against the profile's rules, in hours: over the cycle (capped hours, as the
+    total counts them) and in each year below its minimum."""
+
+    counted_total: Decimal
+    required_total: Decimal
+    missing_total: Decimal  # 0 when only a year's minimum is not reached
+    years: list[YearShortfall]
+
+
+def shortfall(progress: CpdProgress) -> CpdShortfall | None:
+    """The hours ``progress`` still lacks (None when the rules are met). Pure."""
+    if progress.met:
+        return None
+    return CpdShortfall(
+        counted_total=progress.counted_total,
+        required_total=progress.required_total,
+        missing_total=max(progress.required_total - progress.counted_total, Decimal(0)),
+        years=[
+            YearShortfall(
+                number=y.number,
+                start=y.start,
+                end=y.end,
+                hours=y.hours,
+                required=y.required,
+                missing=y.required - y.hours,
+            )
+            for y in progress.years
+            if not y.met
+        ],
+    )
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}

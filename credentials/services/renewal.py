@@ -16,13 +16,18 @@ The renewed credential:
 
 Who: the holder applies and resubmits; reviewers (role administrator, or staff) decide. A holder may apply from
 ``RENEWAL_WINDOW_DAYS`` before the end of validity until ``RENEWAL_GRACE_DAYS`` after it, unless the
-credential is revoked or suspended, is still being issued, or was already renewed.
+credential is revoked or suspended, is still being issued, or was already renewed. A holder whose CPD does not
+meet the profile's rules may still apply, but only by acknowledging it (``acknowledge_cpd_shortfall``): the
+reviewers then see it, and approve only with a note that says why. :func:`outlook` tells the holder's pages and
+API where a credential stands in that window (the expiry banner, ``days_to_expiry``).
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -33,10 +38,11 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
-from aipia import queue
+from aipia import days, queue
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
 from credentials.models import Credential, CredentialEvent, RenewalApplication
 from credentials.services import cpd, texts
+from credentials.services.clock import local_date
 from credentials.services.issuance import create_credential
 
 AppStatus = RenewalApplication.Status
@@ -62,10 +68,15 @@ _RENEWABLE = frozenset({Credential.Status.ACTIVE, Credential.Status.EXPIRED})
 
 def window(credential: Credential) -> tuple[datetime.datetime, datetime.datetime]:
     """When the holder may apply: ``RENEWAL_WINDOW_DAYS`` before the end of validity to ``RENEWAL_GRACE_DAYS``
-    after it (both inclusive)."""
+    after it (both inclusive).
+
+    Calendar days in the issuer's time zone, as the expiry reminders count them: a validity that ends at midnight
+    there opens and closes its window at midnight there, even across a change of daylight-saving time (the
+    arithmetic is on the local wall clock, not on UTC)."""
+    end = credential.valid_until.astimezone(ZoneInfo(settings.TIME_ZONE))
     return (
-        credential.valid_until - datetime.timedelta(days=settings.RENEWAL_WINDOW_DAYS),
-        credential.valid_until + datetime.timedelta(days=settings.RENEWAL_GRACE_DAYS),
+        end - datetime.timedelta(days=settings.RENEWAL_WINDOW_DAYS),
+        end + datetime.timedelta(days=settings.RENEWAL_GRACE_DAYS),
     )
 
 
@@ -136,6 +147,88 @@ def rule_problems(
     return problems
 
 
+@dataclass(frozen=True)
+class RenewalOutlook:
+    """Where a credential stands in its renewal window, for the holder (:func:`outlook`).
+
+    ``state``: ``renewed`` (it has a successor), ``unavailable`` (revoked, suspended or still being issued; or an
+    attestation, which follows the membership and, like the expiry reminders, leaves CPD renewal aside),
+    ``not_open`` (before the window), ``expiring`` (in the window, still valid), ``grace`` (expired, renewal
+    still possible), ``closed`` (expired, the grace period over: only a new dossier certifies again).
+    ``days_to_expiry``: calendar days (issuer's time zone) from today to ``last_day``, the last day of validity:
+    0 on that day, negative once it has passed. ``closes_on``: the last day an application is accepted,
+    ``days_to_close`` away.
+    ``next_step``: what the holder can do about it: ``apply``, ``open_application`` (one is waiting for staff),
+    ``answer`` (staff asked for more), ``new_dossier`` (sent to a full re-assessment, or the period is over),
+    or "" (nothing: renewed, unavailable, or not yet).
+    """
+
+    state: str
+    days_to_expiry: int
+    last_day: datetime.date
+    opens_on: datetime.date
+    closes_on: datetime.date
+    days_to_close: int
+    application: RenewalApplication | None
+    next_step: str
+
+    @property
+    def days_since_expiry(self) -> int:
+        return -self.days_to_expiry
+
+    @property
+    def shows_banner(self) -> bool:
+        """Whether the holder's pages warn about the end of validity: from the window's opening on."""
+        return self.state in ("expiring", "grace", "closed")
+
+
+def outlook(credential: Credential, *, now: datetime.datetime | None = None) -> RenewalOutlook:
+    """Where ``credential`` stands in its renewal window as of ``now``: the one reading of :func:`window` (and so
+    of ``RENEWAL_WINDOW_DAYS`` and ``RENEWAL_GRACE_DAYS``) that the holder's pages and API show. Reads only."""
+    now = now or timezone.now()
+    opens, closes = window(credential)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    last_day = days.last_day(credential.valid_until, zone)
+    application = latest_application(credential)
+    if Credential.objects.filter(predecessor=credential).exists():
+        state = "renewed"
+    elif status_refusal(credential) or credential.kind != Credential.Kind.CERTIFICATION:
+        state = "unavailable"
+    elif now < opens:
+        state = "not_open"
+    elif now < credential.valid_until:
+        state = "expiring"
+    elif now <= closes:
+        state = "grace"
+    else:
+        state = "closed"
+    today = local_date(now)
+    closes_on = days.last_day(closes, zone)
+    return RenewalOutlook(
+        state=state,
+        days_to_expiry=(last_day - today).days,
+        last_day=last_day,
+        opens_on=local_date(opens),
+        closes_on=closes_on,
+        days_to_close=(closes_on - today).days,
+        application=application,
+        next_step=_next_step(state, application),
+    )
+
+
+def _next_step(state: str, application: RenewalApplication | None) -> str:
+    status = application.status if application is not None else ""
+    if state in ("renewed", "unavailable", "not_open"):
+        return ""
+    if status == AppStatus.SUBMITTED:
+        return "open_application"
+    if status == AppStatus.MORE_INFO:
+        return "answer"
+    if state == "closed" or status == AppStatus.REASSESSMENT:
+        return "new_dossier"
+    return "apply"
+
+
 def open_application(credential: Credential) -> RenewalApplication | None:
     return credential.renewal_applications.filter(status__in=OPEN_STATUSES).first()
 
@@ -156,9 +249,13 @@ def review_queue() -> QuerySet[RenewalApplication]:
 # --- the holder's verbs ------------------------------------------------------------------------------------------
 
 
-def apply_for_renewal(*, credential: Credential, holder: User, declaration: str) -> RenewalApplication:
+def apply_for_renewal(
+    *, credential: Credential, holder: User, declaration: str, acknowledge_cpd_shortfall: bool = False
+) -> RenewalApplication:
     """Submit the holder's application with a snapshot of their CPD record and its rule check.
 
+    When the CPD rules are not met, the holder must say that they apply knowing it
+    (``acknowledge_cpd_shortfall``): otherwise :class:`CpdShortfallNotAcknowledged` and nothing is written.
     Staff are told by e-mail, and the holder receives an acknowledgement, once the transaction commits."""
     declaration = _required_text(declaration, _("Declare your continued practice of the profession."))
     with transaction.atomic():
@@ -177,20 +274,59 @@ def apply_for_renewal(*, credential: Credential, holder: User, declaration: str)
                 _("This credential was sent to a full re-assessment: submit a new dossier."),
                 code="renewal_reassessment",
             )
+        snapshot = _acknowledged_snapshot(row, acknowledge_cpd_shortfall)
         application = RenewalApplication.objects.create(
             credential=row,
             applicant=holder,
             status=AppStatus.SUBMITTED,
             declaration=declaration,
-            cpd_snapshot=cpd.snapshot(row),
+            cpd_snapshot=snapshot,
             submitted_at=timezone.now(),
         )
-        _audit(application, actor=holder, action="renewal.submitted", from_status="", note="")
+        _audit(
+            application,
+            actor=holder,
+            action="renewal.submitted",
+            from_status="",
+            note="",
+            cpd_shortfall_acknowledged=not snapshot["progress"]["met"],
+        )
     return application
 
 
-def resubmit(*, application: RenewalApplication, holder: User, declaration: str) -> RenewalApplication:
-    """The holder answers a request for more information: a new declaration and a fresh CPD snapshot."""
+class CpdShortfallNotAcknowledged(DomainError):
+    """The holder applies with CPD that does not meet the rules, without saying they know it. ``details``: what
+    is missing (the rule check's sentences)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(
+            _(
+                "Your CPD does not meet the profile's rules yet. To apply all the same, confirm that you understand "
+                "your CPD is incomplete and that your application may be refused or sent to a full re-assessment."
+            ),
+            code="cpd_shortfall_not_acknowledged",
+            details=problems,
+        )
+
+
+def _acknowledged_snapshot(credential: Credential, acknowledged: bool) -> dict:
+    """The CPD snapshot an application keeps; refused (:class:`CpdShortfallNotAcknowledged`) when the rules are
+    not met and the holder did not acknowledge it. The snapshot records the acknowledgement."""
+    activities = list(credential.cpd_activities.order_by("date", "pk"))
+    progress = cpd.progress_for(credential, activities=activities)
+    if not progress.met and not acknowledged:
+        raise CpdShortfallNotAcknowledged(progress.problems)
+    snapshot = cpd.snapshot(credential, activities=activities, progress=progress)
+    if not progress.met:
+        snapshot["shortfall_acknowledged"] = True
+    return snapshot
+
+
+def resubmit(
+    *, application: RenewalApplication, holder: User, declaration: str, acknowledge_cpd_shortfall: bool = False
+) -> RenewalApplication:
+    """The holder answers a request for more information: a new declaration and a fresh CPD snapshot, with the
+    same acknowledgement as :func:`apply_for_renewal` when the CPD rules are still not met."""
     declaration = _required_text(declaration, _("Declare your continued practice of the profession."))
     with transaction.atomic():
         _lock_credential(application.credential)
@@ -198,12 +334,20 @@ def resubmit(*, application: RenewalApplication, holder: User, declaration: str)
         if row.applicant_id != holder.pk or row.credential.holder_id != holder.pk:
             raise NotAllowed(_("Only the holder can answer for this application."))
         _check_transition(row, AppStatus.SUBMITTED)
+        snapshot = _acknowledged_snapshot(row.credential, acknowledge_cpd_shortfall)
         row.status = AppStatus.SUBMITTED
         row.declaration = declaration
-        row.cpd_snapshot = cpd.snapshot(row.credential)
+        row.cpd_snapshot = snapshot
         row.submitted_at = timezone.now()
         row.save(update_fields=["status", "declaration", "cpd_snapshot", "submitted_at"])
-        _audit(row, actor=holder, action="renewal.resubmitted", from_status=AppStatus.MORE_INFO, note="")
+        _audit(
+            row,
+            actor=holder,
+            action="renewal.resubmitted",
+            from_status=AppStatus.MORE_INFO,
+            note="",
+            cpd_shortfall_acknowledged=not snapshot["progress"]["met"],
+        )
     return row
 
 
@@ -427,9 +571,12 @@ def _audit(
     by_policy: bool = False,
     overridden: list[str] | None = None,
     override_reason: str = "",
+    cpd_shortfall_acknowledged: bool = False,
 ) -> CredentialEvent:
     """The audit row on the old credential; the holder (and, for a submission, staff) are e-mailed on commit."""
     data: dict = {"application": str(application.pk)}
+    if cpd_shortfall_acknowledged:
+        data["cpd_shortfall_acknowledged"] = True
     if application.new_credential_id:
         data["new_credential"] = str(application.new_credential_id)
     if by_policy:

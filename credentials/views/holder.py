@@ -41,7 +41,11 @@ from credentials.services.register import (
 @login_required
 @require_safe
 def credential_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "credentials/list.html", {"credentials": own_credentials(holder=request.user)})
+    credentials = [
+        {"credential": credential, "outlook": renewal.outlook(credential)}
+        for credential in own_credentials(holder=request.user)
+    ]
+    return render(request, "credentials/list.html", {"credentials": credentials})
 
 
 @login_required
@@ -79,7 +83,8 @@ def progress_context(progress: dict[str, Any]) -> dict[str, Any]:
 
 
 def detail_context(credential: Credential) -> dict[str, Any]:
-    """What the holder's credential page shows of renewal: the chain, and the renewal section in the window."""
+    """What the holder's credential page shows of renewal: the chain, the expiry banner, and the renewal section
+    in the window."""
     successor = Credential.objects.filter(predecessor=credential).first()
     application = renewal.latest_application(credential)
     return {
@@ -87,6 +92,7 @@ def detail_context(credential: Credential) -> dict[str, Any]:
         "successor": successor,
         "renewal_application": application,
         "renewal_open": successor is None and renewal.in_window(credential),
+        "outlook": renewal.outlook(credential),
     }
 
 
@@ -170,17 +176,31 @@ def renewal_page(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The CPD summary, the application's status and messages, and the declaration form when one is due."""
     credential = get_own_credential(holder=request.user, credential_id=pk)
     application = renewal.latest_application(credential)
-    form = DeclarationForm(initial={"declaration": application.declaration} if application else None)
+    progress = cpd.progress_for(credential)
+    form = DeclarationForm(
+        initial={"declaration": application.declaration} if application else None, cpd_short=not progress.met
+    )
     problem, status = None, 200
     if request.method == "POST":
-        form = DeclarationForm(request.POST)
+        form = DeclarationForm(request.POST, cpd_short=not progress.met)
         if form.is_valid():
             declaration = form.cleaned_data["declaration"]
+            acknowledged = form.acknowledged()
             try:
                 if application is not None and application.status == RenewalApplication.Status.MORE_INFO:
-                    renewal.resubmit(application=application, holder=request.user, declaration=declaration)
+                    renewal.resubmit(
+                        application=application,
+                        holder=request.user,
+                        declaration=declaration,
+                        acknowledge_cpd_shortfall=acknowledged,
+                    )
                 else:
-                    renewal.apply_for_renewal(credential=credential, holder=request.user, declaration=declaration)
+                    renewal.apply_for_renewal(
+                        credential=credential,
+                        holder=request.user,
+                        declaration=declaration,
+                        acknowledge_cpd_shortfall=acknowledged,
+                    )
             except DomainError as exc:
                 problem, status = exc.message, exc.status_code
             else:
@@ -198,7 +218,8 @@ def renewal_page(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         {
             "credential": credential,
             "application": application,
-            "progress": progress_context(cpd.progress_for(credential).as_dict()),
+            "progress": progress_context(progress.as_dict()),
+            "shortfall": cpd.shortfall(progress),
             "activity_count": credential.cpd_activities.count(),
             "refusal": refusal,
             "form": form if (can_apply or can_resubmit) else None,

@@ -250,7 +250,9 @@ def test_an_activity_a_rejected_application_included_can_still_be_deleted(creden
         valid_until=timezone.now() + datetime.timedelta(days=30),
     )
     credential.refresh_from_db()
-    application = renewal.apply_for_renewal(credential=credential, holder=credential.holder, declaration="Still here")
+    application = renewal.apply_for_renewal(
+        credential=credential, holder=credential.holder, declaration="Still here", acknowledge_cpd_shortfall=True
+    )
     renewal.reject_renewal(application=application, reviewer=admin_user, note="No evidence")
     cpd.delete_activity(holder=credential.holder, activity=activity)
     assert not CPDActivity.objects.filter(pk=activity.pk).exists()

@@ -57,8 +57,12 @@ def reviewer(db) -> User:
 
 
 def apply(credential, capture, declaration="I still practise as an AI/ML engineer.") -> RenewalApplication:
+    """The holder applies, acknowledging a CPD shortfall if there is one (the tests of the acknowledgement itself
+    call the service directly)."""
     with capture(execute=True):
-        return renewal.apply_for_renewal(credential=credential, holder=credential.holder, declaration=declaration)
+        return renewal.apply_for_renewal(
+            credential=credential, holder=credential.holder, declaration=declaration, acknowledge_cpd_shortfall=True
+        )
 
 
 # --- renewal by policy (the bulk job's entry point) ---------------------------------------------------------------
@@ -455,7 +459,10 @@ def test_the_holder_applies_on_the_renewal_page_and_sees_the_status(
     page = client.get(f"/credentials/{due_credential.pk}/renewal/")
     assert page.status_code == 200 and 'name="declaration"' in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        answer = client.post(f"/credentials/{due_credential.pk}/renewal/", {"declaration": "Still practising"})
+        answer = client.post(
+            f"/credentials/{due_credential.pk}/renewal/",
+            {"declaration": "Still practising", "acknowledge_cpd_shortfall": "on"},
+        )
     assert answer.status_code == 302
     page = client.get(f"/credentials/{due_credential.pk}/renewal/").content.decode()
     assert 'id="application-status"' in page and "Submitted" in page and 'name="declaration"' not in page
