@@ -92,7 +92,7 @@ def test_the_secretariat_records_the_completeness_check_and_then_assigns(seen_pa
     check = CompletenessCheck.objects.get(dossier=dossier)
     assert check.outcome == "complete" and check.checked_by == secretary
     # The history keeps the check with every item's verdict.
-    history = page.locator("ol.timeline li", has_text="assessment.completeness_checked")
+    history = page.locator("ol.timeline li", has_text=variant.gettext("Completeness check recorded"))
     expect(history.locator("ul.checklist li")).to_have_count(len(check.items))
     page.get_by_role("button", name=variant.gettext("Assign the selected assessors")).click()
     expect(page.locator(".badge").first).to_have_text(variant.gettext("Under assessment"))
