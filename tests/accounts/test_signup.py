@@ -14,7 +14,7 @@ from ..factories import PASSWORD, UserFactory, current_code, enrol_authenticator
 CONFIRMATION_LINK = re.compile(r"https?://[^/\s]+(/accounts/confirm-email/\S+)")
 
 
-def sign_up(client, **changes):
+def sign_up(client, headers=None, **changes):
     data = {
         "first_name": "Grace",
         "last_name": "Hopper",
@@ -23,7 +23,7 @@ def sign_up(client, **changes):
         "password2": PASSWORD,
         **changes,
     }
-    return client.post("/accounts/signup/", data)
+    return client.post("/accounts/signup/", data, headers=headers)
 
 
 def with_class(name: str) -> str:
@@ -180,3 +180,10 @@ def test_a_single_checkbox_sits_inside_its_label(db, client):
     (label,) = page.xpath("//label[@for='id_remember']")
     assert label.xpath(".//input[@type='checkbox' and @id='id_remember']")
     assert "Remember" in label.text_content()
+
+
+def test_a_password_that_is_too_short_is_explained_in_italian_to_an_italian_reader(db, client):
+    response = sign_up(client, password1="short", password2="short", headers={"accept-language": "it"})
+
+    errors = assert_error_follows_its_input(lxml.html.fromstring(response.content), "id_password1")
+    assert "Questa password è troppo corta: deve contenere almeno 10 caratteri." in errors
