@@ -40,7 +40,10 @@ def test_the_renewal_history_reads_as_sentences(client, issued_credential, djang
     )
     with django_capture_on_commit_callbacks(execute=True):
         renewal.apply_for_renewal(
-            credential=issued_credential, holder=issued_credential.holder, declaration="I still practise."
+            credential=issued_credential,
+            holder=issued_credential.holder,
+            declaration="I still practise.",
+            acknowledge_cpd_shortfall=True,
         )
     application = issued_credential.renewal_applications.get()
     client.force_login(UserFactory(is_staff=True))

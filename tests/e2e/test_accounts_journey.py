@@ -5,13 +5,13 @@ dossier's history reads as sentences."""
 import re
 
 import pytest
-from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core import mail
 from django.utils import translation
 from playwright.sync_api import expect
 
 from accounts.history import describe
 from accounts.models import User
+from accounts.passwords import MinimumLengthValidator
 from dossiers import services as dossier_services
 from profiles.models import Profile
 
