@@ -28,6 +28,7 @@ urlpatterns = [
     path("dossiers/<uuid:pk>/interview.ics", InterviewCalendarApi.as_view(), name="api-dossier-interview-calendar"),
     path("committee/", include("assessments.api.urls")),
     path("credentials/", include("credentials.api.urls")),
+    path("desk/", include("desk.api.urls")),
     path("verifications", VerificationApi.as_view(), name="api-verifications"),
     path("register", RegisterSearchApi.as_view(), name="api-register"),
     path("renewals/", RenewalQueueApi.as_view(), name="api-renewals"),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dossiers",
     "assessments",
     "credentials",
+    "desk",
     "demo",
 ]
 
@@ -241,6 +242,8 @@ RETENTION_APPLICATION_DAYS = env.int("RETENTION_APPLICATION_DAYS", default=2 * 3
 RETENTION_ASSESSMENT_DAYS = env.int("RETENTION_ASSESSMENT_DAYS", default=5 * 365)
 RETENTION_DECISION_DAYS = env.int("RETENTION_DECISION_DAYS", default=10 * 365)
 RETENTION_CREDENTIAL_DAYS = env.int("RETENTION_CREDENTIAL_DAYS", default=10 * 365)
+RETENTION_DESK_DAYS = env.int("RETENTION_DESK_DAYS", default=5 * 365)
+DESK_UNCONFIRMED_DAYS = env.int("DESK_UNCONFIRMED_DAYS", default=30)
 
 # What a Law 4/2013 art. 7 attestation states besides the membership (credentials/services/attestation.py), in English
 # and Italian: the standards members must follow (art. 7 (1) b), the guarantees the association offers
@@ -291,6 +294,14 @@ STATUS_LIST_MAX_AGE = env.int("STATUS_LIST_MAX_AGE", default=60)
 # Where a non-member learns how to join the association.
 MEMBERSHIP_INFO_URL = env("MEMBERSHIP_INFO_URL", default="https://www.aipia.it/associarsi")
 ASSOCIATION_NAME = env("ASSOCIATION_NAME", default="AIPIA — Associazione Italiana per l'Intelligenza Artificiale")
+
+# The consumer desk (Law 4/2013): how many days the association gives itself to acknowledge a case and to decide a
+# complaint, how many files a sender may attach (each up to EVIDENCE_MAX_BYTES), and how many requests one address
+# may send (DRF's rate syntax).
+DESK_ACKNOWLEDGE_DAYS = env.int("DESK_ACKNOWLEDGE_DAYS", default=5)
+DESK_DECIDE_DAYS = env.int("DESK_DECIDE_DAYS", default=60)
+DESK_MAX_ATTACHMENTS = env.int("DESK_MAX_ATTACHMENTS", default=5)
+DESK_RATE_LIMIT = env("DESK_RATE_LIMIT", default="5/hour")
 
 # Mail: a folder in the embedded default, SMTP (or the mail catcher) in production.
 EMAIL_BACKEND = env(
@@ -371,6 +382,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("AUTH_THROTTLE_RATE", default="20/min"),
         "verification": VERIFY_RATE_LIMIT,
+        "desk": DESK_RATE_LIMIT,
     },
 }
 SPECTACULAR_SETTINGS = {

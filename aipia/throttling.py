@@ -48,6 +48,13 @@ class PublicEndpointThrottle(SimpleRateThrottle):
         return max(0.0, self._window_end - self.now)
 
 
+class DeskSubmissionThrottle(PublicEndpointThrottle):
+    """The consumer desk's own, much lower limit on new requests per client address (``DESK_RATE_LIMIT``): each
+    request writes a case and sends an e-mail, so it is counted apart from reading pages."""
+
+    scope = "desk"
+
+
 def _increment(key: str, *, ttl: int) -> int:
     raw_client = getattr(cache, "raw_client", None)
     if raw_client is not None:  # aipia.cache.RedisCache: one round trip

@@ -30,6 +30,7 @@ urlpatterns = [
     path("v/<str:token>", credential_public.verify_token_page, name="verify"),
     path("verify/", credential_public.verify_upload_page, name="verify-upload"),
     path("register/", credential_public.register, name="register"),
+    path("desk/", include("desk.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),
