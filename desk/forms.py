@@ -125,7 +125,9 @@ class WriteForm(forms.Form):
 
 
 class CredentialActionForm(forms.Form):
-    action = forms.ChoiceField(label=_("Action"), choices=[("suspend", _("Suspend")), ("revoke", _("Revoke"))])
+    credential_action = forms.ChoiceField(
+        label=_("Action"), choices=[("suspend", _("Suspend")), ("revoke", _("Revoke"))]
+    )
     category = forms.ChoiceField(
         label=_("Reason category (public)"),
         choices=[

@@ -114,7 +114,6 @@ def case(request: HttpRequest, case_id: str, token: str) -> HttpResponse:
                 return redirect(request.path)
     context = {"case": case, "form": form, **selectors.sender_view(case)}
     response = render(request, "desk/case.html", context)
-    response["Referrer-Policy"] = "no-referrer"  # the path is the secret
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -224,7 +223,7 @@ def _write(case: Case, user: User, data: dict) -> None:
 @_action("credential", CredentialActionForm)
 def _credential(case: Case, user: User, data: dict) -> None:
     services.act_on_credential(
-        case=case, actor=user, action=data["action"], category=data["category"], reason=data["reason"]
+        case=case, actor=user, action=data["credential_action"], category=data["category"], reason=data["reason"]
     )
 
 
