@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "assessments",
     "credentials",
     "desk",
+    "quality",
     "demo",
 ]
 
@@ -402,6 +403,12 @@ SPECTACULAR_SETTINGS = {
         "ShownStatusEnum": "credentials.models.ShownStatus",
         "BulkJobItemOutcomeEnum": "credentials.models.BulkJobItem.Status",
         "DecisionOutcomeEnum": "assessments.models.Decision.Outcome",
+        "DeskCaseKindEnum": "desk.models.Kind",
+        "DeskCaseStatusEnum": "desk.models.Status",
+        "DeskCaseOutcomeEnum": "desk.models.Outcome",
+        "CompetenceRecordKindEnum": "quality.models.CompetenceRecord.Kind",
+        "DecisionKindEnum": "assessments.models.Decision.Kind",
+        "EvidenceFileKindEnum": "dossiers.models.EvidenceFile.Kind",
     },
 }
 

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from aipia.health import healthz
 from assessments.applicant_views import interview_calendar_download
 from credentials.views import public as credential_public
+from quality import views as quality_views
 
 # One login for everyone: the admin site's login page sends to the account login, with its two-factor step and
 # its limits on failed attempts (the admin's own form has neither).
@@ -31,6 +32,8 @@ urlpatterns = [
     path("verify/", credential_public.verify_upload_page, name="verify-upload"),
     path("register/", credential_public.register, name="register"),
     path("desk/", include("desk.urls")),
+    path("transparency/", quality_views.transparency, name="transparency"),
+    path("quality/", include("quality.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),
