@@ -37,6 +37,7 @@ from profiles.models import Profile
 from profiles.services import import_default_catalogue
 
 from .files import pdf_bytes, png_bytes
+from .records import DESK_HANDLER, seed_records
 
 DEMO_PASSWORD = "aipia-demo-2026"  # noqa: S105 — documented demo credential, refused when DEBUG is off
 
@@ -334,6 +335,7 @@ def _create() -> None:
                 _assess(dossier, users, scores=scores, plan=plan)
 
     _earlier_credentials(users)
+    seed_records(admin=users[ADMIN], assessors=[users[email] for email in (*ASSESSORS, INTERVIEWER)])
 
 
 # Credentials certified before this system (as if migrated): one in its renewal window with CPD logged, one
@@ -420,7 +422,10 @@ def describe() -> dict[str, Any]:
         .order_by("owner__email", "created_at")
     )
     return {
-        "users": [{"email": u[0], "password": DEMO_PASSWORD, "role": u[3].value} for u in USERS],
+        "users": [
+            *({"email": u[0], "password": DEMO_PASSWORD, "role": u[3].value} for u in USERS),
+            {"email": DESK_HANDLER, "password": DEMO_PASSWORD, "role": "staff"},
+        ],
         "dossiers": [{"id": str(d.pk), "owner": d.owner.email, "status": d.status} for d in dossiers],
         "credentials": [
             {"id": str(c.pk), "verify_url": verify_url_for(c.token), "holder": c.holder.email, "status": c.status}

@@ -32,7 +32,7 @@ def test_seed_demo_is_idempotent_and_describes_what_it_made(settings, django_cap
         EvidenceFile.objects.count(),
     )
 
-    assert {u["role"] for u in first["users"]} == {"applicant", "assessor", "decision_maker", "admin"}
+    assert {u["role"] for u in first["users"]} == {"applicant", "assessor", "decision_maker", "admin", "staff"}
     assert first["credentials"], "the approved demo dossier has its credential"
     for credential in first["credentials"]:
         assert "/v/" in credential["verify_url"]
