@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -16,6 +17,7 @@ from desk.models import Case, Status
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 from profiles.models import Profile
+from quality import report
 
 from ..conftest import fill_completely
 from ..factories import PASSWORD, UserFactory, member
@@ -121,3 +123,11 @@ def test_a_client_complains_from_the_register_and_an_upheld_complaint_suspends_t
     assert credential.status == Credential.Status.SUSPENDED
     page.goto(f"/v/{credential.token}?lang={variant.language}")
     expect(page.locator("main")).to_contain_text(_("Breach of the code of conduct"))
+
+    # The period report counts the complaint, its outcome and the suspension.
+    page.goto("/quality/report/")
+    complaints = page.locator("section", has=page.get_by_role("heading", name=_("Consumer desk and complaints")))
+    expect(complaints.locator("tr", has_text=_("complaints received").capitalize())).to_contain_text("1")
+    expect(complaints.locator("svg")).to_have_count(1)
+    figures = report.period_report(first_day=timezone.localdate(), last_day=timezone.localdate())["complaints"]
+    assert figures["outcomes"]["upheld"] == 1 and figures["credentials_suspended"] == 1
