@@ -94,7 +94,8 @@ def test_a_client_complains_from_the_register_and_an_upheld_complaint_suspends_t
 
     # Staff assign the handler, who declares no conflict and takes the complaint to an upheld decision.
     log_in(page, admin)
-    page.goto(f"/desk/staff/{case.pk}/")
+    page.goto("/desk/staff/")
+    page.get_by_role("link", name=case.reference).click()
     page.locator("#action-assign select").select_option(str(handler.pk))
     page.locator("#action-assign button").click()
     log_out(page)
@@ -131,3 +132,27 @@ def test_a_client_complains_from_the_register_and_an_upheld_complaint_suspends_t
     expect(complaints.locator("svg")).to_have_count(1)
     figures = report.period_report(first_day=timezone.localdate(), last_day=timezone.localdate())["complaints"]
     assert figures["outcomes"]["upheld"] == 1 and figures["credentials_suspended"] == 1
+
+
+def test_an_administrator_publishes_the_transparency_page_and_the_public_reads_it_in_their_language(seen_page, variant):
+    page, _ = seen_page, variant.gettext
+    admin = UserFactory(is_staff=True, role=User.Role.ADMIN)
+
+    log_in(page, admin)
+    page.goto("/quality/transparency/")
+    fees = page.locator("form", has=page.locator("input[name=key][value=fees]"))
+    fees.locator("input[name=fees-title_en]").fill("Fees")
+    fees.locator("input[name=fees-title_it]").fill("Quote")
+    fees.locator("textarea[name=fees-body_en]").fill("Certification costs 250 euro.")
+    fees.locator("textarea[name=fees-body_it]").fill("La certificazione costa 250 euro.")
+    fees.get_by_role("button", name=_("Publish")).click()
+    expect(page.locator(".message")).to_contain_text(_("Published."))
+    log_out(page)
+
+    page.goto("/")
+    page.get_by_role("link", name=_("Transparency")).click()
+    expect(page.get_by_role("heading", name="Quote" if variant.language == "it" else "Fees")).to_be_visible()
+    expect(page.locator("#fees")).to_contain_text(
+        "La certificazione costa 250 euro." if variant.language == "it" else "Certification costs 250 euro."
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
