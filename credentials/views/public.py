@@ -79,12 +79,9 @@ def seal_certificates_pem(request: HttpRequest) -> HttpResponse:
 # The rendered QR page is cached per process for anonymous visitors, keyed by the credential, its
 # ``status_version`` (bumped by every status change in the same transaction as the published lists), the
 # verdict and the language: a suspension or revocation shows on the very next request. The page switches
-# language with a link (``?lang=it``) rather than the site's POST form, so that it needs no CSRF cookie; the
-# time of the check differs per request, so the cached HTML holds a marker for it.
+# language with a link (``?lang=it``, aipia/language.py, as every page does) rather than a POST form, so that it
+# needs no CSRF cookie; the time of the check differs per request, so the cached HTML holds a marker for it.
 _CHECKED_AT_MARKER = "__verify-checked-at__"
-
-
-_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 @public_rate_limit
@@ -96,10 +93,6 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     cannot stop being valid, and our keys are never unpublished), one query by primary key for the live
     status, and the rendered page from the process's memo. Measured by bench/verification.py.
     """
-    chosen = request.GET.get("lang")
-    if chosen in _LANGUAGE_CODES:
-        translation.activate(chosen)
-        request.LANGUAGE_CODE = chosen
     try:
         claims = server.check_token(token)
     except qr.InvalidToken as exc:
@@ -127,7 +120,6 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
             if credential
             else None,
             "competences": profile_competences_for(credential) if credential else [],
-            "language_links": not request.user.is_authenticated,
         }
         if cacheable:
             context["checked_at_text"] = _CHECKED_AT_MARKER
@@ -137,14 +129,6 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     if cacheable:
         html = html.replace(_CHECKED_AT_MARKER, escape(_checked_at_text(report.checked_at)))
     response = HttpResponse(html)
-    if chosen in _LANGUAGE_CODES:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            chosen,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-        )
     # Browsers must ask again each time (the status may have changed), and shared caches must not keep it.
     patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
