@@ -310,7 +310,7 @@ def _submitted_document(request: HttpRequest) -> bytes:
 def register(request: HttpRequest) -> HttpResponse:
     """Search the register; without a query the page only explains what it holds and asks for one."""
     query = request.GET.get("q", "")
-    context: dict = {"query": query.strip(), "min_length": MIN_QUERY_LENGTH}
+    context: dict = {"query": query.strip(), "min_length": MIN_QUERY_LENGTH, "page": None}
     if query.strip():
         try:
             page = Paginator(search_register(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
