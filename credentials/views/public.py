@@ -118,7 +118,7 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
         context = {
             **report_context(report),
             "renews": credential.predecessor if credential is not None else None,
-            "profile": profile_context(credential.profile if credential else None),
+            "profile": profile_context(credential.profile if credential else profile_named(code=claims.profile_code)),
             "competences": profile_competences_for(credential) if credential else [],
         }
         if cacheable:

@@ -285,3 +285,14 @@ def test_a_failed_check_reads_non_superato_in_italian(issued, client):
 
     assert "Non superato" in html and "Non riuscito" not in html
     assert verdict(html).startswith("✗ Non verificata Il file è stato modificato dopo l'apposizione del sigillo")
+
+
+def test_a_qr_code_whose_credential_we_no_longer_hold_still_names_its_profile(issued, client, monkeypatch):
+    from credentials.views import public
+
+    monkeypatch.setattr(public, "verification_state", lambda **_kwargs: None)
+
+    _response, html = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
+
+    assert issued.profile.title_it in html
+    assert f"<dd>{issued.profile.code}</dd>" not in html
