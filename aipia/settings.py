@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # ?lang=it on any page read with GET, remembered in the language cookie (aipia/language.py).
+    "aipia.language.LanguageFromQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aipia.context_processors.site",
+                "aipia.context_processors.language_switch",
             ],
         },
     },
@@ -157,6 +160,8 @@ MFA_TOTP_ISSUER = "AIPIA Credentials"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("it", _("Italian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times as each language writes them ("3 dicembre 2026"), stated in aipia/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["aipia.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Rome")
 USE_I18N = True
 USE_TZ = True

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -86,7 +87,7 @@ def send_interview_invitations(*, interview_id: int) -> int:
                 "Where: %(location)s\n\nThe invitation is attached; add it to your calendar.\n"
             ) % {
                 "profile": dossier.profile.tr("title"),
-                "when": local.strftime("%Y-%m-%d %H:%M"),
+                "when": date_format(local, "DATETIME_FORMAT"),
                 "tz": interview.time_zone,
                 "location": interview.location,
             }

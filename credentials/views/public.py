@@ -54,6 +54,8 @@ from credentials.verification import server
 from credentials.verification.documents import UnreadableInput
 from credentials.verification.report import FAILED, PASSED, SKIPPED, Detail, Moment, Report
 from credentials.verification.uploads import read_upload, upload_problem
+from profiles.models import Profile
+from profiles.selectors import profile_named
 
 
 @require_safe
@@ -79,12 +81,9 @@ def seal_certificates_pem(request: HttpRequest) -> HttpResponse:
 # The rendered QR page is cached per process for anonymous visitors, keyed by the credential, its
 # ``status_version`` (bumped by every status change in the same transaction as the published lists), the
 # verdict and the language: a suspension or revocation shows on the very next request. The page switches
-# language with a link (``?lang=it``) rather than the site's POST form, so that it needs no CSRF cookie; the
-# time of the check differs per request, so the cached HTML holds a marker for it.
+# language with a link (``?lang=it``, aipia/language.py, as every page does) rather than a POST form, so that it
+# needs no CSRF cookie; the time of the check differs per request, so the cached HTML holds a marker for it.
 _CHECKED_AT_MARKER = "__verify-checked-at__"
-
-
-_LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
 @public_rate_limit
@@ -96,10 +95,6 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     cannot stop being valid, and our keys are never unpublished), one query by primary key for the live
     status, and the rendered page from the process's memo. Measured by bench/verification.py.
     """
-    chosen = request.GET.get("lang")
-    if chosen in _LANGUAGE_CODES:
-        translation.activate(chosen)
-        request.LANGUAGE_CODE = chosen
     try:
         claims = server.check_token(token)
     except qr.InvalidToken as exc:
@@ -123,11 +118,8 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
         context = {
             **report_context(report),
             "renews": credential.predecessor if credential is not None else None,
-            "profile": {"title": credential.profile.tr("title"), "eqf_level": credential.profile.eqf_level}
-            if credential
-            else None,
+            "profile": profile_context(credential.profile if credential else profile_named(code=claims.profile_code)),
             "competences": profile_competences_for(credential) if credential else [],
-            "language_links": not request.user.is_authenticated,
         }
         if cacheable:
             context["checked_at_text"] = _CHECKED_AT_MARKER
@@ -137,14 +129,6 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
     if cacheable:
         html = html.replace(_CHECKED_AT_MARKER, escape(_checked_at_text(report.checked_at)))
     response = HttpResponse(html)
-    if chosen in _LANGUAGE_CODES:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            chosen,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-        )
     # Browsers must ask again each time (the status may have changed), and shared caches must not keep it.
     patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
@@ -180,11 +164,22 @@ CHECK_LABELS = {
 }
 
 
+# A check's outcome, in words of its own: "Failed" is also an issuance's state, and Italian words them differently.
 RESULT_LABELS = {
     PASSED: gettext_lazy("Passed"),
-    FAILED: gettext_lazy("Failed"),
+    FAILED: gettext_lazy("Did not pass"),
     SKIPPED: gettext_lazy("Not checked"),
 }
+
+# Why a credential could not be confirmed, for the verdict's first sentence: the first failed check of these, in
+# this order, names it; none of them failed means a check could not be done ("undetermined").
+_UNCONFIRMED_REASONS = (("pdf", "altered"), ("seal", "altered"), ("format", "unreadable"), ("issuer", "untrusted"))
+
+
+def unconfirmed_reason(report: Report) -> str:
+    """``altered``, ``unreadable``, ``untrusted`` or ``undetermined``: why a report's status is ``unknown``."""
+    failed = {check.name for check in report.checks if check.result == FAILED}
+    return next((reason for name, reason in _UNCONFIRMED_REASONS if name in failed), "undetermined")
 
 
 def report_context(report: Report) -> dict:
@@ -206,7 +201,24 @@ def report_context(report: Report) -> dict:
         "valid_from": _day(report.credential.valid_from, lambda moment: days.local_day(moment, zone)),
         "valid_until": _day(report.credential.valid_until, lambda moment: days.last_day(moment, zone)),
         "checked_at_text": _checked_at_text(report.checked_at),
+        "unconfirmed_reason": unconfirmed_reason(report) if report.status == "unknown" else "",
+        "issuer_display_name": report.issuer_name or settings.ISSUER_LEGAL_NAME,
     }
+
+
+def profile_context(profile: Profile | None) -> dict | None:
+    """The profile as a verifier reads it: its name in the page's language and its EQF level."""
+    return {"title": profile.tr("title"), "eqf_level": profile.eqf_level} if profile is not None else None
+
+
+def _profile_of(report: Report) -> Profile | None:
+    """The profile of a verified document: the one our records hold for a credential we issued, otherwise the one
+    of our catalogue whose code the document names (a foreign credential's own title is shown as it is)."""
+    if report.credential_uuid is not None:
+        credential = credential_for_verification(credential_id=report.credential_uuid)
+        if credential is not None:
+            return credential.profile
+    return profile_named(code=report.credential.profile) if report.credential.profile else None
 
 
 def moment_text(moment: Moment) -> str:
@@ -250,9 +262,8 @@ def verify_upload_page(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         try:
             data = _submitted_document(request)
-            context.update(
-                report_context(server.verify_document_with_records(data, max_bytes=settings.VERIFY_MAX_UPLOAD_BYTES))
-            )
+            report = server.verify_document_with_records(data, max_bytes=settings.VERIFY_MAX_UPLOAD_BYTES)
+            context.update(report_context(report), profile=profile_context(_profile_of(report)))
         except UnreadableInput as exc:
             context["problem"] = upload_problem(exc)
             status = exc.status_code
@@ -278,7 +289,7 @@ def _verify_by_serial(request: HttpRequest, context: dict) -> int:
         return 404
     context.update(
         report_context(server.verify_issued(credential)),
-        profile={"title": credential.profile.tr("title"), "eqf_level": credential.profile.eqf_level},
+        profile=profile_context(credential.profile),
         renews=credential.predecessor,
     )
     return 200
@@ -299,7 +310,7 @@ def _submitted_document(request: HttpRequest) -> bytes:
 def register(request: HttpRequest) -> HttpResponse:
     """Search the register; without a query the page only explains what it holds and asks for one."""
     query = request.GET.get("q", "")
-    context: dict = {"query": query.strip(), "min_length": MIN_QUERY_LENGTH}
+    context: dict = {"query": query.strip(), "min_length": MIN_QUERY_LENGTH, "page": None}
     if query.strip():
         try:
             page = Paginator(search_register(query=query), PAGE_SIZE).get_page(request.GET.get("page"))

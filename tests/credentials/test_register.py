@@ -199,6 +199,28 @@ def test_the_page_without_a_query_lists_nothing(client, niccolo):
     assert niccolo.serial not in page and "errorlist" not in page
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "hints"),
+    [
+        ("en", "No results for “Ada Byron”.", ["Check the spelling", "serial number", "agreed to be listed"]),
+        ("it", "Nessun risultato per “Ada Byron”.", ["Controlla", "numero di serie", "accettato di comparirvi"]),
+    ],
+)
+def test_a_search_without_results_says_so_and_suggests_what_to_try(client, niccolo, language, said, hints):
+    page = client.get("/register/", {"q": "Ada Byron", "lang": language}).content.decode()
+
+    assert said in page
+    for hint in hints:
+        assert hint in page
+    assert 'href="/verify/"' in page.split("register-empty", 1)[1]
+
+
+def test_the_empty_answer_is_not_shown_before_a_search_or_with_results(client, niccolo):
+    assert "register-empty" not in client.get("/register/").content.decode()
+    assert "register-empty" not in client.get("/register/", {"q": "niccolo"}).content.decode()
+    assert "register-empty" not in client.get("/register/", {"q": "ni"}).content.decode()
+
+
 def test_the_page_shows_twenty_results_at_a_time(client, profile):
     serials = [make_credential(profile, holder_name=f"Ada Lovelace {i:02d}").serial for i in range(23)]
 

@@ -1,10 +1,12 @@
 """The QR code's page (GET /v/<token>) and the verifier page (/verify/)."""
 
 import datetime
+import html
 import json
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
@@ -76,10 +78,10 @@ def test_a_token_that_does_not_verify_gets_a_400_page(issued, client):
     assert "This code is not valid" in response.content.decode()
 
 
-def verdict(html: str) -> str:
+def verdict(text: str) -> str:
     """The text of the verdict box, tags removed."""
-    box = re.search(r'<section class="verdict[^"]*"[^>]*>(.*?)</section>', html, re.S).group(1)
-    return " ".join(re.sub(r"<[^>]+>", " ", box).split())
+    box = re.search(r'<section class="verdict[^"]*"[^>]*>(.*?)</section>', text, re.S).group(1)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", box)).split())
 
 
 def test_a_revoked_credential_shows_since_when_and_the_category_on_the_next_request(issued, client):
@@ -97,11 +99,12 @@ def test_a_revoked_credential_shows_since_when_and_the_category_on_the_next_requ
 
     assert response.status_code == 200
     assert verdict(html) == (
-        "Revoked Revoked by its issuer on Dec. 2, 2026. Revocation is final. Reason: Breach of the code of conduct"
+        "Revoked This credential has been revoked by its issuer since Dec. 2, 2026: it is no longer valid, and "
+        "revocation is final. Reason: Breach of the code of conduct"
     )
     assert verdict(italian) == (
-        "Revocata Revocata dall'ente emittente il 02 Dicembre 2026. La revoca è definitiva. "
-        "Motivo: Violazione del codice deontologico"
+        "Revocata Questa credenziale è stata revocata dall'ente emittente il 2 dicembre 2026: non è più valida e la "
+        "revoca è definitiva. Motivo: Violazione del codice deontologico"
     )
     assert "Obtained by fraud" not in html and "Obtained by fraud" not in italian
 
@@ -121,14 +124,14 @@ def test_a_suspension_shows_since_when_until_its_last_day_and_the_category_never
     _response, italian = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
 
     assert verdict(html) == (
-        "Suspended Suspended by its issuer since Dec. 3, 2026, until Jan. 31, 2027. "
-        "Reason: Under investigation, following a complaint or a report While it is suspended, it is not in force."
+        "Suspended This credential has been suspended by its issuer since Dec. 3, 2026, until Jan. 31, 2027: while it "
+        "is suspended, it is not valid. Reason: Under investigation, following a complaint or a report"
     )
-    assert "Sospesa dall'ente emittente dal 03 Dicembre 2026 al 31 Gennaio 2027." in verdict(italian)
+    assert "sospesa dall'ente emittente dal 3 dicembre 2026 al 31 gennaio 2027" in verdict(italian)
     assert "Accertamenti in corso" in verdict(italian)
     for text in (html, italian):
         assert "Pending an audit" not in text
-        assert "2027-01-31T23:00:00Z" not in text and "Feb" not in text and "Febbraio" not in text
+        assert "2027-01-31T23:00:00Z" not in text and "Feb" not in text and "febbraio" not in text
     assert "Suspended since Dec. 3, 2026 10:00, until Jan. 31, 2027. Reason: Under investigation" in html
 
 
@@ -152,10 +155,13 @@ def test_a_renewals_successor_is_not_yet_valid_from_the_old_ones_end_and_says_wh
 
     assert response.status_code == 200
     assert verdict(html) == (
-        "Not yet valid Genuine: issued and sealed by its issuer, and valid from Feb. 15, 2027. "
-        f"It renews credential {issued.serial}, valid until Feb. 15, 2027."
+        f"Not yet valid This credential is genuine, issued by {settings.ISSUER_LEGAL_NAME}, but it is valid only from "
+        f"Feb. 15, 2027. It renews credential {issued.serial}, valid until Feb. 15, 2027."
     )
-    assert verdict(italian).startswith("Non ancora valida Autentica: rilasciata e sigillata dal suo ente emittente")
+    assert verdict(italian).startswith(
+        f"Non ancora valida Questa credenziale è autentica, rilasciata da {settings.ISSUER_LEGAL_NAME}, ma è valida "
+        "solo dal 15 febbraio 2027."
+    )
     assert f"Rinnova la credenziale {issued.serial}" in verdict(italian)
     assert "Not verified" not in html
 
@@ -217,3 +223,76 @@ def test_the_verifier_page_form_is_csrf_protected(db):
     client = Client(enforce_csrf_checks=True)
 
     assert client.post("/verify/", {"json": "{}"}).status_code == 403
+
+
+# --- the verdict first, in plain words; the technical checks behind a disclosure ------------------------------
+
+
+def _uploaded(client, credential, **headers) -> str:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with credential.sealed_json.open("rb") as handle:
+        data = handle.read()
+    return client.post("/verify/", {"file": SimpleUploadedFile("c.jsonld", data)}, **headers).content.decode()
+
+
+def test_the_verifier_page_names_the_profile_not_its_code(issued, client):
+    english = _uploaded(client, issued)
+    italian = _uploaded(client, issued, HTTP_ACCEPT_LANGUAGE="it")
+
+    assert issued.profile.title_en in english and issued.profile.title_it in italian
+    assert issued.profile.code not in english and issued.profile.code not in italian
+
+
+def test_the_verdict_says_first_who_issued_the_credential_to_whom_and_as_what(issued, client):
+    _response, html = page(client, issued)
+
+    assert verdict(html) == (
+        f"✓ Valid This credential is genuine and valid: issued by {settings.ISSUER_LEGAL_NAME} to "
+        f"{issued.holder_name} as {issued.profile.title_en}."
+    )
+    assert html.index('class="verdict') < html.index('class="facts"') < html.index("<details")
+
+
+def test_the_technical_checks_are_behind_a_closed_disclosure(issued, client):
+    _response, html = page(client, issued)
+
+    disclosure = re.search(r"<details([^>]*)>\s*<summary>([^<]*)</summary>(.*?)</details>", html, re.S)
+    assert disclosure is not None
+    assert "open" not in disclosure.group(1)
+    assert disclosure.group(2) == "How this was checked"
+    assert 'class="checks"' in disclosure.group(3) and "Passed" in disclosure.group(3)
+    assert 'class="checks"' not in html.replace(disclosure.group(0), "")
+
+
+def test_a_tampered_file_is_said_to_have_been_altered_before_anything_else(issued, client):
+    with issued.sealed_json.open("rb") as handle:
+        sealed = json.loads(handle.read())
+    sealed["payload"] = sealed["payload"].replace(issued.holder_name, "Someone Else")
+
+    html = client.post("/verify/", {"json": json.dumps(sealed)}).content.decode()
+
+    assert verdict(html).startswith("✗ Not verified This file has been altered after it was sealed")
+    assert "Did not pass" in html
+
+
+def test_a_failed_check_reads_non_superato_in_italian(issued, client):
+    with issued.sealed_json.open("rb") as handle:
+        sealed = json.loads(handle.read())
+    sealed["payload"] = sealed["payload"].replace(issued.holder_name, "Someone Else")
+
+    html = client.post("/verify/", {"json": json.dumps(sealed)}, HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "Non superato" in html and "Non riuscito" not in html
+    assert verdict(html).startswith("✗ Non verificata Il file è stato modificato dopo l'apposizione del sigillo")
+
+
+def test_a_qr_code_whose_credential_we_no_longer_hold_still_names_its_profile(issued, client, monkeypatch):
+    from credentials.views import public
+
+    monkeypatch.setattr(public, "verification_state", lambda **_kwargs: None)
+
+    _response, html = page(client, issued, HTTP_ACCEPT_LANGUAGE="it")
+
+    assert issued.profile.title_it in html
+    assert f"<dd>{issued.profile.code}</dd>" not in html
