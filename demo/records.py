@@ -31,7 +31,7 @@ SECTIONS = {
         "The members' assembly elects the board and the president. The certification committees assess "
         "applications; an appeals panel, whose members took no part in a decision, hears appeals. The "
         "secretariat runs the consumer desk.",
-        "L'assemblea dei soci elegge il consiglio direttivo e il presidente. Le commissioni di certificazione "
+        "L'assemblea dei soci elegge il consiglio direttivo e il presidente. I comitati di certificazione "
         "valutano le domande; un collegio d'appello, i cui componenti non hanno preso parte alla decisione, esamina "
         "i ricorsi. La segreteria gestisce lo sportello del consumatore.",
     ),

@@ -412,10 +412,11 @@ def act_on_credential(*, case: Case, actor: User, action: str, category: str, re
             )
         text = f"{reason.strip()} ({row.reference})" if reason.strip() else ""
         verb = status.suspend if action == "suspend" else status.revoke
+        event = "desk.credential_suspended" if action == "suspend" else "desk.credential_revoked"
         credential = verb(credential=row.credential, actor=actor, category=category, reason=text)
         _record(
             row,
-            action=f"desk.credential_{'suspended' if action == 'suspend' else 'revoked'}",
+            action=event,
             actor=actor,
             reason=reason.strip(),
             data={"credential": str(credential.pk), "category": category},

@@ -3,8 +3,10 @@ report's figures and charts are inline; nothing a person typed can make the rend
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 
@@ -20,6 +22,11 @@ class FetchNothing(URLFetcher):
         raise NothingFetched(f"The report fetches no resource ({url!r}).")
 
 
+STYLESHEET = Path(__file__).with_name("report_pdf.css")
+
+
 def report_pdf(context: dict) -> bytes:
     html = render_to_string("quality/report_pdf.html", context)
-    return HTML(string=html, url_fetcher=FetchNothing(), base_url="about:blank").write_pdf(pdf_variant="pdf/ua-1")
+    stylesheet = CSS(string=STYLESHEET.read_text(), url_fetcher=FetchNothing())
+    document = HTML(string=html, url_fetcher=FetchNothing(), base_url="about:blank")
+    return document.write_pdf(stylesheets=[stylesheet], pdf_variant="pdf/ua-1")

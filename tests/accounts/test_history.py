@@ -11,7 +11,7 @@ from django.utils import translation
 from accounts import history
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["aipia", "accounts", "profiles", "dossiers", "assessments", "credentials", "demo"]
+APPS = ["aipia", "accounts", "profiles", "dossiers", "assessments", "credentials", "desk", "quality", "demo"]
 CODE = r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+"
 
 

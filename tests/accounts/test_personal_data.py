@@ -47,7 +47,7 @@ def read_data(archive: bytes) -> dict:
 
 
 def test_every_app_holding_personal_data_is_registered_after_the_apps_it_depends_on():
-    assert [c.label for c in contributors()] == ["dossiers", "assessments", "credentials"]
+    assert [c.label for c in contributors()] == ["dossiers", "assessments", "credentials", "desk"]
 
 
 def test_the_export_asks_every_contributor_in_order_after_the_account(spy, dossier, applicant):
@@ -64,6 +64,7 @@ def test_the_export_asks_every_contributor_in_order_after_the_account(spy, dossi
         "cpd_activities",
         "renewal_applications",
         "external_certifications",
+        "desk",
         "spy",
     ]
     assert data["spy"] == {"dossiers_seen": 1}
@@ -79,6 +80,8 @@ def test_the_sweep_asks_every_contributor_and_returns_their_counts_in_order(spy,
         "decisions",
         "credentials",
         "external_certifications",
+        "desk_cases",
+        "desk_unconfirmed",
         "spied",
     ]
 
@@ -96,7 +99,7 @@ def test_registering_an_app_again_replaces_its_contributor_in_its_place(monkeypa
 
     register(replacement)
 
-    assert [c.label for c in contributors()] == ["dossiers", "assessments", "credentials"]
+    assert [c.label for c in contributors()] == ["dossiers", "assessments", "credentials", "desk"]
     assert contributors()[1] is replacement
 
 
