@@ -259,7 +259,7 @@ def _certificate_renderer() -> pdf.CertificateRenderer:
     # One renderer (and so one FontConfiguration) per worker process keeps memory flat.
     global _renderer
     if _renderer is None:
-        _renderer = pdf.CertificateRenderer()
+        _renderer = pdf.CertificateRenderer(logo=settings.ASSOCIATION_LOGO)
     return _renderer
 
 
@@ -302,6 +302,9 @@ def build_documents(credential: Credential, key) -> Documents:
         serial=credential.serial,
         qr_png=qr.qr_pdf_image(url),
         is_test_seal=key.is_test,
+        signatory_role_it=settings.CERTIFICATE_SIGNATORY_ROLE["it"],
+        signatory_role_en=settings.CERTIFICATE_SIGNATORY_ROLE["en"],
+        signatory_name=settings.CERTIFICATE_SIGNATORY_NAME,
         **pdf.statements_from(data),
     )
     unsigned = _certificate_renderer().render(certificate)
