@@ -261,8 +261,8 @@ def test_the_seal_block_names_the_signatory_role_and_says_the_document_is_sealed
     flat = " ".join(page_text(renderer.render(data)).split())
 
     assert "Segretaria generale · Secretary General" in flat
-    assert "Documento sigillato elettronicamente: il sigillo sostituisce la firma autografa." in flat
-    assert "Electronically sealed document: the seal takes the place of a handwritten signature." in flat
+    assert "Documento sigillato elettronicamente (PAdES): il sigillo sostituisce la firma autografa." in flat
+    assert "Electronically sealed document (PAdES): the seal takes the place of a handwritten signature." in flat
     assert "Presidente" not in flat
 
 
