@@ -123,7 +123,12 @@ def verify_token_page(request: HttpRequest, token: str) -> HttpResponse:
         context = {
             **report_context(report),
             "renews": credential.predecessor if credential is not None else None,
-            "profile": {"title": credential.profile.tr("title"), "eqf_level": credential.profile.eqf_level}
+            "profile": {
+                "title": credential.profile.tr("title"),
+                "eqf_level": credential.profile.eqf_level,
+                # Shared links to this page preview the profile's badge (Open Graph); attestations have none.
+                "badge_code": credential.profile.code if credential.profile.is_published else "",
+            }
             if credential
             else None,
             "competences": profile_competences_for(credential) if credential else [],
