@@ -300,6 +300,16 @@ STATUS_LIST_MAX_AGE = env.int("STATUS_LIST_MAX_AGE", default=60)
 # Where a non-member learns how to join the association.
 MEMBERSHIP_INFO_URL = env("MEMBERSHIP_INFO_URL", default="https://www.aipia.it/associarsi")
 ASSOCIATION_NAME = env("ASSOCIATION_NAME", default="AIPIA — Associazione Italiana per l'Intelligenza Artificiale")
+# The printed certificate (credentials/documents/pdf.py): the association's logo, an SVG or PNG file the installation
+# provides (empty: the emblem drawn for this project, credentials/static/credentials/emblem.svg; a missing or
+# invalid file stops start-up, check credentials.E002), and the role (and, optionally, the name) the seal block
+# names as the one the seal speaks for.
+ASSOCIATION_LOGO = env("ASSOCIATION_LOGO", default="")
+CERTIFICATE_SIGNATORY_ROLE = {
+    "it": env("CERTIFICATE_SIGNATORY_ROLE_IT", default="Presidente"),
+    "en": env("CERTIFICATE_SIGNATORY_ROLE_EN", default="President"),
+}
+CERTIFICATE_SIGNATORY_NAME = env("CERTIFICATE_SIGNATORY_NAME", default="")
 
 # The consumer desk (Law 4/2013): how many days the association gives itself to acknowledge a case and to decide a
 # complaint, how many files a sender may attach (each up to EVIDENCE_MAX_BYTES), and how many requests one address

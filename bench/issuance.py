@@ -3,7 +3,8 @@
 
 Prints, measured in one run:
 
-- the bare WeasyPrint render rate of the very certificate the pipeline prints,
+- the bare WeasyPrint render rate of the very certificate the pipeline prints, and the ratio of its render time
+  to the reference layout's (the portrait certificate it replaced, ``pdf.REFERENCE``) on the same data,
 - the bare in-process pipeline (``build_documents``: token, EDC, JAdES seal, QR, render, PAdES),
 - ``issue_credential`` and ``notify_holder`` in-process (adds the database and file storage),
 - credentials per second through real Celery workers, with 1 and with 2 worker processes,
@@ -57,8 +58,15 @@ def _row(label: str, value: str) -> str:
 def _in_process_rows(bare: dict, in_process: dict) -> list[str]:
     render, pipeline = bare["render"], bare["pipeline"]
     issue, notify = in_process["issue_credential"], in_process["notify_holder"]
+    layouts = bare["layouts"]
+    new, reference = layouts["certificate"], layouts["reference"]
     return [
         _row("bare WeasyPrint render", f"{render['per_s']:6.1f} /s  ({render['ms_each']:.0f} ms each)"),
+        _row(
+            "  … certificate / reference layout",
+            f"{layouts['cpu_ratio']:6.2f}     ({new['cpu_ms_each']:.0f} ms CPU against {reference['cpu_ms_each']:.0f}; "
+            f"wall {new['ms_each']:.0f} against {reference['ms_each']:.0f} ms, interleaved)",
+        ),
         _row("bare in-process pipeline", f"{pipeline['per_s']:6.1f} /s  ({pipeline['ms_each']:.0f} ms each)"),
         _row(
             "in-process issue_credential",

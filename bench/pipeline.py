@@ -382,12 +382,48 @@ def timed_pipeline(credential: Credential, key, iterations: int) -> tuple[float,
     return total, steps
 
 
+def layout_comparison(data: pdf.CertificateData, iterations: int) -> dict:
+    """The application's certificate against the reference layout (the portrait certificate it replaced), the same
+    data through two renderers, interleaved so that other load on the machine weighs on both alike.
+
+    Wall-clock and CPU (this process's) milliseconds each; the ratio is the new layout's CPU over the reference's.
+    """
+    renderers = {"certificate": pdf.CertificateRenderer(), "reference": pdf.CertificateRenderer(layout=pdf.REFERENCE)}
+    wall = dict.fromkeys(renderers, 0.0)
+    cpu = dict.fromkeys(renderers, 0.0)
+    for renderer in renderers.values():
+        for _ in range(3):
+            renderer.render(data)
+    for iteration in range(iterations):
+        order = list(renderers.items())
+        if iteration % 2:
+            order.reverse()
+        for name, renderer in order:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            renderer.render(data)
+            wall[name] += time.perf_counter() - started
+            cpu[name] += time.process_time() - started_cpu
+    result = {
+        name: {**rate(wall[name], iterations), "cpu_ms_each": round(1000 * cpu[name] / iterations, 1)}
+        for name in renderers
+    }
+    result["cpu_ratio"] = round(cpu["certificate"] / cpu["reference"], 3)
+    result["wall_ratio"] = round(wall["certificate"] / wall["reference"], 3)
+    return result
+
+
 def bare_measurements(credential_id: str, iterations: int) -> dict:
     """The renderer alone, then ``build_documents`` with a per-step breakdown; no database writes."""
     key, _record = keyring.active_seal()
     credential = Credential.objects.select_related("profile", "holder").get(pk=credential_id)
-    render = render_rate(printed_certificate(credential, key), iterations)
+    printed = printed_certificate(credential, key)
+    render = render_rate(printed, iterations)
     total, steps = timed_pipeline(credential, key, iterations)
     breakdown = {name: round(1000 * seconds / iterations, 1) for name, seconds in steps.most_common()}
     breakdown["everything else"] = round(1000 * total / iterations - sum(breakdown.values()), 1)
-    return {"render": render, "pipeline": rate(total, iterations), "pipeline_steps_ms": breakdown}
+    return {
+        "render": render,
+        "layouts": layout_comparison(printed, iterations),
+        "pipeline": rate(total, iterations),
+        "pipeline_steps_ms": breakdown,
+    }

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from credentials.documents import edc_material
+from credentials.documents import edc_material, pdf
 
 
 @register()
@@ -23,3 +23,21 @@ def edc_material_installed(app_configs, **kwargs):
             id="credentials.E001" if level is Error else "credentials.W001",
         )
     ]
+
+
+@register()
+def association_logo_usable(app_configs, **kwargs):
+    # Every certificate prints the logo: a file that is missing or not an image stops start-up with the reason,
+    # rather than certificates going out without it (the renderer would refuse it anyway, at the first issuance).
+    try:
+        pdf.association_logo(settings.ASSOCIATION_LOGO)
+    except pdf.InvalidLogoError as error:
+        return [
+            Error(
+                f"ASSOCIATION_LOGO: {error}.",
+                hint="Point ASSOCIATION_LOGO to the association's logo, an SVG or PNG file of at most 2 MB, or leave "
+                "it empty to print the emblem that comes with AIPIA Credentials.",
+                id="credentials.E002",
+            )
+        ]
+    return []

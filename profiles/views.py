@@ -1,6 +1,14 @@
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 
+from .badges import badge_image
 from .selectors import published_profiles
+
+# Browsers and link previews may keep a badge an hour, then ask again with its ETag: an edited profile shows within
+# the hour, and an unchanged one costs a 304.
+BADGE_MAX_AGE = 3600
 
 
 def profile_list(request):
@@ -12,3 +20,17 @@ def profile_detail(request, code: str):
     # sits below dossiers and does not import it.
     profile = get_object_or_404(published_profiles(), code=code)
     return render(request, "profiles/detail.html", {"profile": profile})
+
+
+@require_safe
+def profile_badge(request, code: str, ext: str):
+    """The profile's badge, SVG or PNG, public and cacheable."""
+    image = badge_image(get_object_or_404(published_profiles(), code=code), ext)
+    if image.etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(image.content, content_type=image.content_type)
+    response["ETag"] = image.etag
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, public=True, max_age=BADGE_MAX_AGE)
+    return response

@@ -20,6 +20,7 @@ from credentials.services import attestation, cpd, external, renewal
 from credentials.services.issuance import verify_url_for
 from credentials.services.lifecycle import shown_status
 from credentials.services.register import set_register_listing
+from profiles.badges import badge_url
 from profiles.models import Profile
 
 
@@ -60,6 +61,10 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     verify_url = serializers.SerializerMethodField()
     downloads = serializers.SerializerMethodField()
     linkedin_url = serializers.SerializerMethodField()
+    badge = serializers.SerializerMethodField(
+        help_text="The profile's badge image (absolute addresses of its SVG and PNG), as the credential page shows it; "
+        "null for an attestation, which is about no published profile."
+    )
     # Expired once the validity has ended, even before the daily lifecycle job has stored it; not yet valid
     # before it begins (a renewal's successor).
     status = serializers.SerializerMethodField()
@@ -84,6 +89,7 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
             "renewal",
             "verify_url",
             "linkedin_url",
+            "badge",
             "downloads",
             "listed_in_register",
         ]
@@ -116,6 +122,18 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
 
     def get_linkedin_url(self, credential) -> str | None:
         return linkedin_url(credential) if self._ready(credential) else None
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"svg": {"type": "string", "format": "uri"}, "png": {"type": "string", "format": "uri"}},
+        }
+    )
+    def get_badge(self, credential) -> dict[str, str] | None:
+        if not credential.profile.is_published:
+            return None
+        return {ext: badge_url(credential.profile.code, ext) for ext in ("svg", "png")}
 
     def get_downloads(self, credential) -> dict[str, str]:
         if not self._ready(credential):

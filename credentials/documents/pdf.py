@@ -6,9 +6,11 @@ standalone autoescaping template engine, so tests and workers can use it before 
 
 Security contract of the rendering:
 
-- WeasyPrint reads nothing but files inside ``credentials/static/credentials/``:
+- WeasyPrint reads nothing but files inside ``credentials/static/credentials/`` and the association's logo:
   :class:`StaticOnlyURLFetcher` refuses every other URL (http, https, ftp, data, and file URLs outside
-  that folder), and WeasyPrint logs the refusal instead of fetching.
+  that folder), and WeasyPrint logs the refusal instead of fetching. The logo is the one file outside the
+  folder it serves, under a fixed name the template uses; the installation chooses it (``ASSOCIATION_LOGO``),
+  never a holder, and :func:`association_logo` checks it is an SVG or PNG image before the renderer starts.
 - Every text field is autoescaped, so a holder name such as ``<img src=x>`` prints as those characters.
   Nothing is marked safe: the QR code goes in as a ``data:image/png`` URL that we build from its bytes,
   the only kind of ``data:`` URL the fetcher accepts.
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+from xml.etree import ElementTree
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -51,6 +54,12 @@ APP_DIR = Path(__file__).resolve().parents[1]  # credentials/, whose static/ and
 STATIC_DIR = APP_DIR / "static" / "credentials"
 TEMPLATE_NAME = "credentials/certificate.html"
 STYLESHEET = STATIC_DIR / "certificate.css"
+# The association's emblem we drew for installations without a logo of their own (ASSOCIATION_LOGO).
+DEFAULT_LOGO = STATIC_DIR / "emblem.svg"
+# The address the template gives the logo, relative to the static folder; the fetcher maps it to the logo file.
+LOGO_NAME = "association-logo"
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 # PDF/UA-1 makes WeasyPrint write a tagged PDF (structure tree, /MarkInfo, /Lang) with XMP metadata,
 # so screen readers can read the certificate and the title and author show in every viewer.
@@ -77,6 +86,21 @@ _MONTHS_EN = (
 )  # fmt: skip
 
 _ENGINE = Engine(dirs=[str(APP_DIR / "templates")], autoescape=True)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A certificate's template and stylesheet (both inside this app)."""
+
+    template_name: str
+    stylesheet: Path
+
+
+# What the application prints: A4 landscape, with the logo and the seal block (docs/decisions/0011).
+CERTIFICATE = Layout(TEMPLATE_NAME, STYLESHEET)
+# The portrait layout before it, not used by the application: bench/issuance.py renders both in one run, so that
+# the cost of the new layout is a ratio measured on the same machine.
+REFERENCE = Layout("credentials/certificate_reference.html", STATIC_DIR / "certificate_reference.css")
 
 
 @dataclass(frozen=True)
@@ -111,6 +135,10 @@ class CertificateData:
     # A Law 4/2013 art. 7 attestation: what it states, as (heading_it, heading_en, text_it, text_en); the
     # certificate then prints the attestation variant, without a profile or competences.
     attestation_statements: tuple[tuple[str, str, str, str], ...] = ()
+    # The seal block: who the seal speaks for (CERTIFICATE_SIGNATORY_ROLE_IT/_EN, CERTIFICATE_SIGNATORY_NAME).
+    signatory_role_it: str = "Presidente"
+    signatory_role_en: str = "President"
+    signatory_name: str = ""
 
     @property
     def is_attestation(self) -> bool:
@@ -151,6 +179,41 @@ class ForbiddenResourceError(ValueError):
     """WeasyPrint asked for a resource outside the certificate's static folder."""
 
 
+class InvalidLogoError(ValueError):
+    """The configured logo is missing, unreadable, too large, or not an SVG or PNG image."""
+
+
+def association_logo(path: str | Path | None) -> Path:
+    """The logo file the certificate prints: ``path`` once checked, or our emblem when ``path`` is empty.
+
+    Raises :class:`InvalidLogoError`, naming the file and what is wrong with it, rather than printing certificates
+    without the association's logo: a missing file is a deployment mistake to fix, not to hide. The start-up check
+    (``credentials.checks``) calls this, so the mistake shows before the first certificate.
+    """
+    if not path:
+        return DEFAULT_LOGO
+    logo = Path(path)
+    if logo.suffix.lower() not in (".svg", ".png"):
+        raise InvalidLogoError(f"The logo {logo} must be an SVG (.svg) or PNG (.png) file")
+    try:
+        content = logo.read_bytes()
+    except OSError as error:
+        raise InvalidLogoError(f"The logo {logo} cannot be read: {error.strerror or error}") from error
+    if len(content) > LOGO_MAX_BYTES:
+        raise InvalidLogoError(f"The logo {logo} is larger than {LOGO_MAX_BYTES // (1024 * 1024)} MB")
+    if logo.suffix.lower() == ".png":
+        if not content.startswith(PNG_SIGNATURE):
+            raise InvalidLogoError(f"The logo {logo} is not a PNG image")
+    else:
+        try:
+            root = ElementTree.fromstring(content)  # noqa: S314 - the installation's own file, not user input
+        except ElementTree.ParseError as error:
+            raise InvalidLogoError(f"The logo {logo} is not well-formed SVG: {error}") from error
+        if root.tag != f"{{{SVG_NAMESPACE}}}svg":
+            raise InvalidLogoError(f"The logo {logo} is not an SVG image (its root element is {root.tag})")
+    return logo.resolve()
+
+
 class StaticOnlyURLFetcher(URLFetcher):
     """Serve files under one folder and refuse every other URL.
 
@@ -159,9 +222,10 @@ class StaticOnlyURLFetcher(URLFetcher):
     an ordinary exception, which WeasyPrint logs before it carries on without the resource.
     """
 
-    def __init__(self, root: Path = STATIC_DIR) -> None:
+    def __init__(self, root: Path = STATIC_DIR, *, logo: Path = DEFAULT_LOGO) -> None:
         super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
         self.root = root.resolve()
+        self.logo = logo.resolve()
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith(PNG_DATA_URL):
@@ -170,7 +234,9 @@ class StaticOnlyURLFetcher(URLFetcher):
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
             raise ForbiddenResourceError(f"Refusing to fetch {url!r}: only the certificate's own assets are served")
         path = Path(url2pathname(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
+        if path == self.root / LOGO_NAME:
+            path = self.logo
+        elif not path.is_relative_to(self.root) or not path.is_file():
             raise ForbiddenResourceError(f"Refusing to fetch {url!r}: outside {self.root}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type})
@@ -196,11 +262,15 @@ class CertificateRenderer:
     The same data renders to the same bytes (no timestamps; the file identifier is the credential id).
     """
 
-    def __init__(self) -> None:
-        self.url_fetcher = StaticOnlyURLFetcher()
+    def __init__(self, *, logo: str | Path | None = None, layout: Layout = CERTIFICATE) -> None:
+        # ``logo``: the installation's logo file (ASSOCIATION_LOGO); empty prints our emblem. An unusable file
+        # raises InvalidLogoError here, when the worker starts, not halfway through a certificate.
+        self.url_fetcher = StaticOnlyURLFetcher(logo=association_logo(logo))
         self._font_config = FontConfiguration()
-        self._stylesheet = CSS(filename=str(STYLESHEET), font_config=self._font_config, url_fetcher=self.url_fetcher)
-        self._template = _ENGINE.get_template(TEMPLATE_NAME)
+        self._stylesheet = CSS(
+            filename=str(layout.stylesheet), font_config=self._font_config, url_fetcher=self.url_fetcher
+        )
+        self._template = _ENGINE.get_template(layout.template_name)
         self._lock = threading.Lock()
 
     def render_html(self, data: CertificateData) -> str:
@@ -208,7 +278,7 @@ class CertificateRenderer:
         return self._template.render(Context(_template_context(data), autoescape=True))
 
     def render(self, data: CertificateData) -> bytes:
-        """Return the PDF bytes: A4, one page, tagged (PDF/UA-1), in Italian and English."""
+        """Return the PDF bytes: A4 landscape, one page, tagged (PDF/UA-1), in Italian and English."""
         html = HTML(
             string=self.render_html(data),
             base_url=STATIC_DIR.as_uri() + "/",
@@ -375,6 +445,9 @@ def _template_context(data: CertificateData) -> dict[str, Any]:
         "basis_it": data.basis_it,
         "basis_en": data.basis_en,
         "is_attestation": data.is_attestation,
+        "signatory_role_it": data.signatory_role_it,
+        "signatory_role_en": data.signatory_role_en,
+        "signatory_name": data.signatory_name,
         "attestation_statements": [
             {"heading_it": heading_it, "heading_en": heading_en, "text_it": text_it, "text_en": text_en}
             for heading_it, heading_en, text_it, text_en in data.attestation_statements

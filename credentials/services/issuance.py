@@ -27,9 +27,10 @@ from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -48,6 +49,7 @@ from credentials.models import (
 )
 from credentials.services import clock, keyring
 from dossiers.models import Dossier, DossierStatus
+from profiles.badges import badge_url
 from profiles.models import Profile
 
 logger = logging.getLogger(__name__)
@@ -259,7 +261,7 @@ def _certificate_renderer() -> pdf.CertificateRenderer:
     # One renderer (and so one FontConfiguration) per worker process keeps memory flat.
     global _renderer
     if _renderer is None:
-        _renderer = pdf.CertificateRenderer()
+        _renderer = pdf.CertificateRenderer(logo=settings.ASSOCIATION_LOGO)
     return _renderer
 
 
@@ -302,6 +304,9 @@ def build_documents(credential: Credential, key) -> Documents:
         serial=credential.serial,
         qr_png=qr.qr_pdf_image(url),
         is_test_seal=key.is_test,
+        signatory_role_it=settings.CERTIFICATE_SIGNATORY_ROLE["it"],
+        signatory_role_en=settings.CERTIFICATE_SIGNATORY_ROLE["en"],
+        signatory_name=settings.CERTIFICATE_SIGNATORY_NAME,
         **pdf.statements_from(data),
     )
     unsigned = _certificate_renderer().render(certificate)
@@ -468,14 +473,31 @@ def notify_holder(*, credential_id) -> bool:
                 opening = _("Congratulations! You are certified as %(profile)s.\n\n") % {
                     "profile": credential.profile.tr("title")
                 }
-            body = opening + _(
-                "Your sealed certificate is attached. Your credential, its downloads and its verification link:\n"
-                "%(url)s\n\nAnyone can check it at any time: %(verify)s\n"
-            ) % {
+            links = {
                 "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/",
                 "verify": verify_url_for(credential.token),
             }
-        message = EmailMessage(subject, body, to=[holder.email])
+            body = (
+                opening
+                + _(
+                    "Your sealed certificate is attached. Your credential, its downloads and its verification link:\n"
+                    "%(url)s\n\nAnyone can check it at any time: %(verify)s\n"
+                )
+                % links
+            )
+            # The same words as HTML, with the profile's badge (an absolute address: mail clients fetch it, or show
+            # its alternative text). Attestations are about no published profile and have no badge.
+            html = render_to_string(
+                "credentials/email/credential_issued.html",
+                {
+                    "opening": opening.strip(),
+                    "profile_title": credential.profile.tr("title"),
+                    "badge": badge_url(credential.profile.code, "png") if credential.profile.is_published else "",
+                    **links,
+                },
+            )
+        message = EmailMultiAlternatives(subject, body, to=[holder.email])
+        message.attach_alternative(html, "text/html")
         with credential.pdf.open("rb") as handle:
             message.attach(f"{credential.serial}.pdf", handle.read(), "application/pdf")
         message.send()

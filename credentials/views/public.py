@@ -207,8 +207,12 @@ def report_context(report: Report) -> dict:
 
 
 def profile_context(profile: Profile | None) -> dict | None:
-    """The profile as a verifier reads it: its name in the page's language and its EQF level."""
-    return {"title": profile.tr("title"), "eqf_level": profile.eqf_level} if profile is not None else None
+    """The profile as a verifier reads it: its name in the page's language and its EQF level, and the code of its
+    badge, which shared links to the page preview (Open Graph); attestations' profiles have none."""
+    if profile is None:
+        return None
+    badge_code = profile.code if profile.is_published else ""
+    return {"title": profile.tr("title"), "eqf_level": profile.eqf_level, "badge_code": badge_code}
 
 
 def _profile_of(report: Report) -> Profile | None:

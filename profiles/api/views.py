@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from profiles.badges import badge_url
 from profiles.models import AssessmentCriterion, Profile, ProfileCompetence
 from profiles.selectors import published_profiles
 
@@ -51,13 +52,32 @@ class CriterionSerializer(serializers.ModelSerializer):
         fields = ["code", "title", "description", "weight", "max_score", "min_score", "rubric"]
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "The profile's badge image, SVG and PNG (400 by 400 pixels), absolute addresses",
+        "properties": {"svg": {"type": "string", "format": "uri"}, "png": {"type": "string", "format": "uri"}},
+        "required": ["svg", "png"],
+    }
+)
+class BadgeField(serializers.Field):
+    def __init__(self, **kwargs):
+        kwargs["source"] = "code"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, code):
+        return {"svg": badge_url(code, "svg"), "png": badge_url(code, "png")}
+
+
 class ProfileSummarySerializer(serializers.ModelSerializer):
     title = Bilingual("title")
     summary = Bilingual("summary")
+    badge = BadgeField()
 
     class Meta:
         model = Profile
-        fields = ["code", "title", "summary", "standard_edition", "scheme_version", "eqf_level"]
+        fields = ["code", "title", "summary", "standard_edition", "scheme_version", "eqf_level", "badge"]
 
 
 class ProfileDetailSerializer(ProfileSummarySerializer):

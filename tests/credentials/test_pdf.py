@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -28,13 +29,19 @@ from weasyprint import HTML
 
 from credentials.documents.keys import SealKey, TestCA, create_test_ca, create_test_seal
 from credentials.documents.pdf import (
+    DEFAULT_LOGO,
+    LOGO_NAME,
     PNG_DATA_URL,
+    PNG_SIGNATURE,
+    REFERENCE,
     STATIC_DIR,
     STYLESHEET,
     CertificateData,
     CertificateRenderer,
     ForbiddenResourceError,
+    InvalidLogoError,
     StaticOnlyURLFetcher,
+    association_logo,
     seal_pdf,
 )
 from credentials.documents.qr import make_token, qr_pdf_image, qr_version
@@ -204,11 +211,20 @@ def validate(pdf: bytes, ca: TestCA):
 # Rendering
 
 
-def test_it_renders_one_a4_page(certificate_pdf):
+def test_it_renders_one_a4_landscape_page(certificate_pdf):
     assert certificate_pdf.startswith(b"%PDF-")
     ((width, height),) = page_sizes(certificate_pdf)
-    assert width == pytest.approx(595.28, abs=1)
-    assert height == pytest.approx(841.89, abs=1)
+    assert width == pytest.approx(841.89, abs=1)
+    assert height == pytest.approx(595.28, abs=1)
+
+
+def test_the_reference_layout_renders_the_portrait_certificate_the_benchmark_compares_with(certificate_pdf):
+    pdf = CertificateRenderer(layout=REFERENCE).render(make_data())
+
+    ((width, height),) = page_sizes(pdf)
+    assert (width, height) == pytest.approx((595.28, 841.89), abs=1)
+    assert "Maria Giovanna Rossi" in page_text(pdf)
+    assert "Presidente" not in page_text(pdf) and "Presidente" in page_text(certificate_pdf)
 
 
 def test_it_prints_the_holder_the_profile_and_the_facts_in_italian_and_english(certificate_pdf):
@@ -234,8 +250,26 @@ def test_it_prints_the_holder_the_profile_and_the_facts_in_italian_and_english(c
         "verifica.aipia.example/verify",
         "Serial no.",
         "AIPIA-2026-000042",
+        "AIPIA — Associazione Italiana per l'Intelligenza Artificiale",
     ):
         assert expected in flat
+
+
+def test_the_seal_block_names_the_signatory_role_and_says_the_document_is_sealed_in_both_languages(renderer):
+    data = make_data(signatory_role_it="Segretaria generale", signatory_role_en="Secretary General")
+
+    flat = " ".join(page_text(renderer.render(data)).split())
+
+    assert "Segretaria generale · Secretary General" in flat
+    assert "Documento sigillato elettronicamente (PAdES): il sigillo sostituisce la firma autografa." in flat
+    assert "Electronically sealed document (PAdES): the seal takes the place of a handwritten signature." in flat
+    assert "Presidente" not in flat
+
+
+def test_the_seal_block_prints_the_signatory_name_only_when_there_is_one(renderer, certificate_pdf):
+    assert "Anna Bianchi" not in page_text(certificate_pdf)
+
+    assert "Prof.ssa Anna Bianchi" in page_text(renderer.render(make_data(signatory_name="Prof.ssa Anna Bianchi")))
 
 
 def test_it_stays_on_one_page_with_ten_competences_and_a_long_name(renderer):
@@ -252,6 +286,7 @@ def test_it_stays_on_one_page_with_ten_competences_and_a_long_name(renderer):
     assert len(page_sizes(pdf)) == 1
     text = page_text(pdf)
     assert squeeze(name) in squeeze(text)
+    assert "Presidente" in text and "AIPIA-2026-000042" in text
     assert all(squeeze(en) in squeeze(text) and squeeze(it) in squeeze(text) for _, en, it in LONGEST_COMPETENCES)
 
 
@@ -264,6 +299,38 @@ def test_it_writes_a_tagged_pdf_with_title_author_and_language(certificate_pdf):
     info = reader.trailer["/Info"]
     assert "Maria Giovanna Rossi" in info["/Title"]
     assert info["/Author"] == "AIPIA — Associazione Italiana per l'Intelligenza Artificiale"
+
+
+def structure_elements(pdf: bytes) -> list:
+    """Every element of the tagged PDF's structure tree, depth first."""
+    reader = PdfFileReader(io.BytesIO(pdf))
+    found, pending = [], [reader.root["/StructTreeRoot"]]
+    while pending:
+        node = pending.pop()
+        kids = node.get("/K")
+        if kids is None:
+            continue
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and "/S" in kid:
+                found.append(kid)
+                pending.append(kid)
+    return found
+
+
+def test_the_logo_and_the_qr_code_are_tagged_figures_with_their_alternative_text(certificate_pdf):
+    figures = [element for element in structure_elements(certificate_pdf) if element["/S"] == "/Figure"]
+    texts = sorted(str(figure.get("/Alt", "")) for figure in figures)
+
+    assert texts == ["Logo: AIPIA — Associazione Italiana per l'Intelligenza Artificiale", f"QR code: {VERIFY_URL}"]
+
+
+def test_the_tables_keep_their_header_cells(certificate_pdf):
+    tags = [element["/S"] for element in structure_elements(certificate_pdf)]
+
+    assert tags.count("/Table") == 1
+    assert tags.count("/TH") == 4
+    assert tags.count("/TD") == 3 * 4
 
 
 def test_it_prints_the_test_seal_warning_only_for_a_test_seal(renderer, certificate_pdf):
@@ -394,10 +461,125 @@ def test_the_url_fetcher_serves_a_png_data_url_as_its_bytes():
 
 
 def test_the_qr_code_is_embedded_as_an_uninterpolated_image(certificate_pdf):
+    # The default logo is an SVG, drawn as vectors: the QR code is the only bitmap.
     images = re.findall(rb"/Subtype\s*/Image.*?>>", certificate_pdf, re.DOTALL)
 
     assert len(images) == 1
     assert re.search(rb"/Interpolate\s+false", images[0])
+
+
+# The association's logo
+
+
+def image_sizes(pdf: bytes) -> list[tuple[int, int]]:
+    reader = PdfFileReader(io.BytesIO(pdf))
+    sizes = []
+    for name in reader.root["/Pages"]["/Kids"][0].get_object()["/Resources"]["/XObject"]:
+        xobject = reader.root["/Pages"]["/Kids"][0].get_object()["/Resources"]["/XObject"][name].get_object()
+        if xobject["/Subtype"] == "/Image":
+            sizes.append((int(xobject["/Width"]), int(xobject["/Height"])))
+    return sizes
+
+
+def colours(pdf: bytes) -> set[tuple[int, int, int]]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=72 / 72).to_pil().convert("RGB")
+    finally:
+        document.close()
+    return {colour for _count, colour in image.getcolors(maxcolors=1 << 20)}
+
+
+def test_without_a_logo_setting_the_certificate_draws_our_emblem(monkeypatch):
+    renderer = CertificateRenderer(logo="")
+    served: list[str] = []
+    fetch = renderer.url_fetcher.fetch
+
+    def spy(url, headers=None):
+        response = fetch(url, headers)
+        served.append(response.url)
+        return response
+
+    monkeypatch.setattr(renderer.url_fetcher, "fetch", spy)
+
+    renderer.render(make_data())
+
+    assert DEFAULT_LOGO.as_uri() in served
+
+
+def test_the_configured_png_logo_is_printed(tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (123, 77), "navy").save(logo)
+
+    pdf = CertificateRenderer(logo=str(logo)).render(make_data())
+
+    assert (123, 77) in image_sizes(pdf)
+    assert len(page_sizes(pdf)) == 1
+
+
+def test_the_configured_svg_logo_is_printed_and_its_references_are_not_fetched(tmp_path, caplog):
+    logo = tmp_path / "logo.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">'
+        '<rect width="10" height="10" fill="#123456"/>'
+        '<image xlink:href="https://example.org/x.png" width="5" height="5"/>'
+        "</svg>"
+    )
+    renderer = CertificateRenderer(logo=logo)
+    requested: list[str] = []
+    fetch = renderer.url_fetcher.fetch
+
+    def spy(url, headers=None):
+        requested.append(url)
+        return fetch(url, headers)
+
+    renderer.url_fetcher.fetch = spy  # type: ignore[method-assign]
+
+    with caplog.at_level(logging.ERROR, logger="weasyprint"):
+        pdf = renderer.render(make_data())
+
+    assert len(page_sizes(pdf)) == 1
+    assert (0x12, 0x34, 0x56) in colours(pdf)
+    assert "https://example.org/x.png" in requested and "ForbiddenResourceError" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("missing.svg", None, "cannot be read"),
+        ("logo.gif", b"GIF89a", "must be an SVG (.svg) or PNG (.png) file"),
+        ("logo.png", b"<svg/>", "is not a PNG image"),
+        ("logo.svg", b"<svg", "is not well-formed SVG"),
+        ("logo.svg", b"<html><body/></html>", "is not an SVG image"),
+    ],
+)
+def test_an_unusable_logo_is_refused_with_the_reason(tmp_path, name, content, reason):
+    logo = tmp_path / name
+    if content is not None:
+        logo.write_bytes(content)
+
+    with pytest.raises(InvalidLogoError, match=re.escape(reason)) as refused:
+        CertificateRenderer(logo=logo)
+
+    assert str(logo) in str(refused.value)
+
+
+def test_a_logo_larger_than_two_megabytes_is_refused(tmp_path):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(PNG_SIGNATURE + bytes(2 * 1024 * 1024))
+
+    with pytest.raises(InvalidLogoError, match="larger than 2 MB"):
+        association_logo(logo)
+
+
+def test_the_fetcher_serves_the_logo_under_its_fixed_name_only(tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (4, 4)).save(logo)
+    fetcher = StaticOnlyURLFetcher(logo=logo)
+
+    assert fetcher((STATIC_DIR / LOGO_NAME).as_uri()).read() == logo.read_bytes()
+    with pytest.raises(ForbiddenResourceError):
+        fetcher(logo.as_uri())
 
 
 def test_weasyprint_logs_instead_of_fetching_an_outside_url(caplog):

@@ -73,7 +73,7 @@ def test_a_request_waits_for_its_sender_to_confirm_the_address_and_the_link_mail
     (message,) = mail.outbox
     assert message.to == ["carla@example.org"]
     assert f"/desk/cases/{case.pk}/{services.access_token(case)}/" in message.body
-    assert "Confermi il suo indirizzo" in message.subject  # in the sender's language
+    assert "Conferma il tuo indirizzo" in message.subject  # in the sender's language
     with pytest.raises(NotFound):
         services.case_for_link(case_id=case.pk, token="0" * 40)
 
