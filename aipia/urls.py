@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from aipia.health import healthz
 from assessments.applicant_views import interview_calendar_download
 from credentials.views import public as credential_public
+from credentials.views import public_page as credential_public_page
 
 # One login for everyone: the admin site's login page sends to the account login, with its two-factor step and
 # its limits on failed attempts (the admin's own form has neither).
@@ -28,6 +29,7 @@ urlpatterns = [
     path("committee/", include("assessments.urls")),
     path("credentials/", include("credentials.urls")),
     path("v/<str:token>", credential_public.verify_token_page, name="verify"),
+    path("c/<slug:slug>", credential_public_page.credential_page, name="credential-page"),
     path("verify/", credential_public.verify_upload_page, name="verify-upload"),
     path("register/", credential_public.register, name="register"),
     path("status/", credential_public.status_reference_document, name="status-reference"),
