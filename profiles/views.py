@@ -3,6 +3,11 @@ from django.shortcuts import get_object_or_404, render
 from .selectors import published_profiles
 
 
+def home(request):
+    """The association's front page: what it certifies, its published profiles, how to apply and how to verify."""
+    return render(request, "home.html", {"profiles": published_profiles()})
+
+
 def profile_list(request):
     return render(request, "profiles/list.html", {"profiles": published_profiles()})
 
