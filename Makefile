@@ -6,7 +6,7 @@ PORT ?= 8000
 TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck format check-deploy lock messages worker clean
+.PHONY: install run test lint typecheck format check-deploy lock messages worker clean screenshots
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: install  ## the suite but its minutes-long tests, on every core (DATABASE_
 
 test-all: install  ## everything, the slow tests too (site-wide browser walk, schemathesis): what CI runs
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+screenshots: install  ## the four journeys (applicant, committee, verifier, admin) at desktop and phone widths, as PNG files in var/screenshots/ (demo data, a live server, Chromium)
+	rm -rf var/screenshots
+	SCREENSHOTS_DIR=$(CURDIR)/var/screenshots $(BIN)/python -m pytest tests/e2e/screenshots.py -o python_files=screenshots.py -p no:cacheprovider -q
+	@echo "$$(find var/screenshots -name '*.png' | wc -l) screenshots in var/screenshots/desktop and var/screenshots/phone"
 
 lint: install  ## ruff, and the import layers (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check .

@@ -3,12 +3,13 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
 from django.views import defaults
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aipia.health import healthz
 from assessments.applicant_views import interview_calendar_download
 from credentials.views import public as credential_public
+from credentials.views import public_page as credential_public_page
+from profiles import views as profile_views
 from quality import views as quality_views
 
 # One login for everyone: the admin site's login page sends to the account login, with its two-factor step and
@@ -16,7 +17,7 @@ from quality import views as quality_views
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", profile_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("committee/", include("assessments.urls")),
     path("credentials/", include("credentials.urls")),
     path("v/<str:token>", credential_public.verify_token_page, name="verify"),
+    path("c/<slug:slug>", credential_public_page.credential_page, name="credential-page"),
     path("verify/", credential_public.verify_upload_page, name="verify-upload"),
     path("register/", credential_public.register, name="register"),
     path("desk/", include("desk.urls")),

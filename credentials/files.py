@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from aipia.downloads import private_file_response
 from credentials.models import Credential
 from credentials.services.issuance import verify_url_for
+from credentials.services.public_page import public_page_url
 
 DOWNLOADS = {
     "pdf": ("pdf", "application/pdf", "pdf"),
@@ -20,7 +21,8 @@ DOWNLOADS = {
 
 
 def linkedin_url(credential: Credential) -> str:
-    """LinkedIn's "Add to profile" link with the certification's fields filled in."""
+    """LinkedIn's "Add to profile" link with the certification's fields filled in. Its credential URL is the public
+    page while the holder has it switched on (short, and readable by anyone who follows it), else the QR page."""
     params = {
         "startTask": "CERTIFICATION_NAME",
         "name": f"{credential.profile.title_en} (UNI 11621-8)",
@@ -29,7 +31,7 @@ def linkedin_url(credential: Credential) -> str:
         "issueMonth": credential.issued_at.month,
         "expirationYear": credential.valid_until.year,
         "expirationMonth": credential.valid_until.month,
-        "certUrl": verify_url_for(credential.token),
+        "certUrl": public_page_url(credential) or verify_url_for(credential.token),
         "certId": credential.serial,
     }
     return "https://www.linkedin.com/profile/add?" + urlencode(params)

@@ -17,6 +17,8 @@ register_events(
         "credential.reminder_sent": _("Renewal reminder sent"),
         "credential.register_listed": _("Listed in the public register"),
         "credential.register_unlisted": _("Removed from the public register"),
+        "credential.public_page_on": _("Public page switched on by the holder"),
+        "credential.public_page_off": _("Public page switched off by the holder"),
         "renewal.submitted": _("Renewal application submitted"),
         "renewal.resubmitted": _("Renewal application submitted again"),
         "renewal.more_info": _("More information requested for the renewal"),

@@ -111,6 +111,11 @@ class Credential(models.Model):
     status_version = models.PositiveIntegerField(default=0)
     # ISO/IEC 17024 §7.2 public register of certified persons; the holder may opt out.
     listed_in_register = models.BooleanField(default=True)
+    # The holder's public page at /c/<public_slug>: off until the holder switches it on
+    # (credentials/services/public_page.py). The slug is drawn once, on the first switch-on, and kept, so a
+    # link shared earlier works again when the page is switched back on (docs/decisions/0010-credential-public-page.md).
+    public_page = models.BooleanField(default=False)
+    public_slug = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
 
     # How the credential came about, and what it continues. A renewal's credential points at the one it
     # renews (which then expires at its own end date, never revoked); one successor per credential.

@@ -66,7 +66,8 @@ class CredentialPersonalData(PersonalData):
 
     def erase_account(self, *, user: User) -> dict[str, int]:
         unlisted = Credential.objects.filter(holder=user, listed_in_register=True).update(listed_in_register=False)
-        return {"register_listings": unlisted}
+        unshared = Credential.objects.filter(holder=user, public_page=True).update(public_page=False)
+        return {"register_listings": unlisted, "public_pages": unshared}
 
 
 # --- export --------------------------------------------------------------------------------------------------
@@ -90,6 +91,7 @@ def _credential_entry(credential: Credential, *, user: User, export: Export) -> 
         "revoked_at": credential.revoked_at,
         "revocation_reason": credential.revocation_reason,
         "listed_in_register": credential.listed_in_register,
+        "public_page": credential.public_page,
         "predecessor": credential.predecessor_id,
         "external_certification": credential.external_certification_id,
         "files": {
@@ -144,10 +146,10 @@ def _erase_credential(credential: Credential) -> int:
         # covers the holder's name, so it cannot be pseudonymised without breaking it). The PDF and QR image
         # are copies made for the holder.
         changed = [delete_file(row.pdf), delete_file(row.qr_png)]
-        if any(changed) or row.holder_name != ERASED or row.token or row.listed_in_register:
-            row.holder_name, row.token, row.listed_in_register = ERASED, "", False
+        if any(changed) or row.holder_name != ERASED or row.token or row.listed_in_register or row.public_page:
+            row.holder_name, row.token, row.listed_in_register, row.public_page = ERASED, "", False, False
             # Only these columns: status, suspension and revocation are never written here.
-            row.save(update_fields=["pdf", "qr_png", "holder_name", "token", "listed_in_register"])
+            row.save(update_fields=["pdf", "qr_png", "holder_name", "token", "listed_in_register", "public_page"])
             erased += 1
         for activity in CPDActivity.objects.filter(credential=row):
             if activity.evidence.name or activity.description != ERASED:

@@ -102,6 +102,19 @@ def _state_statement(alias: str) -> tuple[str, Any, dict]:
     return sql, compiler, converters
 
 
+def shared_credential(*, slug: str) -> Credential | None:
+    """The issued credential whose public page is at ``slug`` and switched on, with its profile; None otherwise
+    (never shared, switched off, or its holder's data erased: erasure switches the page off and empties the token,
+    which is checked too so that no erased holder is ever shown)."""
+    return (
+        Credential.objects.select_related("profile", "predecessor")
+        .filter(public_slug=slug, public_page=True, issuance=Credential.Issuance.DONE)
+        .exclude(token="")
+        .order_by()
+        .first()
+    )
+
+
 def profile_competences_for(credential: Credential) -> list:
     """The competences (with their e-CF levels) the credential's profile certifies, as the credential lists them."""
     return list(credential.profile.profile_competences.select_related("competence"))

@@ -22,4 +22,5 @@ urlpatterns = [
     path("<uuid:pk>/renewal/", holder.renewal_page, name="renewal"),
     path("<uuid:pk>/download/<str:kind>/", holder.credential_download, name="download"),
     path("<uuid:pk>/register-listing/", holder.credential_register_listing, name="register-listing"),
+    path("<uuid:pk>/public-page/", holder.credential_public_page, name="public-page"),
 ]

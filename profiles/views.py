@@ -11,6 +11,11 @@ from .selectors import published_profiles
 BADGE_MAX_AGE = 3600
 
 
+def home(request):
+    """The association's front page: what it certifies, its published profiles, how to apply and how to verify."""
+    return render(request, "home.html", {"profiles": published_profiles()})
+
+
 def profile_list(request):
     return render(request, "profiles/list.html", {"profiles": published_profiles()})
 

@@ -149,6 +149,7 @@ def test_data_json_gives_each_record_its_fields_in_a_fixed_order(decided):
         "revoked_at",
         "revocation_reason",
         "listed_in_register",
+        "public_page",
         "predecessor",
         "external_certification",
         "files",

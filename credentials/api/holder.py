@@ -19,6 +19,7 @@ from credentials.selectors import get_own_credential, own_credentials
 from credentials.services import attestation, cpd, external, renewal
 from credentials.services.issuance import verify_url_for
 from credentials.services.lifecycle import shown_status
+from credentials.services.public_page import public_page_url, set_public_page
 from credentials.services.register import set_register_listing
 from profiles.badges import badge_url
 from profiles.models import Profile
@@ -65,6 +66,9 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
         help_text="The profile's badge image (absolute addresses of its SVG and PNG), as the credential page shows it; "
         "null for an attestation, which is about no published profile."
     )
+    public_page_url = serializers.SerializerMethodField(
+        help_text="The credential's public page while its holder has it switched on (…/public-page), else null."
+    )
     # Expired once the validity has ended, even before the daily lifecycle job has stored it; not yet valid
     # before it begins (a renewal's successor).
     status = serializers.SerializerMethodField()
@@ -92,6 +96,7 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
             "badge",
             "downloads",
             "listed_in_register",
+            "public_page_url",
         ]
         # Changed only through PATCH (HolderCredentialDetailApi), which calls the register service.
         read_only_fields = ["listed_in_register"]
@@ -135,6 +140,9 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
             return None
         return {ext: badge_url(credential.profile.code, ext) for ext in ("svg", "png")}
 
+    def get_public_page_url(self, credential) -> str | None:
+        return public_page_url(credential)
+
     def get_downloads(self, credential) -> dict[str, str]:
         if not self._ready(credential):
             return {}
@@ -172,6 +180,60 @@ class HolderCredentialDetailApi(APIView):
             credential=credential, holder=request.user, listed=data.validated_data["listed_in_register"]
         )
         return Response(HolderCredentialSerializer(credential).data)
+
+
+class PublicPageSerializer(serializers.Serializer):
+    public_page = serializers.BooleanField(help_text="Whether the credential's public page is switched on.")
+    url = serializers.URLField(
+        allow_null=True, help_text="The page's address while it is on; the same address each time it is switched on."
+    )
+
+
+def _public_page(credential: Credential) -> dict:
+    return {"public_page": credential.public_page, "url": public_page_url(credential)}
+
+
+class HolderPublicPageApi(APIView):
+    """The holder's public page of a credential (``/c/<slug>``): off until switched on. Another holder's
+    credential answers 404, as every holder endpoint does."""
+
+    @extend_schema(
+        responses={200: PublicPageSerializer, 404: OpenApiResponse(PROBLEM)},
+        summary="Whether the credential's public page is on",
+    )
+    def get(self, request, pk):
+        return Response(
+            PublicPageSerializer(_public_page(get_own_credential(holder=request.user, credential_id=pk))).data
+        )
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: PublicPageSerializer,
+            404: OpenApiResponse(PROBLEM),
+            409: OpenApiResponse(
+                PROBLEM, description="not_issued: still being issued; erased: the holder's personal data was erased."
+            ),
+        },
+        summary="Switch the credential's public page on",
+    )
+    def post(self, request, pk):
+        """Anyone with the address sees the credential and its status today. Writes a credential.public_page_on
+        event; switching on a page that is on changes nothing."""
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        credential = set_public_page(credential=credential, holder=request.user, shared=True)
+        return Response(PublicPageSerializer(_public_page(credential)).data)
+
+    @extend_schema(
+        responses={200: PublicPageSerializer, 404: OpenApiResponse(PROBLEM)},
+        summary="Switch the credential's public page off",
+    )
+    def delete(self, request, pk):
+        """The address answers 404 from now on (it comes back if the page is switched on again). Writes a
+        credential.public_page_off event."""
+        credential = get_own_credential(holder=request.user, credential_id=pk)
+        credential = set_public_page(credential=credential, holder=request.user, shared=False)
+        return Response(PublicPageSerializer(_public_page(credential)).data)
 
 
 class HolderCredentialDownloadApi(APIView):

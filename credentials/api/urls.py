@@ -6,6 +6,7 @@ from credentials.api.holder import (
     HolderCredentialDetailApi,
     HolderCredentialDownloadApi,
     HolderCredentialListApi,
+    HolderPublicPageApi,
     RenewalApplyApi,
 )
 from credentials.api.public import CredentialVerificationApi
@@ -20,5 +21,6 @@ urlpatterns = [
     path("<uuid:pk>/files/<str:kind>", HolderCredentialDownloadApi.as_view(), name="api-credential-download"),
     path("<uuid:pk>/cpd/", CpdActivityListApi.as_view(), name="api-credential-cpd"),
     path("<uuid:pk>/cpd/<int:activity_id>", CpdActivityDetailApi.as_view(), name="api-credential-cpd-activity"),
+    path("<uuid:pk>/public-page", HolderPublicPageApi.as_view(), name="api-credential-public-page"),
     path("<uuid:pk>/renewal", RenewalApplyApi.as_view(), name="api-credential-renewal"),
 ]

@@ -16,6 +16,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -33,6 +34,7 @@ from credentials.selectors import (
 )
 from credentials.services import attestation, cpd, external, renewal
 from credentials.services.issuance import verify_url_for
+from credentials.services.public_page import public_page_url, set_public_page
 from credentials.services.register import (
     set_register_listing,
 )
@@ -55,7 +57,11 @@ def credential_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     ready = credential.issuance == Credential.Issuance.DONE
     context = {"credential": credential, "ready": ready}
     if ready:
-        context.update(verify_url=verify_url_for(credential.token), linkedin_url=linkedin_url(credential))
+        context.update(
+            verify_url=verify_url_for(credential.token),
+            linkedin_url=linkedin_url(credential),
+            public_page_url=public_page_url(credential),
+        )
     context.update(detail_context(credential))
     return render(request, "credentials/detail.html", context)
 
@@ -296,6 +302,27 @@ def credential_register_listing(request: HttpRequest, pk: uuid.UUID) -> HttpResp
     else:
         messages.success(request, _("Your credential is no longer listed in the public register."))
     return redirect("credentials:detail", pk=credential.pk)
+
+
+@login_required
+@require_POST
+def credential_public_page(request: HttpRequest, pk: uuid.UUID) -> HttpResponseRedirect:
+    credential = get_own_credential(holder=request.user, credential_id=pk)  # another holder's: 404
+    shared = request.POST.get("public_page") == "on"
+    try:
+        credential = set_public_page(credential=credential, holder=request.user, shared=shared)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if shared:
+            messages.success(
+                request,
+                _("Your credential's public page is on: anyone with its address can see it, at %(url)s.")
+                % {"url": public_page_url(credential)},
+            )
+        else:
+            messages.success(request, _("Your credential's public page is off: its address no longer shows anything."))
+    return HttpResponseRedirect(reverse("credentials:detail", kwargs={"pk": credential.pk}) + "#public-page")
 
 
 def _reassessment(application: RenewalApplication | None) -> bool:

@@ -17,6 +17,7 @@ from profiles.models import Profile
 
 from ..conftest import fill_completely
 from ..factories import PASSWORD, member
+from .navigation import open_menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -70,6 +71,7 @@ def test_following_the_link_in_the_verification_email_signs_the_person_in(seen_p
     page.get_by_role("button", name=variant.gettext("Confirm")).click()
 
     page.wait_for_url("**/dossiers/")
+    open_menu(page)
     expect(page.get_by_role("button", name=variant.gettext("Log out"))).to_be_visible()
     assert User.objects.get(email="grace@example.org").preferred_language == variant.language
 

@@ -13,6 +13,8 @@ from accounts.models import Membership, User
 from demo.files import pdf_bytes, png_bytes
 from dossiers.models import Dossier, DossierStatus
 
+from .navigation import open_menu
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-and-unusual-passphrase"
@@ -32,6 +34,7 @@ def test_a_new_member_signs_up_builds_a_complete_dossier_and_submits_it(page, sn
 
     # Sign up.
     page.goto("/")
+    open_menu(page)
     page.get_by_role("link", name="Sign up").first.click()
     page.fill("input[name=first_name]", "Grace")
     page.fill("input[name=last_name]", "Hopper")
@@ -171,5 +174,6 @@ def test_a_new_member_signs_up_builds_a_complete_dossier_and_submits_it(page, sn
     assert any("Submitted" in m.subject for m in mail.outbox)
 
     # The list of dossiers shows the status too, and editing is over.
+    open_menu(page)
     page.get_by_role("link", name="My dossiers").first.click()
     expect(page.get_by_text("Submitted").first).to_be_visible()

@@ -15,6 +15,7 @@ from profiles.models import Profile
 
 from ..conftest import fill_completely
 from ..factories import PASSWORD, UserFactory, member
+from .navigation import click_in_menu, open_menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +26,7 @@ def log_in(page, user) -> None:
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit]").last.click()
+    open_menu(page)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
@@ -55,7 +57,7 @@ def test_a_dossier_goes_from_assignment_to_approval_and_the_applicant_sees_it(pa
 
     # The secretariat checks the submitted version's completeness, then assigns the two suggested assessors.
     log_in(page, secretary)
-    page.get_by_role("link", name="Committee").click()
+    click_in_menu(page, "Committee")
     page.locator(f"a[href='/committee/dossiers/{dossier.pk}/']").first.click()
     page.get_by_role("link", name="Check completeness").click()
     for item in page.locator("form fieldset.card").all():
@@ -71,7 +73,7 @@ def test_a_dossier_goes_from_assignment_to_approval_and_the_applicant_sees_it(pa
 
     for assessor, score in ((first, "3"), (second, "4")):
         log_in(page, assessor)
-        page.get_by_role("link", name="Committee").click()
+        click_in_menu(page, "Committee")
         page.locator("a[href^='/committee/assignments/']").first.click()
         # Before the declaration, nothing of the dossier but the applicant's name is shown.
         expect(page.get_by_text("Grace Hopper").first).to_be_visible()

@@ -22,6 +22,7 @@ from profiles.models import Profile
 
 from ..conftest import fill_completely
 from ..factories import PASSWORD, UserFactory, member
+from .navigation import open_menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +31,7 @@ def log_in(page, user) -> None:
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit]").last.click()
+    open_menu(page)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
@@ -112,6 +114,7 @@ def test_a_holder_renews_from_the_reminder_link_and_downloads_the_new_certificat
 
     # Staff approve on the review page.
     reviewer = UserFactory(role=User.Role.ADMIN, is_staff=True)
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     page.goto("/credentials/renewals/")
     log_in(page, reviewer)
@@ -128,6 +131,7 @@ def test_a_holder_renews_from_the_reminder_link_and_downloads_the_new_certificat
     assert new.valid_from == credential.valid_until
 
     # The holder finds the new credential from the old one, and downloads its sealed PDF.
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     page.goto(f"/credentials/{credential.pk}/")
     log_in(page, holder)

@@ -19,6 +19,7 @@ from profiles.models import Profile
 
 from ..conftest import fill_completely
 from ..factories import PASSWORD, UserFactory, member
+from .navigation import open_menu
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +32,7 @@ def log_in(page, user) -> None:
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit]").last.click()
+    open_menu(page)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
