@@ -260,12 +260,20 @@ class StaffCaseListApi(APIView):
                 description="Which cases (default: open).",
             )
         ],
-        responses={200: StaffCaseSerializer(many=True), 403: OpenApiResponse(PROBLEM)},
+        responses={
+            200: StaffCaseSerializer(many=True),
+            400: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM),
+        },
     )
     def get(self, request):
         if not services.can_handle(request.user):
             raise Http404
-        cases = selectors.cases_for(user=request.user, status=request.query_params.get("status", "open"))[:200]
+        status_filter = request.query_params.get("status", "open")
+        if status_filter not in dict(selectors.STATUS_FILTERS):
+            raise serializers.ValidationError({"status": ["Choose open, unconfirmed, closed or all."]})
+        cases = selectors.cases_for(user=request.user, status=status_filter)[:200]
         return Response(StaffCaseSerializer(cases, many=True, context={"request": request}).data)
 
 

@@ -15,7 +15,8 @@ def badge_src(code: str, ext: str = "svg") -> str:
 
 
 @register.inclusion_tag("profiles/_badge_meta.html")
-def badge_meta(code: str, title: str) -> dict:
+def badge_meta(code: str, title: str, image_only: bool = False) -> dict:
     """Open Graph tags naming the badge's PNG as the page's image, so that a shared link (LinkedIn, messaging
-    apps) shows the badge: absolute address, size and alternative text."""
-    return {"image": badge_url(code, "png"), "title": title}
+    apps) shows the badge: absolute address, size and alternative text. ``image_only`` for a page that gives its
+    own title and card (the public credential page)."""
+    return {"image": badge_url(code, "png"), "title": title, "image_only": image_only}

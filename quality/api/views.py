@@ -68,7 +68,12 @@ class TransparencySectionApi(APIView):
         operation_id="transparency_section_update",
         summary="Publish a new version of a transparency section (administrators)",
         request=SectionInput,
-        responses={200: SectionSerializer, 400: OpenApiResponse(PROBLEM), 403: OpenApiResponse(PROBLEM)},
+        responses={
+            200: SectionSerializer,
+            400: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM),
+        },
     )
     def put(self, request, key):
         if key not in PublishedSection.Key.values:
@@ -140,7 +145,12 @@ class RiskListApi(APIView):
         operation_id="quality_risks_create",
         summary="Record an impartiality risk (administrators)",
         request=RiskInput,
-        responses={201: RiskSerializer, 400: OpenApiResponse(PROBLEM), 403: OpenApiResponse(PROBLEM)},
+        responses={
+            201: RiskSerializer,
+            400: OpenApiResponse(PROBLEM),
+            403: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM),
+        },
     )
     def post(self, request):
         _require_staff(request)
@@ -217,6 +227,25 @@ def _period(request) -> report.Period:  # type: ignore[no-untyped-def]
     return report.Period(serializer.validated_data["from"], serializer.validated_data["to"])
 
 
+class MonitoringSerializer(serializers.Serializer):
+    sheets_submitted = serializers.IntegerField()
+    median_days_to_submit = serializers.FloatField(allow_null=True)
+    agreement = serializers.DictField(help_text="pairs, kappa (null with too few pairs), min_pairs")
+    conflicts_declared = serializers.IntegerField()
+
+
+class PersonEntrySerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    name = serializers.CharField()
+    committees = serializers.ListField(child=serializers.CharField())
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=["assessor", "interviewer", "decision_maker", "chair"])
+    )
+    declaration_valid_until = serializers.DateField(allow_null=True)
+    records = CompetenceRecordSerializer(many=True)
+    monitoring = MonitoringSerializer()
+
+
 class PersonnelApi(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -224,7 +253,11 @@ class PersonnelApi(APIView):
         operation_id="quality_personnel_list",
         summary="Committee members' roles, declarations, competence records and monitoring over a period (staff)",
         parameters=PERIOD_PARAMETERS,
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(PROBLEM), 404: OpenApiResponse(PROBLEM)},
+        responses={
+            200: PersonEntrySerializer(many=True),
+            400: OpenApiResponse(PROBLEM),
+            404: OpenApiResponse(PROBLEM),
+        },
     )
     def get(self, request):
         _require_staff(request)

@@ -276,3 +276,12 @@ def test_the_schema_describes_the_public_page_operations(client):
     operations = schema["paths"]["/api/v1/credentials/{id}/public-page"]
     assert set(operations) >= {"get", "post", "delete"}
     assert "public_page_url" in json.dumps(schema["components"]["schemas"]["HolderCredential"])
+
+
+def test_a_shared_public_page_previews_the_profiles_badge_under_its_own_title(client, issued_credential):
+    credential = issued_credential
+    page = client.get(switch_on(credential)).content.decode()
+
+    assert page.count('property="og:title"') == 1 and f"{credential.holder_name} · " in page
+    assert f"/profiles/{credential.profile.code}/badge.png" in page and 'property="og:image"' in page
+    assert f'src="/profiles/{credential.profile.code}/badge.svg"' in page

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from ..factories import member
 from .accessibility import assert_accessible
+from .navigation import open_menu
 from .test_verification_journey import issued_credential
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -78,7 +79,8 @@ def test_every_public_page_switches_language_with_lang_and_with_its_link(seen_pa
         page.goto(f"{path}?lang={other}")
         expect(page.locator("html")).to_have_attribute("lang", other)
         # The visible switch leads back, and the choice is kept for the next page.
-        page.get_by_role("link", name=other_name[variant.language]).click()
+        open_menu(page)  # on a phone the header's links, the language switch among them, fold behind "Menu"
+        page.locator("[data-nav]").get_by_role("link", name=other_name[variant.language]).click()
         expect(page.locator("html")).to_have_attribute("lang", variant.language)
     page.goto("/register/?lang=" + other)
     page.goto("/profiles/")
