@@ -32,7 +32,12 @@ def violations(page) -> list[dict]:
         page.evaluate(axe_source())
     result = page.evaluate(
         """async () => {
-            const r = await window.axe.run(document, {resultTypes: ["violations"]});
+            // One run at a time per document: the load-time watch and a test's own check can overlap, and axe-core
+            // refuses a second run while one is going ("Axe is already running").
+            const run = () => window.axe.run(document, {resultTypes: ["violations"]});
+            const current = (window.__axeQueue || Promise.resolve()).catch(() => {}).then(run);
+            window.__axeQueue = current;
+            const r = await current;
             return r.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
