@@ -3,12 +3,8 @@ transparency page's editor, the impartiality risks, the personnel records and th
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,10 +18,9 @@ from accounts import roles
 from accounts.models import User
 from aipia.errors import DomainError
 
-from . import charts, labels, personnel, report, services
+from . import exports, personnel, report, services
 from .forms import CompetenceForm, PeriodForm, ReviewForm, RiskForm, SectionForm
 from .models import ImpartialityRisk, PublishedSection
-from .pdf import report_pdf
 
 
 def transparency(request: HttpRequest) -> HttpResponse:
@@ -164,39 +159,17 @@ def report_page(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     period, period_form = _period(request)
     data = report.period_report(first_day=period.first_day, last_day=period.last_day)
-    context: dict[str, Any] = {
-        "report": data,
-        "period": period,
-        "period_form": period_form,
-        "charts": charts.report_charts(data),
-        "sections": labels.labelled(data),
-        "association": report_association(),
-        "generated_at": timezone.now(),
-    }
-    name = f"aipia-report-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}"
     fmt = request.GET.get("format", "")
     if fmt == "csv":
-        return csv_response(data, name=name)
-    if fmt == "pdf":
-        response = HttpResponse(report_pdf(context), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        return response
-    return render(request, "quality/report.html", context)
-
-
-def csv_response(data: dict, *, name: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["section", "measure", "value"])
-    for row in report.rows(data):
-        writer.writerow(["" if value is None else value for value in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response = HttpResponse(exports.report_csv(data), content_type="text/csv; charset=utf-8")
+    elif fmt == "pdf":
+        response = HttpResponse(exports.report_pdf_bytes(period, data), content_type="application/pdf")
+    else:
+        return render(
+            request, "quality/report.html", {**exports.document_context(period, data), "period_form": period_form}
+        )
+    response["Content-Disposition"] = f'attachment; filename="{exports.file_name(period, fmt)}"'
     return response
-
-
-def report_association() -> str:
-    return settings.ASSOCIATION_NAME
 
 
 def _period(request: HttpRequest) -> tuple[report.Period, PeriodForm]:

@@ -3,14 +3,10 @@ personnel records and the period report (the association's staff). One thin clas
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers, serializers, status
@@ -23,9 +19,8 @@ from accounts.models import User
 from aipia.api import BoundedJSONParser
 from aipia.openapi import PROBLEM
 
-from .. import charts, labels, personnel, report, services
+from .. import exports, personnel, report, services
 from ..models import CompetenceRecord, ImpartialityRisk, PublishedSection, RiskReview
-from ..pdf import report_pdf
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -308,16 +303,10 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):  # type: ignore[no-untyped-def]
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
         if isinstance(data, dict) and set(data) == set(report.SECTIONS):
-            writer.writerow(["section", "measure", "value"])
-            for row in report.rows(data):
-                writer.writerow(["" if value is None else value for value in row])
-        else:  # a refusal
-            writer.writerow(["detail"])
-            writer.writerow([data.get("detail", data) if isinstance(data, dict) else data])
-        return buffer.getvalue().encode()
+            return exports.report_csv(data).encode()
+        # A refusal.
+        return f"detail\n{data.get('detail', data) if isinstance(data, dict) else data}\n".encode()
 
 
 class PDFRenderer(renderers.BaseRenderer):
@@ -329,17 +318,7 @@ class PDFRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):  # type: ignore[no-untyped-def]
         if not (isinstance(data, dict) and set(data) == set(report.SECTIONS)):
             return str(data).encode()
-        period = renderer_context["period"]
-        return report_pdf(
-            {
-                "report": data,
-                "period": period,
-                "charts": charts.report_charts(data),
-                "sections": labels.labelled(data),
-                "association": settings.ASSOCIATION_NAME,
-                "generated_at": timezone.now(),
-            }
-        )
+        return exports.report_pdf_bytes(renderer_context["period"], data)
 
 
 class PeriodReportApi(APIView):
@@ -369,8 +348,7 @@ class PeriodReportApi(APIView):
         response = Response(data)
         fmt = getattr(request, "accepted_renderer", None)
         if fmt is not None and fmt.format in {"csv", "pdf"}:
-            name = f"aipia-report-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.{fmt.format}"
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            response["Content-Disposition"] = f'attachment; filename="{exports.file_name(period, fmt.format)}"'
         return response
 
     def get_renderer_context(self) -> dict:
