@@ -146,7 +146,7 @@ def test_the_report_api_answers_json_csv_and_pdf_to_staff_only(admin, db):
     assert member.get(url).status_code == 404
 
 
-def test_the_report_page_draws_its_charts_and_offers_its_downloads(client, admin, db):
+def test_the_report_page_offers_its_pdf_and_csv_to_staff_only(client, admin, db):
     client.force_login(admin)
     page = client.get("/quality/report/?start=2026-01-01&end=2026-12-31").content.decode()
     assert "Period report" in page and "format=pdf" in page and "format=csv" in page
