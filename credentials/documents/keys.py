@@ -21,7 +21,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
@@ -72,6 +73,24 @@ class SealKey:
     def is_test(self) -> bool:
         """True for a chain made by `create_test_seal` (never for a real, let alone qualified, certificate)."""
         return is_test_certificate(self.certificate)
+
+    @property
+    def jose_alg(self) -> str:
+        """The JWS `alg` this key signs with: "ES256" (EC P-256) or "RS256" (RSA)."""
+        return algorithm_for(self.private_key)
+
+    def sign_jose(self, data: bytes) -> bytes:
+        """A JWS signature over `data` (RFC 7515 §5.1: the signing input), in JOSE form (ES256: r ‖ s).
+
+        Every JOSE seal (JAdES, and the wallet formats) signs through this one method, so that a key held
+        elsewhere (an HSM, a remote signing service) needs only to provide it. ES256 is RFC 6979 deterministic.
+        """
+        alg = self.jose_alg
+        if alg == "ES256":
+            der = self.private_key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+            r, s = decode_dss_signature(der)
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return self.private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr]
 
 
 def organization_identifier(certificate: x509.Certificate) -> str | None:

@@ -36,10 +36,10 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from aipia import jsonlimits
-from credentials.documents.keys import SealKey, algorithm_for, b64url, certificate_thumbprint
+from credentials.documents.keys import SealKey, b64url, certificate_thumbprint
 
 # Given the SHA-256 digest of the data to timestamp, return a DER RFC 3161 TimeStampToken (CMS ContentInfo).
 TsaFetch = Callable[[bytes], bytes]
@@ -78,7 +78,7 @@ def seal(
         raise ValueError("The payload to seal must be UTF-8.") from error
     if signing_time.tzinfo is None:
         raise ValueError("signing_time must be an aware datetime.")
-    alg = algorithm_for(key.private_key)
+    alg = key.jose_alg
     header = {
         "alg": alg,
         "cty": "octet-stream",  # as in the Europass samples
@@ -91,7 +91,7 @@ def seal(
         "crit": ["b64", "sigT"],
     }
     protected = b64url(json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    signature = b64url(_sign(key.private_key, alg, protected.encode("ascii") + b"." + payload))
+    signature = b64url(key.sign_jose(protected.encode("ascii") + b"." + payload))
     entry: dict[str, Any] = {"protected": protected}
     if tsa_url or tsa_fetch:
         fetch = tsa_fetch or http_timestamp_fetch(tsa_url or "")
@@ -252,17 +252,6 @@ def check_chain(
 
 
 # --- signing and verifying -----------------------------------------------------------------------------------
-
-
-def _sign(private_key: Any, alg: str, data: bytes) -> bytes:
-    if alg == "ES256":
-        # RFC 6979 deterministic ECDSA: the same header and payload always give the same seal.
-        der = private_key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-        r, s = decode_dss_signature(der)
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    if alg == "RS256":
-        return private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-    raise ValueError(f"Cannot seal with {alg}.")  # pragma: no cover - algorithm_for allows only these
 
 
 def _verify(public_key: Any, alg: Any, signature: bytes, data: bytes) -> bool:
