@@ -85,12 +85,13 @@ class SealKey:
         Every JOSE seal (JAdES, and the wallet formats) signs through this one method, so that a key held
         elsewhere (an HSM, a remote signing service) needs only to provide it. ES256 is RFC 6979 deterministic.
         """
-        alg = self.jose_alg
-        if alg == "ES256":
-            der = self.private_key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-            r, s = decode_dss_signature(der)
+        key = self.private_key
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            algorithm_for(key)  # P-256 only
+            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        return self.private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr]
+        algorithm_for(key)  # RSA of at least 2048 bits
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
 def organization_identifier(certificate: x509.Certificate) -> str | None:
