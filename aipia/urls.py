@@ -38,6 +38,7 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
+    path("status/<str:purpose>/<int:number>.jwt", credential_public.status_list_jwt, name="status-list-jwt"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),
     path(".well-known/seal-certificates.pem", credential_public.seal_certificates_pem, name="seal-certificates"),
     path("api/v1/", include("aipia.api_urls")),
