@@ -7,10 +7,14 @@ import json
 import pytest
 from cryptography import x509
 from openbadgeslib.ob3 import OB3VerificationError, OB3Verifier
+from rest_framework.test import APIClient
 
 from aipia.errors import DomainError
+from credentials.documents.open_badges import read_baked
 from credentials.models import Credential
 from credentials.services import open_badges, status
+
+from ..factories import member
 
 
 def claims_of(token: str) -> dict:
@@ -117,3 +121,47 @@ def test_the_status_list_jwt_carries_the_bits_of_the_sealed_list(issued_credenti
     assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     again = client.get(f"/status/revocation/{number}.jwt", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("kind", ["openbadge", "openbadge-png", "openbadge-svg"])
+def test_only_the_holder_downloads_the_open_badge_from_the_page(issued_credential, client, kind):
+    url = f"/credentials/{issued_credential.pk}/download/{kind}/"
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(member())
+    assert client.get(url).status_code == 404
+    client.force_login(issued_credential.holder)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert "no-store" in response["Cache-Control"]
+    token = response.content.decode() if kind == "openbadge" else read_baked(response.content)
+    OB3Verifier(pubkey_pem=seal_public_key(token)).verify(token)
+    assert claims_of(token)["jti"] == f"urn:uuid:{issued_credential.pk}"
+
+
+def test_the_holder_api_lists_and_serves_the_open_badge_files(issued_credential):
+    api = APIClient()
+    api.force_authenticate(issued_credential.holder)
+    (listed,) = api.get("/api/v1/credentials/").json()
+    assert {"openbadge", "openbadge-png", "openbadge-svg"} <= set(listed["downloads"])
+    response = api.get(listed["downloads"]["openbadge-png"])
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert OB3Verifier.extract_token_from_png(response.content).count(".") == 2
+    other = APIClient()
+    other.force_authenticate(member())
+    assert other.get(listed["downloads"]["openbadge"]).status_code == 404
+    assert APIClient().get(listed["downloads"]["openbadge"]).status_code in (401, 403)
+
+
+def test_the_credential_page_offers_the_open_badge_and_explains_europass(issued_credential, client):
+    client.force_login(issued_credential.holder)
+    page = client.get(f"/credentials/{issued_credential.pk}/").content.decode()
+    assert f"/credentials/{issued_credential.pk}/download/openbadge-svg/" in page
+    assert "https://europass.europa.eu/en" in page and "Certificates and Diplomas" in page
+
+
+def test_a_credential_being_issued_offers_no_open_badge_download(issued_credential, client):
+    Credential.objects.filter(pk=issued_credential.pk).update(issuance=Credential.Issuance.RUNNING)
+    client.force_login(issued_credential.holder)
+    assert client.get(f"/credentials/{issued_credential.pk}/download/openbadge/").status_code == 404
