@@ -80,8 +80,13 @@ class VerificationReportSerializer(serializers.Serializer):
 
 class VerificationUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="A sealed credential (.jsonld) or a sealed PDF certificate; typed by content."
+        help_text="A sealed credential (.jsonld), a sealed PDF certificate, or an Open Badges 3.0 credential (a "
+        ".jwt, or a PNG or SVG badge with one baked in); typed by content."
     )
+
+
+# An Open Badges 3.0 credential (a compact JWS) may be sent as the body itself, with one of these types.
+JWT_MEDIA_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
 
 
 # Public and read-only in effect: nobody needs to be identified, so no authentication runs — and with it no
@@ -101,16 +106,19 @@ class VerificationApi(APIView):
 
     @extend_schema(
         operation_id="verifications_create",
-        summary="Verify a sealed credential (JSON) or an uploaded .jsonld or PDF",
+        summary="Verify a sealed credential (JSON), an Open Badge (VC-JWT) or an uploaded .jsonld, PDF, .jwt or badge",
         request={
             "application/json": OpenApiTypes.OBJECT,
+            "application/vc+jwt": OpenApiTypes.STR,
             "multipart/form-data": VerificationUploadSerializer,
         },
         responses={
             200: VerificationReportSerializer,
-            400: OpenApiResponse(PROBLEM, description="Not JSON, not a PDF, or nothing sent."),
+            400: OpenApiResponse(PROBLEM, description="Not JSON, a PDF, a JWT or a badge image, or nothing sent."),
             413: OpenApiResponse(PROBLEM, description="Larger than the upload limit."),
-            422: OpenApiResponse(PROBLEM, description="Well-formed JSON that is not a sealed credential."),
+            422: OpenApiResponse(
+                PROBLEM, description="Well-formed JSON that is not a sealed credential, or an image with no Open Badge."
+            ),
             429: OpenApiResponse(description="Too many requests from this address."),
         },
         examples=[
@@ -123,8 +131,9 @@ class VerificationApi(APIView):
         ],
     )
     def post(self, request):
-        """Verify a sealed credential: the body is the sealed JSON itself, or a multipart upload ``file``
-        (a ``.jsonld`` or a PDF certificate, typed by content). Nothing is stored and no URL in the document is
+        """Verify a sealed credential: the body is the sealed JSON itself, an Open Badges 3.0 credential as
+        ``application/vc+jwt``, or a multipart upload ``file`` (a ``.jsonld``, a PDF certificate, a ``.jwt``, or a
+        PNG or SVG badge with an Open Badge baked in; typed by content). Nothing is stored and no URL in the document is
         fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200 answer."""
         limit = settings.VERIFY_MAX_UPLOAD_BYTES
         try:
@@ -190,8 +199,13 @@ class VerificationApi(APIView):
             if upload is None:
                 raise UnreadableInput("empty", 'Send the file in the multipart field "file".')
             return read_upload(upload)
+        if request.content_type.startswith(JWT_MEDIA_TYPES):
+            return request.body  # an Open Badge (VC-JWT), sent as it is
         if not request.content_type.startswith("application/json"):
-            raise ParseError("Send a sealed credential as application/json, or a file as multipart/form-data.")
+            raise ParseError(
+                "Send a sealed credential as application/json, an Open Badge as application/vc+jwt, or a file as "
+                "multipart/form-data."
+            )
         return request.body
 
 

@@ -1,4 +1,6 @@
-"""Uploaded documents (API and verifier page): typed by content, then verified as what they are. Pure."""
+"""Uploaded documents (API and verifier page): typed by content, then verified as what they are — a sealed EDC
+(JSON), a sealed PDF certificate, an Open Badges 3.0 credential (a VC-JWT, or a PNG or SVG badge with one baked
+in). Pure."""
 
 from __future__ import annotations
 
@@ -10,21 +12,23 @@ from typing import Any
 from cryptography import x509
 
 from aipia import jsonlimits
+from credentials.documents import open_badges
+from credentials.verification.open_badges import verify_open_badge
 from credentials.verification.pdf import verify_pdf
 from credentials.verification.report import Report, StatusLookup
 from credentials.verification.sealed import verify_sealed_credential
 
 # --- uploaded documents (API and verifier page) ---------------------------------------------------------------
 
-JSON, PDF = "json", "pdf"
+JSON, PDF, JWT, IMAGE = "json", "pdf", "jwt", "image"
 
 
 class UnreadableInput(Exception):
     """Input that is not something we can verify. ``code`` is one of "empty", "too_large" (HTTP 413),
-    "not_json", "too_deeply_nested", "not_sealed" (HTTP 422) and "unknown_type"; ``status_code`` is the HTTP
-    answer."""
+    "not_json", "too_deeply_nested", "not_sealed" (HTTP 422), "no_badge_credential" (an image without an Open
+    Badge, HTTP 422) and "unknown_type"; ``status_code`` is the HTTP answer."""
 
-    STATUS_CODES = {"too_large": 413, "not_sealed": 422}
+    STATUS_CODES = {"too_large": 413, "not_sealed": 422, "no_badge_credential": 422}
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -34,7 +38,7 @@ class UnreadableInput(Exception):
 
 
 def sniff(data: bytes) -> str | None:
-    """ "json" or "pdf" by content (never by name or declared type), or None."""
+    """ "json", "pdf", "jwt" or "image" (PNG or SVG) by content (never by name or declared type), or None."""
     head = data[:1024]
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
@@ -42,6 +46,10 @@ def sniff(data: bytes) -> str | None:
         return JSON
     if b"%PDF-" in head:  # readers accept the header anywhere in the first 1024 bytes
         return PDF
+    if open_badges.looks_like_jwt(data):
+        return JWT
+    if open_badges.is_png(data) or open_badges.looks_like_svg(data):
+        return IMAGE
     return None
 
 
@@ -80,10 +88,11 @@ def verify_document(
     edc_dir: Path | None = None,
     now: datetime | None = None,
 ) -> Report:
-    """Verify an uploaded file, typed by its content: a sealed credential (JSON) or a sealed PDF certificate.
+    """Verify an uploaded file, typed by its content: a sealed credential (JSON), a sealed PDF certificate, or an
+    Open Badges 3.0 credential (a VC-JWT, or baked into a PNG or SVG badge).
 
-    Raises UnreadableInput for an empty, oversized (413) or unrecognised file, or JSON that is not a sealed
-    credential (422).
+    Raises UnreadableInput for an empty, oversized (413) or unrecognised file, JSON that is not a sealed
+    credential (422), or an image with no Open Badge in it (422).
     """
     if len(data) > max_bytes:
         raise UnreadableInput("too_large", f"The file is larger than the limit of {max_bytes} bytes.")
@@ -95,6 +104,24 @@ def verify_document(
         return verify_sealed_credential(parse_sealed_json(data), now=now, **options)
     if kind == PDF:
         return verify_pdf(data, now=now, **options)
+    if kind in (JWT, IMAGE):
+        token = data.decode("ascii").strip() if kind == JWT else _baked_token(data)
+        return verify_open_badge(
+            token, trust_anchors=trust_anchors or (), status_lookup=status_lookup or _no_status_lists, now=now
+        )
     raise UnreadableInput(
-        "unknown_type", "This file is neither a sealed credential (.jsonld, JSON) nor a PDF certificate."
+        "unknown_type",
+        "This file is neither a sealed credential (.jsonld, JSON), a PDF certificate nor an Open Badge (.jwt, or a "
+        "PNG or SVG badge).",
     )
+
+
+def _no_status_lists(**_entry: Any) -> None:
+    return None
+
+
+def _baked_token(data: bytes) -> str:
+    try:
+        return open_badges.read_baked(data)
+    except open_badges.BadgeError as error:
+        raise UnreadableInput("no_badge_credential", str(error)) from error
