@@ -336,6 +336,8 @@ def bake_png(png: bytes, token: str) -> bytes:
     if not png.startswith(_PNG_SIGNATURE):
         raise BadgeError("The badge image is not a PNG.")
     image = Image.open(io.BytesIO(png))
+    if not isinstance(image, PngImagePlugin.PngImageFile):
+        raise BadgeError("The badge image is not a PNG.")
     info = PngImagePlugin.PngInfo()
     for keyword, value in image.text.items():
         if keyword != PNG_KEYWORD:

@@ -165,3 +165,15 @@ def test_a_credential_being_issued_offers_no_open_badge_download(issued_credenti
     Credential.objects.filter(pk=issued_credential.pk).update(issuance=Credential.Issuance.RUNNING)
     client.force_login(issued_credential.holder)
     assert client.get(f"/credentials/{issued_credential.pk}/download/openbadge/").status_code == 404
+
+
+def test_the_issuance_email_carries_the_sealed_edc_for_europass(issued_credential):
+    from django.core import mail
+
+    (message,) = [m for m in mail.outbox if m.to == [issued_credential.holder.email] and m.attachments]
+    attached = {name: (content, mimetype) for name, content, mimetype in message.attachments}
+    with issued_credential.sealed_json.open("rb") as handle:
+        assert attached[f"{issued_credential.serial}.jsonld"] == (handle.read(), "application/ld+json")
+    assert f"{issued_credential.serial}.pdf" in attached
+    assert "Europass" in message.body
+    assert "Europass" in message.alternatives[0][0]
