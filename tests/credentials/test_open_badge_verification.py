@@ -122,3 +122,22 @@ def test_a_jwt_without_a_certificate_is_not_checked_rather_than_passed(issued_cr
         f"{new_header}.{payload}.{signature}", trust_anchors=[], status_lookup=lambda **_: False
     )
     assert report.status == "unknown" and report.check("seal").result == "skipped"
+
+
+def test_the_offline_verifier_reads_an_open_badge_with_the_downloaded_sealed_lists(
+    issued_credential, client, tmp_path, admin_user
+):
+    from credentials.models import StatusList
+    from credentials.verification import offline
+
+    keys = offline.load_jwks(client.get("/.well-known/jwks.json").content)
+    badge = tmp_path / "badge.jwt"
+    badge.write_text(open_badges.issue_open_badge(credential=issued_credential))
+    status.revoke(credential=issued_credential, actor=admin_user, category="misconduct", reason="Forged evidence.")
+    lists = [
+        bytes(status.ensure_published(status_list=status_list).sealed_json)
+        for status_list in StatusList.objects.filter(entries__credential=issued_credential)
+    ]
+    report = offline.verify(str(badge), issuer_keys=keys, status_files=lists)
+    assert report.status == "revoked"
+    assert report.check("issuer").result == "passed"
