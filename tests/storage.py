@@ -31,6 +31,7 @@ STORAGE_TEST_MODULES = frozenset(
         "tests/test_privacy.py",
         "tests/accounts/test_personal_data.py",
         "tests/credentials/test_issuance.py",
+        "tests/credentials/test_bulk.py",
         "tests/credentials/test_cpd.py",
         "tests/credentials/test_routes.py",
         "tests/credentials/test_renewal.py",
