@@ -32,22 +32,29 @@ from .factories import UserFactory
 from .hosts import REDIS, CeleryWorker, WebServer, application_environment, redis_answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-CACHE_URL = f"{REDIS}/11"
+# Redis databases of their own, one set per test, so that the two can run at once (pytest-xdist) and beside the
+# single-worker test (tests/credentials/test_worker.py, database 14).
+SERVERS_CACHE_URL = f"{REDIS}/11"
+WORKERS_CACHE_URL = f"{REDIS}/12"
 BROKER_URL = f"{REDIS}/10"
 
 
 @pytest.fixture
 def live_services():
-    """PostgreSQL (the processes need the test's committed rows) and Redis (the shared cache, the broker)."""
-    if connection.vendor != "postgresql" or not redis_answers(CACHE_URL):
+    """PostgreSQL (the processes need the test's committed rows) and Redis (the shared cache, the broker); empties
+    the Redis databases the test names with ``flush(url…)``."""
+    if connection.vendor != "postgresql" or not redis_answers(BROKER_URL):
         if os.environ.get("CI"):
             pytest.fail("The several-hosts tests need PostgreSQL and Redis in CI.")
         pytest.skip("Needs PostgreSQL (DATABASE_URL) and Redis on 127.0.0.1:6379.")
     import redis
 
-    for url in (CACHE_URL, BROKER_URL):
-        with redis.Redis.from_url(url) as client:
-            client.flushdb()
+    def flush(*urls: str) -> None:
+        for url in urls:
+            with redis.Redis.from_url(url) as client:
+                client.flushdb()
+
+    return flush
 
 
 def start_web_servers(tmp_path, names, **extra):
@@ -65,7 +72,8 @@ def start_web_servers(tmp_path, names, **extra):
 
 @pytest.fixture
 def two_web_servers(live_services, tmp_path, storage_environment):
-    servers = start_web_servers(tmp_path, ["web-a", "web-b"], CACHE_URL=CACHE_URL, **storage_environment)
+    live_services(SERVERS_CACHE_URL)
+    servers = start_web_servers(tmp_path, ["web-a", "web-b"], CACHE_URL=SERVERS_CACHE_URL, **storage_environment)
     yield servers
     for server in servers:
         server.stop()
@@ -161,6 +169,7 @@ CREDENTIALS = int(os.environ.get("SEVERAL_HOSTS_CREDENTIALS", "200"))
 @pytest.fixture
 def bucket_for_everyone(live_services, s3_bucket, settings):
     """One bucket for the test process and every process it starts, whichever backend the suite runs on."""
+    live_services(BROKER_URL, WORKERS_CACHE_URL)
     settings.STORAGES = {**settings.STORAGES, "default": s3_bucket.storage_settings()}
     return s3_bucket
 
@@ -218,7 +227,7 @@ def test_two_workers_issue_200_credentials_none_lost_none_twice_every_pdf_served
     bucket_for_everyone, enqueue_to_broker, tmp_path, catalogue
 ):
     keyring.active_seal()  # the seal key file and its published record exist before the workers start
-    environment = {"CELERY_BROKER_URL": BROKER_URL, "CACHE_URL": CACHE_URL, **bucket_for_everyone.environment()}
+    environment = {"CELERY_BROKER_URL": BROKER_URL, "CACHE_URL": WORKERS_CACHE_URL, **bucket_for_everyone.environment()}
     workers = [
         CeleryWorker(workdir=tmp_path / name, env=application_environment(tmp_path / name, **environment), name=name)
         for name in ("worker-1", "worker-2")
@@ -269,7 +278,7 @@ def test_two_workers_issue_200_credentials_none_lost_none_twice_every_pdf_served
 
     # Every PDF, fetched by its holder from a web process that shares nothing with the workers but the database
     # and the bucket, is the stored one.
-    (web,) = start_web_servers(tmp_path, ["web"], CACHE_URL=CACHE_URL, **bucket_for_everyone.environment())
+    (web,) = start_web_servers(tmp_path, ["web"], CACHE_URL=WORKERS_CACHE_URL, **bucket_for_everyone.environment())
     try:
         headers = {row.pk: token_header(row.holder) for row in rows}
         for row in rows:
