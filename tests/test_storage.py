@@ -122,3 +122,29 @@ def test_erasing_an_account_removes_the_stored_files_of_its_drafts(dossier, appl
     assert len(stored_names()) == 2
     erase_account(user=applicant, actor=applicant)
     assert stored_names() == []
+
+
+def test_no_page_or_api_answer_gives_away_where_a_file_is_stored(
+    client, complete_dossier, applicant, django_capture_on_commit_callbacks, settings
+):
+    """The holder's pages and API answers link to our download views only: never to the bucket (a signed URL would
+    work for anyone it is forwarded to) nor to the media folder."""
+    dossier_services.submit_dossier(dossier=complete_dossier, actor=applicant)
+    credential = approve(complete_dossier, django_capture_on_commit_callbacks)
+    options = settings.STORAGES["default"].get("OPTIONS", {})
+    stored = [f.file.name for f in complete_dossier.files.all()] + [credential.pdf.name, credential.sealed_json.name]
+    giveaways = [str(settings.MEDIA_ROOT), settings.MEDIA_URL, "X-Amz-", *stored]
+    giveaways += [options[key] for key in ("endpoint_url", "bucket_name") if options.get(key)]
+
+    client.force_login(applicant)
+    for path in (
+        reverse("credentials:detail", kwargs={"pk": credential.pk}),
+        reverse("dossiers:evidence", kwargs={"pk": complete_dossier.pk}),
+        "/api/v1/credentials/",
+        f"/api/v1/credentials/{credential.pk}/",
+        f"/api/v1/dossiers/{complete_dossier.pk}/files/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.content.decode()
+        assert not [giveaway for giveaway in giveaways if giveaway in text], path
