@@ -147,7 +147,7 @@ def generate_pkcs11_key(device: Pkcs11Device, *, label: str) -> ec.EllipticCurve
 
     Returns the public key, to be certified; the private key stays in the token.
     """
-    from pkcs11 import Attribute, KeyType, ObjectClass
+    from pkcs11 import Attribute, KeyType
     from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
     with device._lock:
@@ -243,9 +243,7 @@ class CscDevice:
         """The credential's certificate and its chain (credentials/info with certificates=chain)."""
         answer = self.call("credentials/info", {"credentialID": self.credential_id, "certificates": "chain"})
         try:
-            certificates = [
-                x509.load_der_x509_certificate(base64.b64decode(c)) for c in answer["cert"]["certificates"]
-            ]
+            certificates = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in answer["cert"]["certificates"]]
         except (KeyError, TypeError, ValueError) as error:
             raise DeviceError("The signing service sent no usable certificate for the credential.") from error
         if not certificates:

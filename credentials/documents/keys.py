@@ -364,6 +364,50 @@ def create_test_seal(
     return seal_key, p12
 
 
+TOKEN_KEY_SUFFIX = " QR token key"  # noqa: S105 - a name, not a password
+
+
+def create_token_key(*, organization_name: str, now: datetime | None = None) -> tuple[SealKey, bytes]:
+    """A software EC P-256 key for the QR tokens, under a self-signed certificate that is no CA (so it never
+    anchors a seal) and lasts 50 years (a printed token outlives any seal certificate).
+
+    Returns the key and a password-less PKCS#12 file (key and certificate) readable by :func:`load_pkcs12`.
+    """
+    now = _utc(now)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization_name[:_COMMON_NAME_MAX]),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, organization_name[: _COMMON_NAME_MAX - len(TOKEN_KEY_SUFFIX)] + TOKEN_KEY_SUFFIX
+            ),
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=50 * 365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    p12 = pkcs12.serialize_key_and_certificates(
+        name=b"aipia-qr-token", key=key, cert=certificate, cas=None, encryption_algorithm=serialization.NoEncryption()
+    )
+    return SealKey(private_key=key, certificate=certificate, chain=(certificate,)), p12
+
+
+def is_certificate_authority(certificate: x509.Certificate) -> bool:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
 def _key_usage(**usages: bool) -> x509.KeyUsage:
     flags = dict.fromkeys(
         (

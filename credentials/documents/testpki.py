@@ -81,17 +81,31 @@ def qc_statements_der() -> bytes:
 
 def _extensions(kind: str) -> list[dict[str, Any]]:
     revocation = [
-        {"id": "crl_distribution_points", "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["interm"]}}},
-        {"id": "authority_information_access", "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": ["interm"]}}},
+        {
+            "id": "crl_distribution_points",
+            "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["interm"]}},
+        },
+        {
+            "id": "authority_information_access",
+            "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": ["interm"]}},
+        },
     ]
     if kind == "tsa":
         return [
-            {"id": "key_usage", "critical": True, "smart-value": {"schema": "key-usage", "params": ["digital_signature", "non_repudiation"]}},
+            {
+                "id": "key_usage",
+                "critical": True,
+                "smart-value": {"schema": "key-usage", "params": ["digital_signature", "non_repudiation"]},
+            },
             {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
             *revocation,
         ]
     return [
-        {"id": "key_usage", "critical": True, "smart-value": {"schema": "key-usage", "params": ["digital_signature", "non_repudiation"]}},
+        {
+            "id": "key_usage",
+            "critical": True,
+            "smart-value": {"schema": "key-usage", "params": ["digital_signature", "non_repudiation"]},
+        },
         {"id": "extended_key_usage", "value": [DOCUMENT_SIGNING_OID.dotted_string]},
         {"id": "certificate_policies", "value": [{"policy_identifier": TEST_POLICY_OID.dotted_string}]},
         {"id": "1.3.6.1.5.5.7.1.3", "value": qc_statements_der()},
@@ -162,7 +176,9 @@ class TestPki:
 
     def seal_key(self, label: str = SEAL) -> SealKey:
         """The seal certificate ``label`` with its key as a file key (the ``pkcs12`` signer)."""
-        return SealKey(private_key=self.private_key(label), certificate=self.certificate(label), chain=self.chain(label))
+        return SealKey(
+            private_key=self.private_key(label), certificate=self.certificate(label), chain=self.chain(label)
+        )
 
     def certify(self, public_key: ec.EllipticCurvePublicKey, *, now: datetime | None = None) -> x509.Certificate:
         """A new seal certificate for ``public_key`` (a key generated in an HSM), issued by the intermediate with
@@ -211,9 +227,14 @@ class TestPki:
     def crls(self, *, at: datetime | None = None) -> list[Any]:
         """The root's and the intermediate's CRLs as of ``at`` (asn1crypto CertificateList objects)."""
         registry = self.arch.service_registry
-        return [registry.get_crl(_label("ServiceLabel", name), at_time=at or datetime.now(UTC)) for name in ("root", "interm")]
+        return [
+            registry.get_crl(_label("ServiceLabel", name), at_time=at or datetime.now(UTC))
+            for name in ("root", "interm")
+        ]
 
-    def validation_context(self, *, at: datetime | None = None, crls: Iterable[Any] | None = None, moment: datetime | None = None) -> Any:
+    def validation_context(
+        self, *, at: datetime | None = None, crls: Iterable[Any] | None = None, moment: datetime | None = None
+    ) -> Any:
         """A pyHanko ValidationContext trusting our root, with this PKI's CRLs as of ``at``, never fetching."""
         from pyhanko_certvalidator import ValidationContext
 
@@ -234,7 +255,12 @@ def _label(kind: str, value: str) -> Any:
 
 
 def ensure_test_pki(
-    folder: Path, *, organization_name: str, organization_identifier: str, country: str = "IT", now: datetime | None = None
+    folder: Path,
+    *,
+    organization_name: str,
+    organization_identifier: str,
+    country: str = "IT",
+    now: datetime | None = None,
 ) -> TestPki:
     """The test PKI in ``folder``, made on first use (keys, configuration, pinned certificates). Safe when several
     processes start at once: the first makes it while the others wait."""
@@ -262,7 +288,9 @@ def _create(folder: Path, organization_name: str, organization_identifier: str, 
         key = ec.generate_private_key(ec.SECP256R1())
         path = keys / f"{label}.key.pem"
         path.write_bytes(
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
         )
         path.chmod(0o600)
     config = render_config(

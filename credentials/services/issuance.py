@@ -265,8 +265,9 @@ def _certificate_renderer() -> pdf.CertificateRenderer:
     return _renderer
 
 
-def build_documents(credential: Credential, key) -> Documents:
-    """Build, seal and render every artefact of ``credential``; pure apart from reading the rows."""
+def build_documents(credential: Credential, key, *, token_key=None) -> Documents:
+    """Build, seal and render every artefact of ``credential``; pure apart from reading the rows. The QR token
+    is signed with ``token_key``, by default the software token key (``keyring.token_key``)."""
     # The token and the certificate print days in the issuer's time zone: the first day of validity and the
     # last day it covers (an end-of-day instant is midnight starting the next day; aipia/days.py).
     zone = days.zone(settings.TIME_ZONE)
@@ -277,7 +278,7 @@ def build_documents(credential: Credential, key) -> Documents:
         profile_code=credential.profile.code,
         valid_from=first_day,
         valid_until=last_day,
-        key=key,
+        key=token_key or keyring.token_key()[0],
     )
     url = verify_url_for(token)
     data = credential_data(credential, verify_url=url)
