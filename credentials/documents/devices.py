@@ -39,6 +39,9 @@ class DeviceError(RuntimeError):
 
 _libraries: dict[str, Any] = {}
 _libraries_lock = threading.Lock()
+# One session per token and process (see Pkcs11Device.session); the lock serialises every use of a session.
+_sessions: dict[tuple[str, str], tuple[int, Any]] = {}
+_sessions_lock = threading.RLock()
 
 
 def pkcs11_library(module: str) -> Any:
@@ -65,26 +68,32 @@ class Pkcs11Device:
     key_label: str
     pin: str = field(repr=False)
     kind: str = "pkcs11"
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _lock: threading.RLock = field(default=_sessions_lock, init=False, repr=False, compare=False)
     _session: Any = field(default=None, init=False, repr=False, compare=False)
     _key: Any = field(default=None, init=False, repr=False, compare=False)
-    _pid: int = field(default=0, init=False, repr=False, compare=False)
 
     def session(self) -> Any:
-        """An open, logged-in session on the token (for key generation and certificate storage too)."""
+        """The process's open, logged-in session on the token (also for key generation and certificate storage).
+
+        A PKCS#11 login belongs to the whole process, so every device on one token shares one session.
+        """
         import pkcs11
 
-        if self._session is None or self._pid != os.getpid():
-            try:
-                token = pkcs11_library(self.module).get_token(token_label=self.token_label)
-                self._session = token.open(user_pin=self.pin, rw=True)
-            except (pkcs11.PKCS11Error, RuntimeError) as error:
-                raise DeviceError(
-                    f"Cannot open the PKCS#11 token {self.token_label!r} with {self.module}: {type(error).__name__}"
-                ) from error
-            self._pid = os.getpid()
-            self._key = None
-        return self._session
+        place = (self.module, self.token_label)
+        with _sessions_lock:
+            pid, session = _sessions.get(place, (0, None))
+            if session is None or pid != os.getpid():
+                try:
+                    token = pkcs11_library(self.module).get_token(token_label=self.token_label)
+                    session = token.open(user_pin=self.pin, rw=True)
+                except (pkcs11.PKCS11Error, RuntimeError) as error:
+                    raise DeviceError(
+                        f"Cannot open the PKCS#11 token {self.token_label!r} with {self.module}: {type(error).__name__}"
+                    ) from error
+                _sessions[place] = (os.getpid(), session)
+        if self._session is not session:
+            self._session, self._key = session, None
+        return session
 
     def _private_key(self) -> Any:
         import pkcs11

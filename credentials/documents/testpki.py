@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyhanko.sign.ades.qualified_asn1  # noqa: F401 - registers qcStatements with asn1crypto
 import yaml
 from asn1crypto import core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -55,6 +56,14 @@ _QC_COMPLIANCE, _QC_SSCD, _QC_TYPE, _QCT_ESEAL = (
     "0.4.0.1862.1.6",
     "0.4.0.1862.1.6.2",
 )
+
+
+# pyHanko registers the qcStatements extension with asn1crypto; the native form is what Certomancer passes on.
+QC_STATEMENTS = [
+    {"statement_id": "qc_compliance"},
+    {"statement_id": "qc_sscd"},
+    {"statement_id": "qc_type", "statement_info": ["qct_eseal"]},
+]
 
 
 def _der(tag: int, content: bytes) -> bytes:
@@ -108,7 +117,7 @@ def _extensions(kind: str) -> list[dict[str, Any]]:
         },
         {"id": "extended_key_usage", "value": [DOCUMENT_SIGNING_OID.dotted_string]},
         {"id": "certificate_policies", "value": [{"policy_identifier": TEST_POLICY_OID.dotted_string}]},
-        {"id": "1.3.6.1.5.5.7.1.3", "value": qc_statements_der()},
+        {"id": "qc_statements", "value": QC_STATEMENTS},
         *revocation,
     ]
 

@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from aipia import jsonlimits
+from credentials.documents.keys import _ordered_chain
 from credentials.documents.seal import check_chain
 from credentials.verification.report import (
     CHECK_NAMES,
@@ -137,7 +138,8 @@ def _pdf_seal_check(signature: Any, trust_anchors: Sequence[x509.Certificate], n
         )
     signer = x509.load_der_x509_certificate(signature.signer_cert.dump())
     others = [x509.load_der_x509_certificate(c.dump()) for c in signature.other_embedded_certs]
-    trusted, problem = check_chain([signer, *others], trust_anchors=trust_anchors, at=signed_at)
+    # A CMS SignedData's certificates are a set, in no order: follow the issuers from the signer.
+    trusted, problem = check_chain(_ordered_chain(signer, others), trust_anchors=trust_anchors, at=signed_at)
     if not trusted:
         return Check(
             "pdf",
