@@ -27,7 +27,7 @@ import io
 import mimetypes
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -68,6 +68,8 @@ SEAL_FIELD_NAME = "Seal"
 # Bytes reserved in the signature for everything but the certificates and the signature value: a B-B
 # CMS from pyHanko 0.38 needs about 1,250 (signed attributes, algorithm identifiers, signer info).
 CMS_OVERHEAD = 3072
+# Room for the signature timestamp token (the TSA's signature and certificates) in a B-T/B-LTA seal.
+TIMESTAMP_RESERVE = 2 * 6144
 JSON_LD_MIME_TYPE = "application/ld+json"
 PNG_DATA_URL = "data:image/png;base64,"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -301,12 +303,19 @@ def seal_pdf(
     reason: str = "European Digital Credential",
     location: str = "IT",
     signer_cache: dict[bytes, _DeviceSigner] | None = None,
+    timestamper: Any = None,
+    validation_context: Any = None,
 ) -> bytes:
-    """Attach ``embedded_json`` to ``pdf`` and seal the result with a PAdES baseline B-B signature.
+    """Attach ``embedded_json`` to ``pdf`` and seal the result with a PAdES baseline B-B signature, or B-LTA.
 
     The JSON-LD goes in as an embedded file before signing, so the seal covers it. The signature is an
     incremental update that covers the whole file. ``signer_cache`` (or, without one, a module-wide
     cache) keeps one signer per seal certificate, so the key is not converted again for each PDF.
+
+    With a pyHanko ``timestamper`` and a ``validation_context`` (trust roots and the revocation data to embed, or
+    permission to fetch it), the seal is PAdES B-LTA: a signature timestamp, the validation data of the seal and
+    of the timestamp in the document security store, then a document timestamp over everything, so that the PDF
+    verifies offline after the seal certificate expires (:func:`extend_ltv` adds later archive timestamps).
     Synchronous: pyHanko runs its own event loop, so do not call this from async code.
     """
     signer = _signer_for(key, _DEFAULT_SIGNER_CACHE if signer_cache is None else signer_cache)
@@ -326,15 +335,57 @@ def seal_pdf(
             description="European Digital Credential (JSON-LD)",
         ),
     )
+    lta = timestamper is not None and validation_context is not None
     metadata = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD_NAME,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
         location=location,
+        embed_validation_info=lta,
+        use_pades_lta=lta,
+        validation_context=validation_context if lta else None,
     )
-    output = signers.sign_pdf(writer, metadata, signer=signer, bytes_reserved=signer.bytes_reserved)
+    output = signers.sign_pdf(
+        writer,
+        metadata,
+        signer=signer,
+        timestamper=timestamper if lta else None,
+        bytes_reserved=signer.bytes_reserved + (TIMESTAMP_RESERVE if lta else 0),
+    )
     return output.getvalue()
+
+
+def extend_ltv(pdf: bytes, *, timestamper: Any, validation_context: Any) -> bytes:
+    """Add an archive timestamp to a B-LTA PDF: the validation data of its last document timestamp (and anything
+    still missing) into the document security store, then a new document timestamp over the whole file.
+
+    Run before the last timestamp's certificate expires or its algorithms weaken; the seal then keeps verifying,
+    timestamp by timestamp, for as long as the chain is extended. Raises ValueError for a PDF with no seal.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    if not reader.embedded_signatures:
+        raise ValueError("The PDF carries no seal to extend.")
+    output = io.BytesIO()
+    PdfTimeStamper(timestamper).update_archival_timestamp_chain(
+        reader, validation_context, in_place=False, output=output
+    )
+    return output.getvalue()
+
+
+def last_timestamp_expiry(pdf: bytes) -> datetime | None:
+    """When the certificate of the PDF's last document timestamp expires (None for a PDF without one): the moment
+    by which :func:`extend_ltv` must have added the next."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+    if not stamps:
+        return None
+    return stamps[-1].signer_cert["tbs_certificate"]["validity"]["not_after"].native
 
 
 _DEFAULT_SIGNER_CACHE: dict[bytes, _DeviceSigner] = {}

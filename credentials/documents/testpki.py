@@ -45,10 +45,13 @@ DATES = {
     "root": (timedelta(days=-1), timedelta(days=30 * 365)),
     "interm": (timedelta(days=-1), timedelta(days=20 * 365)),
     "seal": (timedelta(days=-1), timedelta(days=2 * 365)),
+    "seal-revoked": (timedelta(days=-2), timedelta(days=2 * 365)),
     "tsa": (timedelta(days=-1), timedelta(days=2 * 365)),
     "tsa-next": (timedelta(days=365), timedelta(days=12 * 365)),
 }
-REVOKED_AFTER = timedelta(hours=-1)  # seal-revoked is revoked an hour before the PKI was made
+# seal-revoked is valid from two days before the PKI was made and revoked an hour before the intermediate's
+# first CRL (the intermediate starts a day before), so that every CRL lists it.
+REVOKED_AFTER = timedelta(days=-1, hours=-1)
 # ETSI EN 319 412-5 QCStatements of a qualified seal: QcCompliance, QcSSCD, QcType eseal.
 _QC_COMPLIANCE, _QC_SSCD, _QC_TYPE, _QCT_ESEAL = (
     "0.4.0.1862.1.1",
@@ -99,7 +102,14 @@ def _extensions(kind: str) -> list[dict[str, Any]]:
             "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": ["interm"]}},
         },
     ]
-    if kind == "tsa":
+    if kind == "tsa-next":  # issued by the root: its status is the root's CRL
+        revocation = [
+            {
+                "id": "crl_distribution_points",
+                "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}},
+            }
+        ]
+    if kind in ("tsa", "tsa-next"):
         return [
             {
                 "id": "key_usage",
@@ -233,13 +243,11 @@ class TestPki:
 
         return InProcessTimeStamper()
 
-    def crls(self, *, at: datetime | None = None) -> list[Any]:
-        """The root's and the intermediate's CRLs as of ``at`` (asn1crypto CertificateList objects)."""
+    def crls(self, *, at: datetime | None = None, issuers: Iterable[str] = ("root", "interm")) -> list[Any]:
+        """The CRLs of ``issuers`` (the root's, the intermediate's) as of ``at`` (asn1crypto CertificateLists)."""
         registry = self.arch.service_registry
-        return [
-            registry.get_crl(_label("ServiceLabel", name), at_time=at or datetime.now(UTC))
-            for name in ("root", "interm")
-        ]
+        moment = at or datetime.now(UTC)
+        return [registry.get_crl(_label("ServiceLabel", name), at_time=moment) for name in issuers]
 
     def validation_context(
         self, *, at: datetime | None = None, crls: Iterable[Any] | None = None, moment: datetime | None = None

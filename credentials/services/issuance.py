@@ -283,7 +283,10 @@ def build_documents(credential: Credential, key, *, token_key=None) -> Documents
     url = verify_url_for(token)
     data = credential_data(credential, verify_url=url)
     payload = edc.canonical_json(edc.build_credential(data))
-    sealed = seal.seal(payload, key, signing_time=timezone.now(), tsa_url=settings.TSA_URL or None)
+    # B-LTA PDF and B-T JAdES when a time-stamping authority is at hand (TSA_URL, or the test PKI's in-process).
+    ltv = keyring.ltv_material(key)
+    tsa_fetch = seal.timestamper_fetch(ltv[0]) if ltv and not settings.TSA_URL else None
+    sealed = seal.seal(payload, key, signing_time=timezone.now(), tsa_url=settings.TSA_URL or None, tsa_fetch=tsa_fetch)
     sealed_bytes = json.dumps(sealed, ensure_ascii=False, indent=2).encode("utf-8")
     profile = credential.profile
     certificate = pdf.CertificateData(
@@ -311,7 +314,14 @@ def build_documents(credential: Credential, key, *, token_key=None) -> Documents
         **pdf.statements_from(data),
     )
     unsigned = _certificate_renderer().render(certificate)
-    signed = pdf.seal_pdf(unsigned, key=key, embedded_json=sealed_bytes, signer_cache=_signer_cache)
+    signed = pdf.seal_pdf(
+        unsigned,
+        key=key,
+        embedded_json=sealed_bytes,
+        signer_cache=_signer_cache,
+        timestamper=ltv[0] if ltv else None,
+        validation_context=ltv[1] if ltv else None,
+    )
     return Documents(sealed_json=sealed_bytes, pdf=signed, qr_png=qr.qr_png(url), token=token, verify_url=url)
 
 

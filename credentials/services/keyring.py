@@ -14,13 +14,14 @@ from __future__ import annotations
 import fcntl
 import threading
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
-from credentials.documents import devices
+from credentials.documents import devices, testpki
 from credentials.documents.keys import SealKey, create_test_seal, create_token_key, load_pkcs12
 from credentials.models import SealCertificate
 
@@ -221,7 +222,46 @@ def _publish_token_key(key: SealKey) -> SealCertificate:
         return SealCertificate.objects.get(kid=key.kid)
 
 
+_test_pkis: dict[str, testpki.TestPki] = {}
+
+
+def test_pki() -> testpki.TestPki | None:
+    """The development test PKI (SEAL_TEST_PKI_DIR), when test keys are allowed and it exists."""
+    folder = Path(settings.SEAL_TEST_PKI_DIR)
+    if not settings.SEAL_ALLOW_TEST_KEY or not (folder / testpki.CONFIG_NAME).exists():
+        return None
+    with _lock:
+        if str(folder) not in _test_pkis:
+            _test_pkis[str(folder)] = testpki.load_test_pki(folder)
+        return _test_pkis[str(folder)]
+
+
+test_pki.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def ltv_material(key: SealKey) -> tuple[Any, Any] | None:
+    """What a B-LTA seal needs for ``key``: a pyHanko timestamper and a validation context, or None (B-B).
+
+    With TSA_URL, that authority and validation data fetched from the certificates' CRL and OCSP addresses;
+    for a seal certified by the test PKI, its time-stamping authority and CRLs, in-process.
+    """
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if settings.TSA_URL:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from pyhanko_certvalidator import ValidationContext
+
+        roots = [asn1_x509.Certificate.load(key.chain[-1].public_bytes(Encoding.DER))]
+        return HTTPTimeStamper(settings.TSA_URL), ValidationContext(trust_roots=roots, allow_fetching=True)
+    pki = test_pki()
+    if pki is not None and key.chain[-1] == pki.root:
+        return pki.timestamper(), pki.validation_context()
+    return None
+
+
 def forget_cached_keys() -> None:
     """For key rotation and tests: the next load reads the configuration again."""
     with _lock:
         _cache.clear()
+        _test_pkis.clear()

@@ -3,6 +3,7 @@ verifies with our verifier, with poppler's pdfsig and, for the JAdES seal, with 
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -40,7 +41,10 @@ def csc_url(test_pki):
 
 
 @pytest.fixture
-def fresh_keys():
+def fresh_keys(settings, test_pki):
+    """Seal with the test PKI: its TSA and CRLs make every seal B-LTA (PDF) and B-T (JAdES), in-process."""
+    settings.SEAL_ALLOW_TEST_KEY = True
+    settings.SEAL_TEST_PKI_DIR = test_pki.folder
     keyring.forget_cached_keys()
     yield
     keyring.forget_cached_keys()
@@ -115,6 +119,12 @@ def joserfc_verifies(sealed: dict, certificate) -> bool:
     return result.payload == sealed["payload"].encode("utf-8")
 
 
+def pdf_level(data: bytes) -> list[str]:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return [signature.sig_object_type for signature in PdfFileReader(io.BytesIO(data)).embedded_signatures]
+
+
 def pdfsig_report(path) -> str:
     command = [shutil.which("pdfsig") or "pdfsig", str(path)]
     return subprocess.run(command, capture_output=True, text=True, check=False).stdout  # noqa: S603 - poppler's tool
@@ -133,6 +143,8 @@ def test_a_credential_sealed_by_each_device_verifies_everywhere(
 
     record = SealCertificate.objects.get(pk=credential.seal_id)
     assert record.signer == kind
+    with credential.pdf.open("rb") as handle:
+        assert pdf_level(handle.read()) == ["/Sig", "/DocTimeStamp"]  # the seal, then the archive timestamp
     assert record.chain_pem.count("BEGIN CERTIFICATE") == 3  # seal, intermediate, root of the test PKI
     report = server.verify_issued(credential)
     assert report.valid, [(c.name, c.result, c.detail) for c in report.checks]
@@ -143,6 +155,7 @@ def test_a_credential_sealed_by_each_device_verifies_everywhere(
     with credential.sealed_json.open("rb") as handle:
         sealed = json.load(handle)
     assert joserfc_verifies(sealed, keyring.load_seal_key().certificate)
+    assert "etsiU" in sealed["signatures"][0]["header"]  # JAdES B-T: the test PKI's timestamp over the signature
     if shutil.which("pdfsig"):
         path = tmp_path / "certificate.pdf"
         path.write_bytes(pdf)
