@@ -249,6 +249,9 @@ QR_TOKEN_KEY_PASSWORD = env("QR_TOKEN_KEY_PASSWORD", default="")
 # The test PKI (Certomancer: root, intermediate, seal, OCSP, CRLs, TSAs), made here on first use in development;
 # `rotate_seal_key` certifies a key generated in an HSM with it when SEAL_ALLOW_TEST_KEY is on.
 SEAL_TEST_PKI_DIR = env.path("SEAL_TEST_PKI_DIR", default=VAR_DIR / "pki")
+# Long-term validation: a PDF whose last document timestamp's certificate expires within this many days gets a new
+# archive timestamp (manage.py extend_ltv, and the nightly beat task).
+LTV_RENEWAL_MARGIN_DAYS = env.int("LTV_RENEWAL_MARGIN_DAYS", default=180)
 # RFC 3161 timestamp authority: when set, seals are JAdES B-T instead of B-B.
 TSA_URL = env("TSA_URL", default="")
 # The official EDC JSON-LD contexts and SHACL shapes, read from disk, never fetched at run time. The install
@@ -379,6 +382,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "daily-lifecycle": {"task": "credentials.daily_lifecycle", "schedule": crontab(hour=6, minute=0)},
     # A bulk job whose task was lost (worker killed, broker restarted) is run again from its pending items.
     "resume-stalled-bulk-jobs": {"task": "credentials.resume_stalled_bulk_jobs", "schedule": 300.0},
+    # Sealed PDFs whose last document timestamp nears its end get a fresh archive timestamp (extend_ltv), nightly.
+    "extend-ltv": {"task": "credentials.extend_ltv", "schedule": crontab(hour=2, minute=30)},
     # Personal data past its retention period (RETENTION_*) is erased or pseudonymised, nightly.
     "erase-expired-personal-data": {
         "task": "accounts.erase_expired_personal_data",

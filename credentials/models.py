@@ -100,6 +100,9 @@ class Credential(models.Model):
     seal = models.ForeignKey(SealCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sealed_json = models.FileField(upload_to="credentials/", max_length=255, blank=True)
     pdf = models.FileField(upload_to="credentials/", max_length=255, blank=True)
+    # When the certificate of the PDF's last document timestamp expires (PAdES B-LTA): extend_ltv adds the next
+    # archive timestamp before then. Empty for a PDF sealed without a timestamp (B-B).
+    ltv_until = models.DateTimeField(null=True, blank=True, db_index=True)
     qr_png = models.FileField(upload_to="credentials/", max_length=255, blank=True)
     token = models.TextField(blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)

@@ -392,6 +392,7 @@ def issue_credential(*, credential_id) -> bool:
         )
         row.token = documents.token
         row.seal = seal_record
+        row.ltv_until = pdf.last_timestamp_expiry(documents.pdf)
         from_status = row.status
         row.status = Credential.Status.ACTIVE
         row.issuance = Credential.Issuance.DONE

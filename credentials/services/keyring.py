@@ -11,6 +11,7 @@ After a rotation, the active seal record names the key label or credential ID in
 
 from __future__ import annotations
 
+import datetime
 import fcntl
 import threading
 from pathlib import Path
@@ -258,6 +259,34 @@ def ltv_material(key: SealKey) -> tuple[Any, Any] | None:
     if pki is not None and key.chain[-1] == pki.root:
         return pki.timestamper(), pki.validation_context()
     return None
+
+
+def archive_material(*, at: datetime.datetime | None = None) -> tuple[Any, Any] | None:
+    """A timestamper and a validation context for archive timestamps (extend_ltv), or None without a TSA.
+
+    With TSA_URL: that authority, and validation data fetched online, trusting the roots of our seal chains and
+    VERIFY_TRUST_ANCHORS_FILE (which must then hold the TSA's root). Otherwise the test PKI's TSA and CRLs as of
+    ``at`` (development and tests can move ``at`` forward to act as a later night's run).
+    """
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if settings.TSA_URL:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from pyhanko_certvalidator import ValidationContext
+
+        roots = []
+        for record in SealCertificate.objects.filter(purpose="seal"):
+            roots.append(x509.load_pem_x509_certificates(record.chain_pem.encode())[-1])
+        if settings.VERIFY_TRUST_ANCHORS_FILE:
+            roots += x509.load_pem_x509_certificates(Path(settings.VERIFY_TRUST_ANCHORS_FILE).read_bytes())
+        anchors = [asn1_x509.Certificate.load(root.public_bytes(Encoding.DER)) for root in roots]
+        return HTTPTimeStamper(settings.TSA_URL), ValidationContext(trust_roots=anchors, allow_fetching=True)
+    pki = test_pki()
+    if pki is None:
+        return None
+    return pki.timestamper(at=at), pki.validation_context(at=at, moment=at)
 
 
 def forget_cached_keys() -> None:
