@@ -249,6 +249,9 @@ QR_TOKEN_KEY_PASSWORD = env("QR_TOKEN_KEY_PASSWORD", default="")
 # The test PKI (Certomancer: root, intermediate, seal, OCSP, CRLs, TSAs), made here on first use in development;
 # `rotate_seal_key` certifies a key generated in an HSM with it when SEAL_ALLOW_TEST_KEY is on.
 SEAL_TEST_PKI_DIR = env.path("SEAL_TEST_PKI_DIR", default=VAR_DIR / "pki")
+# With SEAL_TEST_PKI (`make run` sets it), the development test seal is certified by that test PKI instead of a
+# self-made CA, so that the demo's certificates are PAdES B-LTA and JAdES B-T, all produced in-process.
+SEAL_TEST_PKI = env.bool("SEAL_TEST_PKI", default=False)
 # Long-term validation: a PDF whose last document timestamp's certificate expires within this many days gets a new
 # archive timestamp (manage.py extend_ltv, and the nightly beat task).
 LTV_RENEWAL_MARGIN_DAYS = env.int("LTV_RENEWAL_MARGIN_DAYS", default=180)

@@ -40,14 +40,44 @@ def _load_or_create_test_key(path: Path) -> SealKey:
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
-            _key, p12 = create_test_seal(
-                organization_name=settings.ISSUER_LEGAL_NAME,
-                organization_identifier=settings.ISSUER_EIDAS_IDENTIFIER,
-                country=settings.ISSUER_COUNTRY,
-            )
+            if settings.SEAL_TEST_PKI:
+                p12 = _test_pki_seal()
+            else:
+                _key, p12 = create_test_seal(
+                    organization_name=settings.ISSUER_LEGAL_NAME,
+                    organization_identifier=settings.ISSUER_EIDAS_IDENTIFIER,
+                    country=settings.ISSUER_COUNTRY,
+                )
             path.write_bytes(p12)
             path.chmod(0o600)
         return load_pkcs12(path, None)
+
+
+def _test_pki_seal() -> bytes:
+    """A new software seal key certified by the test PKI, as a password-less PKCS#12 (development only)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import NoEncryption, pkcs12
+
+    pki = testpki.ensure_test_pki(
+        Path(settings.SEAL_TEST_PKI_DIR),
+        organization_name=settings.ISSUER_LEGAL_NAME,
+        organization_identifier=settings.ISSUER_EIDAS_IDENTIFIER,
+        country=settings.ISSUER_COUNTRY,
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = pki.certify(key.public_key())
+    return pkcs12.serialize_key_and_certificates(
+        name=b"aipia-seal", key=key, cert=certificate, cas=list(pki.chain()[1:]), encryption_algorithm=NoEncryption()
+    )
+
+
+def test_key_path() -> Path:
+    """Where the development test seal lives: one file for a self-made CA's seal, another for the test PKI's."""
+    path = Path(settings.SEAL_TEST_KEY_PATH)
+    return path.with_name(f"{path.stem}-pki{path.suffix}") if settings.SEAL_TEST_PKI else path
+
+
+test_key_path.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def load_seal_key() -> SealKey:
@@ -61,7 +91,7 @@ def load_seal_key() -> SealKey:
         source = f"csc:{settings.SEAL_CSC_URL}:{reference}"
     else:
         reference = ""
-        source = str(settings.SEAL_PKCS12_PATH or settings.SEAL_TEST_KEY_PATH)
+        source = str(settings.SEAL_PKCS12_PATH or test_key_path())
     with _lock:
         if source not in _cache:
             _cache[source] = _load(signer, reference)
@@ -83,7 +113,7 @@ def _load(signer: str, reference: str) -> SealKey:
         password = settings.SEAL_PKCS12_PASSWORD.encode() if settings.SEAL_PKCS12_PASSWORD else None
         return load_pkcs12(Path(settings.SEAL_PKCS12_PATH), password)
     if settings.SEAL_ALLOW_TEST_KEY:
-        return _load_or_create_test_key(Path(settings.SEAL_TEST_KEY_PATH))
+        return _load_or_create_test_key(test_key_path())
     raise ImproperlyConfigured("Set SEAL_PKCS12_PATH (and SEAL_PKCS12_PASSWORD) to seal credentials.")
 
 

@@ -342,3 +342,29 @@ def minimal_pdf() -> bytes:
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+@pytest.mark.slow
+def test_the_demo_seal_is_certified_by_the_test_pki_and_its_certificates_are_b_lta(
+    settings, tmp_path, complete_dossier, applicant, django_capture_on_commit_callbacks
+):
+    settings.SEAL_SIGNER = "pkcs12"
+    settings.SEAL_PKCS12_PATH = ""
+    settings.SEAL_ALLOW_TEST_KEY = True
+    settings.SEAL_TEST_PKI = True
+    settings.SEAL_TEST_KEY_PATH = tmp_path / "keys" / "test-seal.p12"
+    settings.SEAL_TEST_PKI_DIR = tmp_path / "pki"
+    keyring.forget_cached_keys()
+    try:
+        credential = issue(complete_dossier, applicant, django_capture_on_commit_callbacks)
+        with credential.sealed_json.open("rb") as handle:
+            sealed = json.load(handle)
+        pdf = seal_pdf_bytes(credential)
+        report = server.verify_issued(credential)
+    finally:
+        keyring.forget_cached_keys()
+
+    assert (tmp_path / "keys" / "test-seal-pki.p12").exists()
+    assert pdf_level(pdf) == ["/Sig", "/DocTimeStamp"]
+    assert "etsiU" in sealed["signatures"][0]["header"]
+    assert report.valid, report.checks

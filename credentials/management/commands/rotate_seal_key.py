@@ -61,7 +61,7 @@ class Command(BaseCommand):
             password = os.environ.get(options["password_env"], "")
             return load_pkcs12(Path(options["pkcs12"]), password.encode() if password else None)
         if settings.SEAL_ALLOW_TEST_KEY and not settings.SEAL_PKCS12_PATH:
-            current = Path(settings.SEAL_TEST_KEY_PATH)
+            current = keyring.test_key_path()
             if current.exists():
                 old = keyring.load_seal_key()
                 shutil.move(current, current.with_name(f"{current.stem}-{old.kid[:12]}.p12"))
