@@ -55,7 +55,7 @@ def extend_credential_ltv(*, credential_id, now: datetime.datetime | None = None
         with row.pdf.open("rb") as handle:
             current = handle.read()
         extended = pdf.extend_ltv(current, timestamper=timestamper, validation_context=validation_context)
-        old_name = row.pdf.name
+        old_name = row.pdf.name or ""
         stamp = now.strftime("%Y%m%dT%H%M%S")
         row.pdf.name = row.pdf.storage.save(f"credentials/{row.pk}/ltv-{stamp}/{row.pk}.pdf", ContentFile(extended))
         previous_until = row.ltv_until

@@ -255,9 +255,10 @@ def test_the_nightly_extension_adds_an_archive_timestamp_before_the_first_one_ex
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "pyHanko 0.38's AdES past validation (ades_lta_validation) answers OUT_OF_BOUNDS_NO_POE for the seal once "
-        "its certificate and the first TSA's have expired, although the DSS holds the CRLs added with the archive "
-        "timestamp; see ADR 0016. Kept as an expected failure so that it shows when a fix makes it pass."
+        "pyHanko 0.38's AdES LTA validation (clock frozen) passes the extended PDF while the first TSA's certificate "
+        "is valid, but once it has expired answers OUT_OF_BOUNDS_NO_POE: validating the first document timestamp, "
+        "it gathers no revocation data for that TSA although the DSS holds the CRLs added with the archive "
+        "timestamp. See ADR 0016; strict, so that a fix shows."
     ),
 )
 def test_a_pdf_sealed_today_and_extended_validates_three_years_and_a_day_from_now_offline(
