@@ -158,6 +158,9 @@ def render_config(*, organization_name: str, organization_identifier: str, count
     return config
 
 
+_crl_cache: dict[tuple[str, str, datetime], Any] = {}
+
+
 @dataclass(frozen=True)
 class TestPki:
     """A loaded test PKI (see the module docstring)."""
@@ -247,7 +250,16 @@ class TestPki:
         """The CRLs of ``issuers`` (the root's, the intermediate's) as of ``at`` (asn1crypto CertificateLists)."""
         registry = self.arch.service_registry
         moment = at or datetime.now(UTC)
-        return [registry.get_crl(_label("ServiceLabel", name), at_time=moment) for name in issuers]
+        crls = []
+        for name in issuers:
+            # A CRL is made (and signed) once per issuer and hour: every seal within the hour embeds the same one.
+            key = (str(self.folder), name, moment.replace(minute=0, second=0, microsecond=0))
+            if key not in _crl_cache:
+                if len(_crl_cache) > 64:
+                    _crl_cache.clear()
+                _crl_cache[key] = registry.get_crl(_label("ServiceLabel", name), at_time=key[2])
+            crls.append(_crl_cache[key])
+        return crls
 
     def validation_context(
         self, *, at: datetime | None = None, crls: Iterable[Any] | None = None, moment: datetime | None = None
