@@ -144,7 +144,7 @@ def render_config(*, organization_name: str, organization_identifier: str, count
         "country-name": country,
         "organization-name": organization_name,
         "2.5.4.97": organization_identifier,
-        "common-name": f"{organization_name[:30]} seal (TEST — NOT QUALIFIED)",
+        "common-name": f"{organization_name[:30].rstrip()} seal (TEST — NOT QUALIFIED)",
     }
     arch["entities"]["seal"] = dict(seal_name)
     arch["entities"]["seal-revoked"] = dict(seal_name, **{"organizational-unit-name": "Revoked test seal"})
