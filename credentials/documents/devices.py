@@ -37,7 +37,7 @@ class DeviceError(RuntimeError):
 
 # --- PKCS#11 ---------------------------------------------------------------------------------------------------
 
-_libraries: dict[str, Any] = {}
+_libraries: dict[str, tuple[int, Any]] = {}
 _libraries_lock = threading.Lock()
 # One session per token and process (see Pkcs11Device.session); the lock serialises every use of a session.
 _sessions: dict[tuple[str, str], tuple[int, Any]] = {}
@@ -49,9 +49,15 @@ def pkcs11_library(module: str) -> Any:
     import pkcs11
 
     with _libraries_lock:
-        if module not in _libraries:
-            _libraries[module] = pkcs11.lib(module)
-        return _libraries[module]
+        pid, library = _libraries.get(module, (0, None))
+        if library is None:
+            library = pkcs11.lib(module)
+        elif pid != os.getpid():
+            # A forked child (a Celery prefork worker) inherits the parent's initialised module, logins included;
+            # PKCS#11 wants each process to initialise it afresh.
+            library.reinitialize()
+        _libraries[module] = (os.getpid(), library)
+        return library
 
 
 @dataclass

@@ -369,3 +369,30 @@ def test_the_demo_seal_is_certified_by_the_test_pki_and_its_certificates_are_b_l
     assert pdf_level(pdf) == ["/Sig", "/DocTimeStamp"]
     assert "etsiU" in sealed["signatures"][0]["header"]
     assert report.valid, report.checks
+
+
+def _sign_in_child(device: devices.Pkcs11Device, queue) -> None:
+    try:
+        queue.put(("signed", len(device.sign(b"in the child"))))
+    except Exception as error:  # reported to the parent, which asserts
+        queue.put(("failed", repr(error)))
+
+
+@pytest.mark.slow
+def test_a_forked_worker_signs_with_the_token_its_parent_had_opened(softhsm):
+    import multiprocessing
+
+    device = devices.Pkcs11Device(
+        module=softhsm.module, token_label=softhsm.token_label, key_label="fork-test", pin=softhsm.pin
+    )
+    devices.generate_pkcs11_key(device, label="fork-test")
+    device.sign(b"in the parent")  # the parent process is logged in, as a Celery parent that sealed once would be
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_sign_in_child, args=(device, queue))
+
+    child.start()
+    outcome = queue.get(timeout=60)
+    child.join(timeout=60)
+
+    assert outcome[0] == "signed", outcome
