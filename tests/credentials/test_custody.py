@@ -252,15 +252,6 @@ def test_the_nightly_extension_adds_an_archive_timestamp_before_the_first_one_ex
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pyHanko 0.38's AdES LTA validation (clock frozen) passes the extended PDF while the first TSA's certificate "
-        "is valid, but once it has expired answers OUT_OF_BOUNDS_NO_POE: validating the first document timestamp, "
-        "it gathers no revocation data for that TSA although the DSS holds the CRLs added with the archive "
-        "timestamp. See ADR 0016; strict, so that a fix shows."
-    ),
-)
 def test_a_pdf_sealed_today_and_extended_validates_three_years_and_a_day_from_now_offline(
     file_signer, test_pki, settings, complete_dossier, applicant, django_capture_on_commit_callbacks
 ):
