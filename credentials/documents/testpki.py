@@ -37,11 +37,11 @@ ARCH = "aipia"
 SEAL = "seal"
 SEAL_REVOKED = "seal-revoked"
 TIMESTAMPERS = ("tsa", "tsa-next")
-# The end-entity certificates the intermediate issued, for which its OCSP responder answers. Their OCSP responses
-# go into the DSS beside the CRLs: pyHanko 0.38's past validation (a timestamp validated after its TSA certificate
-# expired) accepts revocation data for such a certificate only from an OCSP responder, never the CA's own CRL
-# (ADR 0016, "Why OCSP").
-OCSP_SUBJECTS = ("seal", "seal-revoked", "tsa")
+# The end-entity certificates the intermediate issued whose OCSP responses a validation context carries (pyHanko
+# embeds every response it is given in the DSS, so not the revoked seal's). They go into the DSS beside the CRLs:
+# pyHanko 0.38's past validation (a timestamp validated after its TSA certificate expired) accepts revocation data
+# for such a certificate only from an OCSP responder, never the CA's own CRL (ADR 0016, "Why OCSP").
+OCSP_SUBJECTS = ("seal", "tsa")
 OCSP_RESPONDER = "interm"
 KEY_LABELS = ("root", "interm", "seal", "seal-revoked", "ocsp", "tsa", "tsa-next")
 # Validity from the PKI's creation. The seal certificate lasts less than a credential (three years) and the
@@ -232,7 +232,8 @@ class TestPki:
 
     def timestamper(self, *, at: datetime | None = None, label: str | None = None) -> Any:
         """A pyHanko TimeStamper answered in-process by the TSA ``label`` or, without one, by the TSA whose
-        certificate is valid at ``at`` (now) and lasts longest, as a renewed TSA's would."""
+        certificate is valid at ``at`` (now) and lasts longest, as a renewed TSA's would. Its tokens carry the time
+        ``at``, or without it the time of each request, so that a worker can keep one timestamper."""
         from pyhanko.sign.timestamps import TimeStamper
 
         moment = at or datetime.now(UTC)
@@ -245,7 +246,7 @@ class TestPki:
             if not valid:
                 raise ValueError(f"No test TSA has a certificate valid at {moment.isoformat()}")
             label = max(valid, key=lambda name: self.certificate(name).not_valid_after_utc)
-        service = self.arch.service_registry.summon_timestamper(_label("ServiceLabel", label), at_time=moment)
+        service = self.arch.service_registry.summon_timestamper(_label("ServiceLabel", label), at_time=at)
 
         class InProcessTimeStamper(TimeStamper):
             async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
