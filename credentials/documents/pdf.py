@@ -42,6 +42,7 @@ from django.template import Context, Engine
 from pyhanko.pdf_utils import embed
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSContentSettings
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -345,6 +346,7 @@ def seal_pdf(
         embed_validation_info=lta,
         use_pades_lta=lta,
         validation_context=validation_context if lta else None,
+        dss_settings=_B_LTA_DSS,
     )
     output = signers.sign_pdf(
         writer,
@@ -388,6 +390,14 @@ def last_timestamp_expiry(pdf: bytes) -> datetime | None:
     return stamps[-1].signer_cert["tbs_certificate"]["validity"]["not_after"].native
 
 
+# The DSS (the validation data of the seal, its signature timestamp and the document timestamp's TSA) goes into the
+# document timestamp's own revision, before the timestamp: a B-LTA seal is two incremental updates (the seal; DSS and
+# document timestamp) instead of three. Without VRI entries, which are optional in PAdES baseline signatures (ETSI
+# EN 319 142-1) and could only be written after each signature, in a revision of their own.
+_B_LTA_DSS = DSSContentSettings(
+    include_vri=False,
+    next_ts_settings=TimestampDSSContentSettings(include_vri=False, update_before_ts=True),
+)
 _DEFAULT_SIGNER_CACHE: dict[bytes, _DeviceSigner] = {}
 
 

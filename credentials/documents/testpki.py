@@ -37,6 +37,12 @@ ARCH = "aipia"
 SEAL = "seal"
 SEAL_REVOKED = "seal-revoked"
 TIMESTAMPERS = ("tsa", "tsa-next")
+# The end-entity certificates the intermediate issued whose OCSP responses a validation context carries (pyHanko
+# embeds every response it is given in the DSS, so not the revoked seal's). They go into the DSS beside the CRLs:
+# pyHanko 0.38's past validation (a timestamp validated after its TSA certificate expired) accepts revocation data
+# for such a certificate only from an OCSP responder, never the CA's own CRL (ADR 0016, "Why OCSP").
+OCSP_SUBJECTS = ("seal", "tsa")
+OCSP_RESPONDER = "interm"
 KEY_LABELS = ("root", "interm", "seal", "seal-revoked", "ocsp", "tsa", "tsa-next")
 # Validity from the PKI's creation. The seal certificate lasts less than a credential (three years) and the
 # first TSA less than that too: a certificate verifies after both expired only through its long-term
@@ -159,6 +165,7 @@ def render_config(*, organization_name: str, organization_identifier: str, count
 
 
 _crl_cache: dict[tuple[str, str, datetime], Any] = {}
+_ocsp_cache: dict[tuple[str, str, datetime], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -225,7 +232,8 @@ class TestPki:
 
     def timestamper(self, *, at: datetime | None = None, label: str | None = None) -> Any:
         """A pyHanko TimeStamper answered in-process by the TSA ``label`` or, without one, by the TSA whose
-        certificate is valid at ``at`` (now) and lasts longest, as a renewed TSA's would."""
+        certificate is valid at ``at`` (now) and lasts longest, as a renewed TSA's would. Its tokens carry the time
+        ``at``, or without it the time of each request, so that a worker can keep one timestamper."""
         from pyhanko.sign.timestamps import TimeStamper
 
         moment = at or datetime.now(UTC)
@@ -238,7 +246,7 @@ class TestPki:
             if not valid:
                 raise ValueError(f"No test TSA has a certificate valid at {moment.isoformat()}")
             label = max(valid, key=lambda name: self.certificate(name).not_valid_after_utc)
-        service = self.arch.service_registry.summon_timestamper(_label("ServiceLabel", label), at_time=moment)
+        service = self.arch.service_registry.summon_timestamper(_label("ServiceLabel", label), at_time=at)
 
         class InProcessTimeStamper(TimeStamper):
             async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
@@ -261,16 +269,49 @@ class TestPki:
             crls.append(_crl_cache[key])
         return crls
 
+    def ocsp_responses(self, *, at: datetime | None = None, labels: Iterable[str] = OCSP_SUBJECTS) -> list[Any]:
+        """The intermediate's OCSP responses for the certificates ``labels`` as of ``at`` (asn1crypto
+        OCSPResponses). Made once per certificate and hour when the responder's answers last longer than two hours
+        (``validity-period`` in testpki.yml), else for ``at`` itself (a PKI folder made before that setting)."""
+        from pyhanko_certvalidator.authority import CertTrustAnchor
+        from pyhanko_certvalidator.fetchers.common_utils import format_ocsp_request
+
+        moment = at or datetime.now(UTC)
+        hour = moment.replace(minute=0, second=0, microsecond=0)
+        registry = self.arch.service_registry
+        issuer = CertTrustAnchor(self.asn1_certificate(OCSP_RESPONDER)).authority
+        responses = []
+        for label in labels:
+            key = (str(self.folder), label, hour)
+            response = _ocsp_cache.get(key)
+            if response is None:
+                responder = registry.summon_responder(_label("ServiceLabel", OCSP_RESPONDER), at_time=hour)
+                if responder.validity is not None and responder.validity < timedelta(hours=2):
+                    responder.at_time = moment
+                    key = (str(self.folder), label, moment)
+                request = format_ocsp_request(
+                    self.asn1_certificate(label), issuer, certid_hash_algo="sha256", request_nonces=False
+                )
+                response = responder.build_ocsp_response(request)
+                if len(_ocsp_cache) > 64:
+                    _ocsp_cache.clear()
+                _ocsp_cache[key] = response
+            responses.append(response)
+        return responses
+
     def validation_context(
         self, *, at: datetime | None = None, crls: Iterable[Any] | None = None, moment: datetime | None = None
     ) -> Any:
-        """A pyHanko ValidationContext trusting our root, with this PKI's CRLs as of ``at``, never fetching."""
+        """A pyHanko ValidationContext trusting our root, with this PKI's CRLs and OCSP responses as of ``at``,
+        never fetching. pyHanko embeds what it used (both, for a certificate the responder answers for) in the DSS.
+        """
         from pyhanko_certvalidator import ValidationContext
 
         return ValidationContext(
             trust_roots=[self.asn1_certificate("root")],
-            other_certs=[self.asn1_certificate("interm")],
+            other_certs=[self.asn1_certificate("interm"), self.asn1_certificate("ocsp")],
             crls=list(crls) if crls is not None else self.crls(at=at),
+            ocsps=self.ocsp_responses(at=at),
             allow_fetching=False,
             revocation_mode="hard-fail",
             moment=moment,

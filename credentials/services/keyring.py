@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
@@ -270,25 +270,50 @@ def test_pki() -> testpki.TestPki | None:
 test_pki.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
+# A worker reuses its B-LTA material (the timestamper, the validation context with the revocation data it holds or
+# fetched) for this long instead of building it for every PDF: OCSP responses and CRLs stay valid for hours, and a
+# reused timestamper asks the TSA once for the dummy token pyHanko sizes the document timestamp with (ADR 0016).
+LTV_MATERIAL_REUSE = datetime.timedelta(minutes=10)
+_ltv_material: dict[tuple, tuple[datetime.datetime, Any, Any]] = {}
+
+
 def ltv_material(key: SealKey) -> tuple[Any, Any] | None:
     """What a B-LTA seal needs for ``key``: a pyHanko timestamper and a validation context, or None (B-B).
 
     With TSA_URL, that authority and validation data fetched from the certificates' CRL and OCSP addresses;
-    for a seal certified by the test PKI, its time-stamping authority and CRLs, in-process.
+    for a seal certified by the test PKI, its time-stamping authority, CRLs and OCSP responses, in-process. Each
+    thread keeps what it built for LTV_MATERIAL_REUSE (a validation context is not shared between threads).
     """
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    root = key.chain[-1]
+    pki = None
     if settings.TSA_URL:
+        cache_key: tuple = ("tsa", settings.TSA_URL, root.fingerprint(hashes.SHA256()))
+    else:
+        pki = test_pki()
+        if pki is None or root != pki.root:
+            return None
+        cache_key = ("pki", str(pki.folder))
+    cache_key += (threading.get_ident(),)
+    now = datetime.datetime.now(datetime.UTC)
+    cached = _ltv_material.get(cache_key)
+    if cached is not None and cached[0] > now:
+        return cached[1], cached[2]
+    if pki is not None:
+        material = pki.timestamper(), pki.validation_context()
+    else:
         from pyhanko.sign.timestamps import HTTPTimeStamper
         from pyhanko_certvalidator import ValidationContext
 
-        roots = [asn1_x509.Certificate.load(key.chain[-1].public_bytes(Encoding.DER))]
-        return HTTPTimeStamper(settings.TSA_URL), ValidationContext(trust_roots=roots, allow_fetching=True)
-    pki = test_pki()
-    if pki is not None and key.chain[-1] == pki.root:
-        return pki.timestamper(), pki.validation_context()
-    return None
+        roots = [asn1_x509.Certificate.load(root.public_bytes(Encoding.DER))]
+        material = HTTPTimeStamper(settings.TSA_URL), ValidationContext(trust_roots=roots, allow_fetching=True)
+    with _lock:
+        if len(_ltv_material) > 64:
+            _ltv_material.clear()
+        _ltv_material[cache_key] = (now + LTV_MATERIAL_REUSE, *material)
+    return material
 
 
 def archive_material(*, at: datetime.datetime | None = None) -> tuple[Any, Any] | None:
@@ -324,3 +349,4 @@ def forget_cached_keys() -> None:
     with _lock:
         _cache.clear()
         _test_pkis.clear()
+        _ltv_material.clear()

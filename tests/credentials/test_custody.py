@@ -252,15 +252,6 @@ def test_the_nightly_extension_adds_an_archive_timestamp_before_the_first_one_ex
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pyHanko 0.38's AdES LTA validation (clock frozen) passes the extended PDF while the first TSA's certificate "
-        "is valid, but once it has expired answers OUT_OF_BOUNDS_NO_POE: validating the first document timestamp, "
-        "it gathers no revocation data for that TSA although the DSS holds the CRLs added with the archive "
-        "timestamp. See ADR 0016; strict, so that a fix shows."
-    ),
-)
 def test_a_pdf_sealed_today_and_extended_validates_three_years_and_a_day_from_now_offline(
     file_signer, test_pki, settings, complete_dossier, applicant, django_capture_on_commit_callbacks
 ):
@@ -327,6 +318,56 @@ def test_a_b_lta_pdf_passes_pyhankos_long_term_validation_today_without_network(
     assert tampered != sealed
     seal = PdfFileReader(io.BytesIO(tampered)).embedded_signatures[0]
     assert ltv_validation(seal, trust_anchors=[test_pki.root], at=datetime.now(UTC))[0] is False
+
+
+@pytest.mark.slow
+def test_a_b_lta_seal_is_one_revision_for_the_seal_and_one_for_the_dss_with_ocsp_and_the_document_timestamp(
+    test_pki,
+):
+    from asn1crypto import ocsp
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    from credentials.documents import pdf as pdf_documents
+
+    sealed = pdf_documents.seal_pdf(
+        minimal_pdf(),
+        key=test_pki.seal_key(),
+        embedded_json=b"{}",
+        timestamper=test_pki.timestamper(),
+        validation_context=test_pki.validation_context(),
+    )
+    reader = PdfFileReader(io.BytesIO(sealed))
+
+    assert reader.xrefs.total_revisions == 3  # the blank page; the seal; the DSS with the document timestamp
+    assert [(s.sig_object_type, s.signed_revision) for s in reader.embedded_signatures] == [
+        ("/Sig", 1),
+        ("/DocTimeStamp", 2),
+    ]
+    store = DocumentSecurityStore.read_dss(reader)
+    answered = set()
+    for stream in store.ocsps:
+        response = ocsp.OCSPResponse.load(stream.get_object().data)
+        for single in response.basic_ocsp_response["tbs_response_data"]["responses"]:
+            assert single["cert_status"].name == "good"
+            answered.add(single["cert_id"]["serial_number"].native)
+    # pyHanko's past validation of an expired TSA's timestamp needs the OCSP responses (ADR 0016, "Why OCSP").
+    assert answered == {test_pki.certificate("seal").serial_number, test_pki.certificate("tsa").serial_number}
+    assert len(store.crls) == 2  # the root's and the intermediate's
+
+
+def test_a_worker_reuses_its_b_lta_material_for_a_while_and_until_the_keys_are_forgotten(file_signer, test_pki):
+    from freezegun import freeze_time
+
+    key = keyring.load_seal_key()
+    timestamper, context = keyring.ltv_material(key)
+
+    assert keyring.ltv_material(key) == (timestamper, context)
+    with freeze_time(datetime.now(UTC) + keyring.LTV_MATERIAL_REUSE + timedelta(seconds=1)):
+        later = keyring.ltv_material(key)
+    assert later[0] is not timestamper and later[1] is not context
+    keyring.forget_cached_keys()
+    assert keyring.ltv_material(key)[1] is not later[1]
 
 
 def minimal_pdf() -> bytes:
