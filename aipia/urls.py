@@ -1,12 +1,13 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aipia.health import healthz
 from assessments.applicant_views import interview_calendar_download
+from credentials.api import wallet as credential_wallet
 from credentials.views import public as credential_public
 from credentials.views import public_page as credential_public_page
 from profiles import views as profile_views
@@ -37,8 +38,29 @@ urlpatterns = [
     path("transparency/", quality_views.transparency, name="transparency"),
     path("quality/", include("quality.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
+    path("status/tokens/<int:number>", credential_wallet.StatusListTokenApi.as_view(), name="status-list-token"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),
+    # Wallets (OpenID4VCI 1.0, docs/wallets.md). The issuer identifier is SITE_URL, without a path: its metadata
+    # address is the well-known one; a client may add a trailing slash (the path of an identifier ending in "/").
+    re_path(
+        r"^\.well-known/openid-credential-issuer/?$",
+        credential_wallet.CredentialIssuerMetadataApi.as_view(),
+        name="openid-credential-issuer",
+    ),
+    re_path(
+        r"^\.well-known/oauth-authorization-server/?$",
+        credential_wallet.AuthorizationServerMetadataApi.as_view(),
+        name="oauth-authorization-server",
+    ),
+    re_path(
+        r"^\.well-known/jwt-vc-issuer/?$", credential_wallet.JwtVcIssuerMetadataApi.as_view(), name="jwt-vc-issuer"
+    ),
+    path("wallet/offers/<str:code>", credential_wallet.CredentialOfferApi.as_view(), name="wallet-offer"),
+    path("wallet/token", credential_wallet.TokenApi.as_view(), name="wallet-token"),
+    path("wallet/nonce", credential_wallet.NonceApi.as_view(), name="wallet-nonce"),
+    path("wallet/credential", credential_wallet.CredentialApi.as_view(), name="wallet-credential"),
+    path("wallet/types/<str:kind>", credential_wallet.TypeMetadataApi.as_view(), name="wallet-type"),
     path(".well-known/seal-certificates.pem", credential_public.seal_certificates_pem, name="seal-certificates"),
     path("api/v1/", include("aipia.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -80,7 +80,7 @@ class VerificationReportSerializer(serializers.Serializer):
 
 class VerificationUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="A sealed credential (.jsonld) or a sealed PDF certificate; typed by content."
+        help_text="A sealed credential (.jsonld), a sealed PDF certificate or an SD-JWT VC; typed by content."
     )
 
 
@@ -93,6 +93,10 @@ _PUBLIC: dict = {
 }
 
 
+# An SD-JWT VC is text: its own media type (SD-JWT VC draft), or plain text as pasted.
+SD_JWT_MEDIA_TYPES = ("application/dc+sd-jwt", "application/sd-jwt", "text/plain")
+
+
 class VerificationApi(APIView):
     authentication_classes = _PUBLIC["authentication_classes"]
     permission_classes = _PUBLIC["permission_classes"]
@@ -101,9 +105,10 @@ class VerificationApi(APIView):
 
     @extend_schema(
         operation_id="verifications_create",
-        summary="Verify a sealed credential (JSON) or an uploaded .jsonld or PDF",
+        summary="Verify a sealed credential (JSON), an SD-JWT VC, or an uploaded .jsonld, PDF or SD-JWT VC",
         request={
             "application/json": OpenApiTypes.OBJECT,
+            "application/dc+sd-jwt": OpenApiTypes.STR,
             "multipart/form-data": VerificationUploadSerializer,
         },
         responses={
@@ -123,9 +128,10 @@ class VerificationApi(APIView):
         ],
     )
     def post(self, request):
-        """Verify a sealed credential: the body is the sealed JSON itself, or a multipart upload ``file``
-        (a ``.jsonld`` or a PDF certificate, typed by content). Nothing is stored and no URL in the document is
-        fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200 answer."""
+        """Verify a sealed credential: the body is the sealed JSON itself, an SD-JWT VC (``application/dc+sd-jwt``,
+        as our wallet offers issue it, with or without a key binding JWT), or a multipart upload ``file`` (a
+        ``.jsonld``, a PDF certificate or an SD-JWT VC, typed by content). Nothing is stored and no URL in the
+        document is fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200 answer."""
         limit = settings.VERIFY_MAX_UPLOAD_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -190,8 +196,13 @@ class VerificationApi(APIView):
             if upload is None:
                 raise UnreadableInput("empty", 'Send the file in the multipart field "file".')
             return read_upload(upload)
+        if request.content_type.startswith(SD_JWT_MEDIA_TYPES):
+            return request.body  # an SD-JWT VC, as a wallet presents it (typed by content all the same)
         if not request.content_type.startswith("application/json"):
-            raise ParseError("Send a sealed credential as application/json, or a file as multipart/form-data.")
+            raise ParseError(
+                "Send a sealed credential as application/json, an SD-JWT VC as application/dc+sd-jwt, or a file as "
+                "multipart/form-data."
+            )
         return request.body
 
 

@@ -10,13 +10,15 @@ from typing import Any
 from cryptography import x509
 
 from aipia import jsonlimits
+from credentials.documents.sd_jwt_vc import looks_like_sd_jwt
 from credentials.verification.pdf import verify_pdf
 from credentials.verification.report import Report, StatusLookup
+from credentials.verification.sd_jwt import TokenStatusLookup, verify_sd_jwt_vc
 from credentials.verification.sealed import verify_sealed_credential
 
 # --- uploaded documents (API and verifier page) ---------------------------------------------------------------
 
-JSON, PDF = "json", "pdf"
+JSON, PDF, SD_JWT = "json", "pdf", "sd-jwt"
 
 
 class UnreadableInput(Exception):
@@ -34,7 +36,9 @@ class UnreadableInput(Exception):
 
 
 def sniff(data: bytes) -> str | None:
-    """ "json" or "pdf" by content (never by name or declared type), or None."""
+    """ "json", "pdf" or "sd-jwt" by content (never by name or declared type), or None."""
+    if looks_like_sd_jwt(data):
+        return SD_JWT
     head = data[:1024]
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
@@ -79,8 +83,10 @@ def verify_document(
     status_lookup: StatusLookup | None = None,
     edc_dir: Path | None = None,
     now: datetime | None = None,
+    token_status_lookup: TokenStatusLookup | None = None,
 ) -> Report:
-    """Verify an uploaded file, typed by its content: a sealed credential (JSON) or a sealed PDF certificate.
+    """Verify an uploaded file, typed by its content: a sealed credential (JSON), a sealed PDF certificate, or
+    an SD-JWT VC (text; its status is read through ``token_status_lookup``, none given: every status unread).
 
     Raises UnreadableInput for an empty, oversized (413) or unrecognised file, or JSON that is not a sealed
     credential (422).
@@ -95,6 +101,17 @@ def verify_document(
         return verify_sealed_credential(parse_sealed_json(data), now=now, **options)
     if kind == PDF:
         return verify_pdf(data, now=now, **options)
+    if kind == SD_JWT:
+        return verify_sd_jwt_vc(
+            data.decode("ascii", errors="replace").strip(),
+            trust_anchors=trust_anchors or [],
+            token_status_lookup=token_status_lookup or _no_token_status,
+            now=now,
+        )
     raise UnreadableInput(
-        "unknown_type", "This file is neither a sealed credential (.jsonld, JSON) nor a PDF certificate."
+        "unknown_type", "This file is neither a sealed credential (.jsonld, JSON), a PDF certificate nor an SD-JWT VC."
     )
+
+
+def _no_token_status(*, uri: str, index: int) -> int | None:
+    return None
