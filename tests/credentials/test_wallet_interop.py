@@ -1,0 +1,64 @@
+"""An independent wallet (tests/wallet/wallet.mjs: @openid4vc/openid4vci's client and @sd-jwt/sd-jwt-vc, npm
+packages nobody here wrote) runs the pre-authorized code flow against the running application, then verifies the
+SD-JWT VC it received — issuer signature, disclosures, key binding, type metadata, status — and reads it revoked
+once the credential is revoked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from credentials.services import status, token_status
+
+pytestmark = [pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tests" / "wallet" / "wallet.mjs"
+
+
+def _node(*args: str) -> dict:
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "@openid4vc" / "openid4vci").exists():
+        pytest.fail("Node and the npm packages (make install) are needed for the independent wallet.")
+    completed = subprocess.run(
+        ["node", str(SCRIPT), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
+    )
+    assert completed.stdout, completed.stderr
+    return json.loads(completed.stdout)
+
+
+@pytest.fixture(autouse=True)
+def _site(settings, live_server):
+    settings.SITE_URL = live_server.url
+    token_status.forget()
+
+
+def test_an_independent_wallet_receives_and_verifies_an_sd_jwt_vc_which_reads_revoked_once_revoked(
+    live_server, transactional_db, issued_credential, admin_user
+):
+    client = Client()
+    client.force_login(issued_credential.holder)
+    offer = client.post(
+        f"/api/v1/credentials/{issued_credential.pk}/wallet-offers",
+        {"format": "dc+sd-jwt"},
+        content_type="application/json",
+    ).json()
+
+    received = _node("issue", offer["offer"], offer["tx_code"])
+    assert "failed" not in received, received.get("failed")
+    assert received["format"] == "dc+sd-jwt" and received["configurationId"] == "certification_dc_sd_jwt"
+    assert received["verified"] is True, received.get("error")
+    assert received["status"] == 0 and received["kb"] is True
+    claims = received["claims"]
+    assert claims["cnf"]["jwk"]["x"] == received["holderJwk"]["x"]
+    assert claims["family_name"] == issued_credential.holder.last_name  # disclosed by the holder
+    assert claims["learning_outcomes"] and claims["achievement_title"] == issued_credential.profile.title_en
+    assert received["typeMetadataName"]
+
+    status.revoke(credential=issued_credential, actor=admin_user, category="other", reason="Obtained by fraud.")
+    after = _node("verify", received["presentation"])
+    assert after["verified"] is False and after["status"] == 1, after
