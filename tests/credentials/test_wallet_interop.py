@@ -22,10 +22,11 @@ SCRIPT = ROOT / "tests" / "wallet" / "wallet.mjs"
 
 
 def _node(*args: str) -> dict:
-    if shutil.which("node") is None or not (ROOT / "node_modules" / "@openid4vc" / "openid4vci").exists():
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules" / "@openid4vc" / "openid4vci").exists():
         pytest.fail("Node and the npm packages (make install) are needed for the independent wallet.")
-    completed = subprocess.run(
-        ["node", str(SCRIPT), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
+    completed = subprocess.run(  # noqa: S603 - node running our fixed script, with arguments made by the test
+        [node, str(SCRIPT), *args], capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
     )
     assert completed.stdout, completed.stderr
     return json.loads(completed.stdout)
