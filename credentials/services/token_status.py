@@ -25,7 +25,7 @@ from credentials.services import keyring
 
 BITS = 2
 PURPOSE = StatusList.Purpose.REVOCATION
-_VALUE = {
+_VALUE: dict[str, int] = {
     Credential.Status.REVOKED: token_status_list.INVALID,
     Credential.Status.SUSPENDED: token_status_list.SUSPENDED,
 }
