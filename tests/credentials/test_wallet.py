@@ -404,3 +404,51 @@ def test_the_nonce_endpoint_is_never_cached(client, db):
     response = client.post("/wallet/nonce")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     assert response.json()["c_nonce"] != client.post("/wallet/nonce").json()["c_nonce"]
+
+
+# --- the holder's page ----------------------------------------------------------------------------------------
+
+
+def test_the_holder_page_shows_a_new_offer_once_with_its_qr_code_and_transaction_code_apart(
+    holder_client, issued_credential
+):
+    page = holder_client.get(f"/credentials/{issued_credential.pk}/").content.decode()
+    assert "Add to a wallet" in page and 'value="dc+sd-jwt"' in page
+    response = holder_client.post(f"/credentials/{issued_credential.pk}/wallet/", {"format": "dc+sd-jwt"})
+    assert response.status_code == 302 and response["Location"].endswith("#wallet")
+    offer = WalletOffer.objects.get(credential=issued_credential)
+    page = holder_client.get(f"/credentials/{issued_credential.pk}/").content.decode()
+    assert 'src="data:image/png;base64,' in page and "openid-credential-offer://?credential_offer_uri=" in page
+    tx_code = re.search(r'class="tx-code"[^>]*>([0-9]{6})<', page).group(1)
+    code = re.search(r"credential_offer_uri=[^\"]*%2Fwallet%2Foffers%2F([A-Za-z0-9_-]+)", page).group(1)
+    assert _token(Client(), code, tx_code).status_code == 200
+    again = holder_client.get(f"/credentials/{issued_credential.pk}/").content.decode()
+    assert tx_code not in again  # shown once
+    assert "Wallet offer created by the holder" in again
+    assert offer.tx_code_hash not in again
+
+
+def test_the_holder_revokes_an_open_offer_from_the_page(holder_client, issued_credential):
+    holder_client.post(f"/credentials/{issued_credential.pk}/wallet/", {"format": "dc+sd-jwt"})
+    offer = WalletOffer.objects.get(credential=issued_credential)
+    response = holder_client.post(f"/credentials/{issued_credential.pk}/wallet/{offer.pk}/revoke/")
+    assert response.status_code == 302
+    offer.refresh_from_db()
+    assert offer.revoked_at is not None
+
+
+def test_another_member_cannot_create_or_revoke_offers_from_the_page(issued_credential, db):
+    stranger = Client()
+    stranger.force_login(member())
+    assert stranger.post(f"/credentials/{issued_credential.pk}/wallet/", {"format": "dc+sd-jwt"}).status_code == 404
+    assert not WalletOffer.objects.exists()
+
+
+def test_the_verify_page_reads_a_pasted_sd_jwt_vc(holder_client, issued_credential):
+    access_token, configuration = _access_token(holder_client, issued_credential)
+    text = _credential_request(
+        Client(), access_token, proof(key=holder_key(), audience=AUDIENCE, nonce=_nonce(Client())), configuration
+    ).json()["credentials"][0]["credential"]
+    page = Client().post("/verify/", {"json": text})
+    assert page.status_code == 200
+    assert "verdict-active" in page.content.decode()
