@@ -40,6 +40,7 @@ urlpatterns = [
     path("status/", credential_public.status_reference_document, name="status-reference"),
     path("status/tokens/<int:number>", credential_wallet.StatusListTokenApi.as_view(), name="status-list-token"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
+    path("status/<str:purpose>/<int:number>.jwt", credential_public.status_list_jwt, name="status-list-jwt"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),
     # Wallets (OpenID4VCI 1.0, docs/wallets.md). The issuer identifier is SITE_URL, without a path: its metadata
     # address is the well-known one; a client may add a trailing slash (the path of an identifier ending in "/").

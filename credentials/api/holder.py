@@ -4,7 +4,8 @@ One thin class per operation; the services under credentials/services/ decide.""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -13,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import Membership
 from aipia.api import BoundedJSONParser
 from aipia.openapi import PROBLEM
-from credentials.files import DOWNLOADS, credential_download_response, linkedin_url
+from credentials.files import DOWNLOAD_KINDS, credential_download_response, linkedin_url
 from credentials.models import CPDActivity, Credential, ExternalCertification, RenewalApplication, ShownStatus
 from credentials.selectors import get_own_credential, own_credentials
 from credentials.services import attestation, cpd, external, renewal
@@ -146,7 +147,7 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     def get_downloads(self, credential) -> dict[str, str]:
         if not self._ready(credential):
             return {}
-        return {kind: f"/api/v1/credentials/{credential.pk}/files/{kind}" for kind in DOWNLOADS}
+        return {kind: f"/api/v1/credentials/{credential.pk}/files/{kind}" for kind in DOWNLOAD_KINDS}
 
 
 class HolderCredentialListApi(APIView):
@@ -238,13 +239,34 @@ class HolderPublicPageApi(APIView):
 
 class HolderCredentialDownloadApi(APIView):
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(DOWNLOAD_KINDS),
+                description="pdf, jsonld (the sealed EDC), qr (PNG); openbadge (the Open Badges 3.0 credential, a "
+                "VC-JWT, .jwt), openbadge-png and openbadge-svg (the profile's badge with it baked in, OB 3.0 §5.3).",
+            )
+        ],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(description="The PDF, the sealed .jsonld or the QR PNG.")
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The PDF or the sealed .jsonld."
+            ),
+            (200, "application/vc+jwt"): OpenApiResponse(
+                OpenApiTypes.STR, description="The Open Badges 3.0 credential (compact JWS)."
+            ),
+            (200, "image/png"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The QR code, or the badge with the Open Badge baked in."
+            ),
+            (200, "image/svg+xml"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The badge with the Open Badge baked in."
+            ),
         },
         operation_id="credentials_download",
     )
     def get(self, request, pk, kind: str):
-        if kind not in DOWNLOADS:
+        if kind not in DOWNLOAD_KINDS:
             raise Http404("Unknown download.")
         return credential_download_response(
             get_own_credential(holder=request.user, credential_id=pk), kind, inline=False

@@ -80,8 +80,13 @@ class VerificationReportSerializer(serializers.Serializer):
 
 class VerificationUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="A sealed credential (.jsonld), a sealed PDF certificate or an SD-JWT VC; typed by content."
+        help_text="A sealed credential (.jsonld), a sealed PDF certificate, an Open Badges 3.0 credential (a "
+        ".jwt, or a PNG or SVG badge with one baked in) or an SD-JWT VC; typed by content."
     )
+
+
+# An Open Badges 3.0 credential (a compact JWS) may be sent as the body itself, with one of these types.
+JWT_MEDIA_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
 
 
 # Public and read-only in effect: nobody needs to be identified, so no authentication runs — and with it no
@@ -105,17 +110,20 @@ class VerificationApi(APIView):
 
     @extend_schema(
         operation_id="verifications_create",
-        summary="Verify a sealed credential (JSON), an SD-JWT VC, or an uploaded .jsonld, PDF or SD-JWT VC",
+        summary="Verify a sealed credential (JSON), an Open Badge (VC-JWT), an SD-JWT VC, or an uploaded file",
         request={
             "application/json": OpenApiTypes.OBJECT,
+            "application/vc+jwt": OpenApiTypes.STR,
             "application/dc+sd-jwt": OpenApiTypes.STR,
             "multipart/form-data": VerificationUploadSerializer,
         },
         responses={
             200: VerificationReportSerializer,
-            400: OpenApiResponse(PROBLEM, description="Not JSON, not a PDF, or nothing sent."),
+            400: OpenApiResponse(PROBLEM, description="Not JSON, a PDF, a JWT or a badge image, or nothing sent."),
             413: OpenApiResponse(PROBLEM, description="Larger than the upload limit."),
-            422: OpenApiResponse(PROBLEM, description="Well-formed JSON that is not a sealed credential."),
+            422: OpenApiResponse(
+                PROBLEM, description="Well-formed JSON that is not a sealed credential, or an image with no Open Badge."
+            ),
             429: OpenApiResponse(description="Too many requests from this address."),
         },
         examples=[
@@ -128,10 +136,12 @@ class VerificationApi(APIView):
         ],
     )
     def post(self, request):
-        """Verify a sealed credential: the body is the sealed JSON itself, an SD-JWT VC (``application/dc+sd-jwt``,
-        as our wallet offers issue it, with or without a key binding JWT), or a multipart upload ``file`` (a
-        ``.jsonld``, a PDF certificate or an SD-JWT VC, typed by content). Nothing is stored and no URL in the
-        document is fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200 answer."""
+        """Verify a sealed credential: the body is the sealed JSON itself, an Open Badges 3.0 credential as
+        ``application/vc+jwt``, an SD-JWT VC as ``application/dc+sd-jwt`` (as our wallet offers issue it, with or
+        without a key binding JWT), or a multipart upload ``file`` (a ``.jsonld``, a PDF certificate, a ``.jwt``, a
+        PNG or SVG badge with an Open Badge baked in, or an SD-JWT VC; typed by content). Nothing is stored and no URL
+        in the document is fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200
+        answer."""
         limit = settings.VERIFY_MAX_UPLOAD_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -196,11 +206,12 @@ class VerificationApi(APIView):
             if upload is None:
                 raise UnreadableInput("empty", 'Send the file in the multipart field "file".')
             return read_upload(upload)
-        if request.content_type.startswith(SD_JWT_MEDIA_TYPES):
-            return request.body  # an SD-JWT VC, as a wallet presents it (typed by content all the same)
+        if request.content_type.startswith(SD_JWT_MEDIA_TYPES + JWT_MEDIA_TYPES):
+            return request.body  # an SD-JWT VC or an Open Badge (VC-JWT), sent as it is; typed by content
         if not request.content_type.startswith("application/json"):
             raise ParseError(
-                "Send a sealed credential as application/json, an SD-JWT VC as application/dc+sd-jwt, or a file as "
+                "Send a sealed credential as application/json, an Open Badge as application/vc+jwt, an SD-JWT VC as "
+                "application/dc+sd-jwt, or a file as "
                 "multipart/form-data."
             )
         return request.body

@@ -326,7 +326,7 @@ class WalletOfferListApi(APIView):
         request=WalletOfferInputSerializer,
         responses={
             201: CreatedWalletOfferSerializer,
-            400: OpenApiResponse(PROBLEM, description="unknown_format, format_unavailable."),
+            400: OpenApiResponse(PROBLEM, description="unknown_format."),
             404: OpenApiResponse(PROBLEM),
             409: OpenApiResponse(PROBLEM, description="not_issued, not_active: the credential cannot be offered."),
         },

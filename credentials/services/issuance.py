@@ -451,7 +451,7 @@ def _enqueue_notification(credential_id) -> None:
 
 
 def notify_holder(*, credential_id) -> bool:
-    """E-mail the holder their certificate (PDF attached), once."""
+    """E-mail the holder their certificate (the PDF and the sealed EDC, ``.jsonld``, attached), once."""
     claimed = Credential.objects.filter(
         pk=credential_id, notified_at__isnull=True, issuance=Credential.Issuance.DONE
     ).update(notified_at=timezone.now())
@@ -485,6 +485,11 @@ def notify_holder(*, credential_id) -> bool:
                 )
                 % links
             )
+            europass = _(
+                "The sealed credential (.jsonld), a European Digital Credential, is attached too: upload it to your "
+                "Europass wallet (europass.europa.eu, My Library) to keep it with your other credentials."
+            )
+            body += "\n" + europass + "\n"
             # The same words as HTML, with the profile's badge (an absolute address: mail clients fetch it, or show
             # its alternative text). Attestations are about no published profile and have no badge.
             html = render_to_string(
@@ -493,6 +498,7 @@ def notify_holder(*, credential_id) -> bool:
                     "opening": opening.strip(),
                     "profile_title": credential.profile.tr("title"),
                     "badge": badge_url(credential.profile.code, "png") if credential.profile.is_published else "",
+                    "europass": europass,
                     **links,
                 },
             )
@@ -500,6 +506,8 @@ def notify_holder(*, credential_id) -> bool:
         message.attach_alternative(html, "text/html")
         with credential.pdf.open("rb") as handle:
             message.attach(f"{credential.serial}.pdf", handle.read(), "application/pdf")
+        with credential.sealed_json.open("rb") as handle:
+            message.attach(f"{credential.serial}.jsonld", handle.read(), "application/ld+json")
         message.send()
     except Exception:
         # Let a retry send it: the claim is undone.

@@ -37,8 +37,9 @@ from accounts.models import User
 from aipia import throttling
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
 from credentials.documents import jose, sd_jwt_vc
+from credentials.documents import open_badges as open_badge_document
 from credentials.models import Credential, CredentialEvent, WalletNonce, WalletOffer
-from credentials.services import keyring, token_status
+from credentials.services import keyring, open_badges, token_status
 from credentials.services.issuance import credential_data, verify_url_for
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -81,8 +82,8 @@ def configuration_id(*, kind: str, format: str) -> str:
 
 
 def issuers() -> dict[str, Callable[..., str]]:
-    """The formats we can issue now, each with its builder ``(credential, holder_jwk) -> credential text``."""
-    return {Format.SD_JWT_VC: issue_sd_jwt_vc}
+    """The formats we issue, each with its builder ``(credential, holder_jwk) -> credential text``."""
+    return {Format.SD_JWT_VC: issue_sd_jwt_vc, Format.OPEN_BADGE: open_badges.issue_open_badge}
 
 
 def credential_configurations() -> dict[str, dict[str, Any]]:
@@ -120,7 +121,7 @@ def credential_configurations() -> dict[str, dict[str, Any]]:
             configurations[configuration_id(kind=kind, format=Format.OPEN_BADGE)] = {
                 "format": Format.OPEN_BADGE.value,
                 "scope": f"{kind}_jwt_vc_json",
-                "credential_definition": {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
+                "credential_definition": {"type": list(open_badge_document.CREDENTIAL_TYPES)},
                 **common,
                 "credential_metadata": {"display": display},
             }
@@ -207,8 +208,6 @@ def create_offer(*, credential: Credential, holder: User, format: str) -> Create
         raise NotAllowed(_("Only the holder of a credential can add it to a wallet."))
     if format not in Format.values:
         raise DomainError(_("Unknown wallet format: choose dc+sd-jwt or jwt_vc_json."), code="unknown_format")
-    if format not in issuers():
-        raise DomainError(_("This format is not available yet: choose dc+sd-jwt."), code="format_unavailable")
     now = timezone.now()
     pre_authorized_code = secrets.token_urlsafe(32)
     tx_code = "".join(secrets.choice("0123456789") for _i in range(TX_CODE_LENGTH))
@@ -523,7 +522,10 @@ def issue_to_wallet(*, authorization: str, body: Any) -> dict[str, Any]:
                 "credential_request_denied",
                 f"The credential is {credential.status} and can no longer be issued to a wallet.",
             )
-        issued = builder(credential=credential, holder_jwk=proof.jwk)
+        try:
+            issued = builder(credential=credential, holder_jwk=proof.jwk)
+        except DomainError as error:  # the builder refuses the key or the credential: nothing is issued
+            raise WalletError("credential_request_denied", error.message) from error
         CredentialEvent.objects.create(
             credential=credential,
             action="credential.wallet_issued",

@@ -1,4 +1,6 @@
-"""Uploaded documents (API and verifier page): typed by content, then verified as what they are. Pure."""
+"""Uploaded documents (API and verifier page): typed by content, then verified as what they are — a sealed EDC
+(JSON), a sealed PDF certificate, an Open Badges 3.0 credential (a VC-JWT, or a PNG or SVG badge with one baked
+in). Pure."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from typing import Any
 from cryptography import x509
 
 from aipia import jsonlimits
+from credentials.documents import open_badges
 from credentials.documents.sd_jwt_vc import looks_like_sd_jwt
+from credentials.verification.open_badges import verify_open_badge
 from credentials.verification.pdf import verify_pdf
 from credentials.verification.report import Report, StatusLookup
 from credentials.verification.sd_jwt import TokenStatusLookup, verify_sd_jwt_vc
@@ -18,15 +22,15 @@ from credentials.verification.sealed import verify_sealed_credential
 
 # --- uploaded documents (API and verifier page) ---------------------------------------------------------------
 
-JSON, PDF, SD_JWT = "json", "pdf", "sd-jwt"
+JSON, PDF, JWT, IMAGE, SD_JWT = "json", "pdf", "jwt", "image", "sd-jwt"
 
 
 class UnreadableInput(Exception):
     """Input that is not something we can verify. ``code`` is one of "empty", "too_large" (HTTP 413),
-    "not_json", "too_deeply_nested", "not_sealed" (HTTP 422) and "unknown_type"; ``status_code`` is the HTTP
-    answer."""
+    "not_json", "too_deeply_nested", "not_sealed" (HTTP 422), "no_badge_credential" (an image without an Open
+    Badge, HTTP 422) and "unknown_type"; ``status_code`` is the HTTP answer."""
 
-    STATUS_CODES = {"too_large": 413, "not_sealed": 422}
+    STATUS_CODES = {"too_large": 413, "not_sealed": 422, "no_badge_credential": 422}
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -36,7 +40,8 @@ class UnreadableInput(Exception):
 
 
 def sniff(data: bytes) -> str | None:
-    """ "json", "pdf" or "sd-jwt" by content (never by name or declared type), or None."""
+    """ "json", "pdf", "sd-jwt", "jwt" or "image" (PNG or SVG) by content (never by name or declared type), or
+    None."""
     if looks_like_sd_jwt(data):
         return SD_JWT
     head = data[:1024]
@@ -46,6 +51,10 @@ def sniff(data: bytes) -> str | None:
         return JSON
     if b"%PDF-" in head:  # readers accept the header anywhere in the first 1024 bytes
         return PDF
+    if open_badges.looks_like_jwt(data):
+        return JWT
+    if open_badges.is_png(data) or open_badges.looks_like_svg(data):
+        return IMAGE
     return None
 
 
@@ -85,11 +94,12 @@ def verify_document(
     now: datetime | None = None,
     token_status_lookup: TokenStatusLookup | None = None,
 ) -> Report:
-    """Verify an uploaded file, typed by its content: a sealed credential (JSON), a sealed PDF certificate, or
-    an SD-JWT VC (text; its status is read through ``token_status_lookup``, none given: every status unread).
+    """Verify an uploaded file, typed by its content: a sealed credential (JSON), a sealed PDF certificate, an
+    Open Badges 3.0 credential (a VC-JWT, or baked into a PNG or SVG badge), or an SD-JWT VC (text; its status
+    is read through ``token_status_lookup``, none given: every status unread).
 
-    Raises UnreadableInput for an empty, oversized (413) or unrecognised file, or JSON that is not a sealed
-    credential (422).
+    Raises UnreadableInput for an empty, oversized (413) or unrecognised file, JSON that is not a sealed
+    credential (422), or an image with no Open Badge in it (422).
     """
     if len(data) > max_bytes:
         raise UnreadableInput("too_large", f"The file is larger than the limit of {max_bytes} bytes.")
@@ -108,10 +118,28 @@ def verify_document(
             token_status_lookup=token_status_lookup or _no_token_status,
             now=now,
         )
+    if kind in (JWT, IMAGE):
+        token = data.decode("ascii").strip() if kind == JWT else _baked_token(data)
+        return verify_open_badge(
+            token, trust_anchors=trust_anchors or (), status_lookup=status_lookup or _no_status_lists, now=now
+        )
     raise UnreadableInput(
-        "unknown_type", "This file is neither a sealed credential (.jsonld, JSON), a PDF certificate nor an SD-JWT VC."
+        "unknown_type",
+        "This file is neither a sealed credential (.jsonld, JSON), a PDF certificate, an Open Badge (.jwt, or a "
+        "PNG or SVG badge) nor an SD-JWT VC.",
     )
 
 
 def _no_token_status(*, uri: str, index: int) -> int | None:
     return None
+
+
+def _no_status_lists(**_entry: Any) -> None:
+    return None
+
+
+def _baked_token(data: bytes) -> str:
+    try:
+        return open_badges.read_baked(data)
+    except open_badges.BadgeError as error:
+        raise UnreadableInput("no_badge_credential", str(error)) from error

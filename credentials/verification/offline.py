@@ -31,7 +31,7 @@ from typing import Any
 from cryptography import x509
 
 from aipia import days, jsonlimits
-from credentials.documents import status_list
+from credentials.documents import open_badges, status_list
 from credentials.documents.seal import check_chain, check_seal
 from credentials.verification import documents, tokens
 from credentials.verification.report import Report, StatusUnavailable
@@ -107,6 +107,8 @@ class DownloadedStatusLists:
             self.problems[url] = f"the status list given for {url} cannot be decoded: {error}"
 
     def __call__(self, *, list_url: str, index: int) -> bool:
+        # Our Open Badges name each list by its VC-JWT URL (<list URL>.jwt): the same list, with the same bits.
+        list_url = list_url.removesuffix(open_badges.STATUS_LIST_JWT_SUFFIX)
         if list_url in self.problems:
             raise StatusUnavailable(self.problems[list_url])
         if list_url not in self.lists:

@@ -3,9 +3,10 @@ every per-process cache of the public verification endpoints.
 
 The pure modules take everything they need as arguments, so the offline verifier (offline.py) runs them with
 downloaded keys and lists and no Django. This module supplies the server's inputs — our published seal keys and
-their trust anchors (plus ``VERIFY_TRUST_ANCHORS_FILE``), our own status lists (``status.status_bit``: nothing is
-ever fetched), ``settings.EDC_DIR``, the issuer's time zone, and our records of each credential — and it owns
-what is remembered per process:
+their trust anchors (plus ``VERIFY_TRUST_ANCHORS_FILE``), our own status lists (``status.status_bit``, reached
+through ``open_badges.status_bit``, which also reads the lists' VC-JWT URLs: nothing is ever fetched),
+``settings.EDC_DIR``, the issuer's time zone, and our records of each credential — and it owns what is remembered
+per process:
 
 - verified QR tokens (a token's signature cannot stop being valid, and our keys are never unpublished) and the
   published keys themselves (reloaded once when a token names a key this process has not seen);
@@ -36,7 +37,8 @@ from aipia import days
 from credentials.documents import qr
 from credentials.models import Credential
 from credentials.selectors import LIVE_FIELDS, published_seal_certificates, verification_state
-from credentials.services import status, token_status
+from credentials.services import open_badges as open_badge_service
+from credentials.services import token_status
 from credentials.verification import documents, pdf, sealed, tokens
 from credentials.verification.memo import Memo
 from credentials.verification.report import (
@@ -115,7 +117,8 @@ def _inputs(options: dict[str, Any]) -> dict[str, Any]:
     given = {name: options.get(name) for name in ("trust_anchors", "status_lookup", "edc_dir")}
     return {
         "trust_anchors": default_trust_anchors() if given["trust_anchors"] is None else given["trust_anchors"],
-        "status_lookup": status.status_bit if given["status_lookup"] is None else given["status_lookup"],
+        # Our status lists, named by either of their URLs: the sealed JSON (EDCs), or the VC-JWT (Open Badges).
+        "status_lookup": open_badge_service.status_bit if given["status_lookup"] is None else given["status_lookup"],
         "edc_dir": default_edc_dir() if given["edc_dir"] is None else given["edc_dir"],
         "now": options.get("now"),
     }

@@ -34,5 +34,15 @@ def upload_problem(exc: UnreadableInput) -> str:
         "not_sealed": _(
             'This JSON is not a sealed credential: expected a JAdES seal, an object with "payload" and "signatures".'
         ),
+        "no_badge_credential": _(
+            "This image carries no Open Badges 3.0 credential: its holder downloads the badge with the credential "
+            "in it from the credential's page."
+        ),
     }
-    return messages.get(exc.code, _("This file is neither a sealed credential (.jsonld) nor a PDF certificate."))
+    return messages.get(
+        exc.code,
+        _(
+            "This file is neither a sealed credential (.jsonld), a PDF certificate nor an Open Badge (.jwt, PNG "
+            "or SVG)."
+        ),
+    )

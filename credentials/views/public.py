@@ -34,6 +34,7 @@ from aipia.errors import DomainError
 from aipia.throttling import public_rate_limit
 from credentials.documents import qr
 from credentials.documents.keys import public_jwk
+from credentials.documents.open_badges import MEDIA_TYPE as OPEN_BADGE_MEDIA_TYPE
 from credentials.documents.status_list import STATUS_REFERENCE_PATH
 from credentials.models import StatusList
 from credentials.selectors import (
@@ -42,8 +43,8 @@ from credentials.selectors import (
     published_seal_certificates,
     verification_state,
 )
+from credentials.services import open_badges, status
 from credentials.services import register as credential_register
-from credentials.services import status
 from credentials.services.register import (
     MIN_QUERY_LENGTH,
     PAGE_SIZE,
@@ -354,6 +355,33 @@ def status_list_credential(request: HttpRequest, purpose: str, number: int) -> H
         return _public_headers(HttpResponseNotModified(), status_list)
     response = HttpResponse(bytes(status_list.sealed_json), content_type="application/json")
     return _public_headers(response, status_list)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def status_list_jwt(request: HttpRequest, purpose: str, number: int) -> HttpResponse:
+    """The same status list as a VC-JWT (``application/vc+jwt``), for Open Badges 3.0 verifiers: what the
+    ``statusListCredential`` of our Open Badges names (credentials/services/open_badges.py)."""
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "If-None-Match"
+        response["Access-Control-Max-Age"] = "86400"
+        return _public_headers(response)
+    if purpose not in StatusList.Purpose.values:
+        raise Http404("No such status list.")
+    status_list = status.find_status_list(purpose=purpose, number=number)
+    if status_list is None:
+        raise Http404("No such status list.")
+    published = open_badges.status_list_jwt(status_list=status_list)
+    etags = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+    if "*" in etags or published.etag in etags:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(published.token, content_type=OPEN_BADGE_MEDIA_TYPE)
+    _public_headers(response)
+    response["ETag"] = published.etag
+    response["Cache-Control"] = f"public, max-age={settings.STATUS_LIST_MAX_AGE}"
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "OPTIONS"])

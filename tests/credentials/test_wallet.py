@@ -101,6 +101,8 @@ def test_the_issuer_metadata_names_the_endpoints_and_each_kind_in_sd_jwt_vc(clie
     assert configuration["format"] == "dc+sd-jwt"
     assert configuration["vct"] == f"{AUDIENCE}/wallet/types/certification"
     assert "ES256" in configuration["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"]
+    badge = metadata["credential_configurations_supported"]["certification_jwt_vc_json"]
+    assert badge["format"] == "jwt_vc_json" and "OpenBadgeCredential" in badge["credential_definition"]["type"]
     server_metadata = client.get("/.well-known/oauth-authorization-server").json()
     assert server_metadata["token_endpoint"] == f"{AUDIENCE}/wallet/token"
     assert server_metadata["grant_types_supported"] == [wallet.PRE_AUTHORIZED_GRANT]
@@ -205,6 +207,25 @@ def test_a_wallet_receives_an_sd_jwt_vc_bound_to_its_key_which_our_verifier_read
     answer = holder_client.post("/api/v1/verifications", text, content_type="text/plain")
     assert answer.status_code == 200, answer.content
     assert answer.json()["status"] == "revoked"
+
+
+def test_a_wallet_receives_an_open_badge_bound_to_its_key_which_our_verifier_reads_revoked_once_revoked(
+    holder_client, issued_credential, admin_user, settings
+):
+    key = holder_key()
+    answer = _offer(holder_client, issued_credential, format="jwt_vc_json")
+    access_token = _token(Client(), _code(answer), answer["tx_code"]).json()["access_token"]
+    jwt = proof(key=key, audience=AUDIENCE, nonce=_nonce(Client()))
+    response = _credential_request(Client(), access_token, jwt, "certification_jwt_vc_json")
+    assert response.status_code == 200, response.content
+    token = response.json()["credentials"][0]["credential"]
+    claims = read_compact(token).payload
+    assert claims["sub"].startswith("did:jwk:") and claims["credentialSubject"]["id"] == claims["sub"]
+    assert CredentialEvent.objects.get(credential=issued_credential, action=ISSUED).data["format"] == "jwt_vc_json"
+    max_bytes = settings.VERIFY_MAX_UPLOAD_BYTES
+    assert server.verify_document_with_records(token.encode(), max_bytes=max_bytes).status == "active"
+    status.revoke(credential=issued_credential, actor=admin_user, category="other", reason="Obtained by fraud.")
+    assert server.verify_document_with_records(token.encode(), max_bytes=max_bytes).status == "revoked"
 
 
 def test_an_altered_disclosure_makes_the_sd_jwt_vc_fail_its_format_check(holder_client, issued_credential, settings):

@@ -63,3 +63,41 @@ def test_an_independent_wallet_receives_and_verifies_an_sd_jwt_vc_which_reads_re
     status.revoke(credential=issued_credential, actor=admin_user, category="other", reason="Obtained by fraud.")
     after = _node("verify", received["presentation"])
     assert after["verified"] is False and after["status"] == 1, after
+
+
+def test_an_independent_wallet_receives_an_open_badge_bound_to_its_key_which_openbadgeslib_reads_revoked_once_revoked(
+    live_server, transactional_db, issued_credential, admin_user
+):
+    import base64
+    import urllib.request
+
+    from cryptography import x509
+    from openbadgeslib.ob3 import OB3VerificationError, OB3Verifier
+
+    from credentials.documents.open_badges import did_jwk
+
+    client = Client()
+    client.force_login(issued_credential.holder)
+    offers = f"/api/v1/credentials/{issued_credential.pk}/wallet-offers"
+    offer = client.post(offers, {"format": "jwt_vc_json"}, content_type="application/json").json()
+
+    received = _node("issue", offer["offer"], offer["tx_code"])
+    assert "failed" not in received, received.get("failed")
+    assert received["format"] == "jwt_vc_json" and received["configurationId"] == "certification_jwt_vc_json"
+    assert received["verified"] is True
+    holder = did_jwk({name: received["holderJwk"][name] for name in ("kty", "crv", "x", "y")})
+    assert received["claims"]["sub"] == holder
+
+    token = received["credential"]
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    key = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0])).public_key()
+
+    def download(url: str) -> bytes:  # openbadgeslib's own refuses plain http and loopback: the live server is both
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the test's own live server
+            return response.read()
+
+    verifier = OB3Verifier(pubkey_pem=key)
+    verifier.verify(token, expected_recipient=holder, check_status=True, verify_status_list=True, download=download)
+    status.revoke(credential=issued_credential, actor=admin_user, category="other", reason="Obtained by fraud.")
+    with pytest.raises(OB3VerificationError, match="revocation"):
+        verifier.verify(token, check_status=True, verify_status_list=True, download=download)

@@ -29,7 +29,7 @@ function jwsSign(privateKey, header, payload) {
 async function issuerVerifier(sdJwt) {
   const header = JSON.parse(Buffer.from(sdJwt.split(".")[0], "base64url").toString());
   const payload = JSON.parse(Buffer.from(sdJwt.split(".")[1], "base64url").toString());
-  const jwks = await (await fetch(`${payload.iss}/.well-known/jwks.json`)).json();
+  const jwks = await (await fetch(`${new URL(payload.iss).origin}/.well-known/jwks.json`)).json();
   const jwk = jwks.keys.find((key) => key.kid === header.kid);
   if (!jwk) throw new Error(`No key ${header.kid} in the issuer's JWKS`);
   const { kty, crv, x, y } = jwk;
@@ -107,6 +107,21 @@ async function issue(offerLink, txCode) {
     proofs: { jwt: [proof] },
   });
   const credential = credentialResponse.credentials[0].credential;
+  const format = issuerMetadata.credentialIssuer.credential_configurations_supported[configurationId].format;
+  if (format === "jwt_vc_json") {
+    // An Open Badges 3.0 VC-JWT: its signature checked with the issuer's published key (its verification with
+    // openbadgeslib, status included, is the Python side's).
+    const [header, payload, signature] = credential.split(".");
+    const verify = await issuerVerifier(credential);
+    return {
+      format,
+      configurationId,
+      credential,
+      holderJwk: publicJwk,
+      verified: await verify(`${header}.${payload}`, signature),
+      claims: JSON.parse(Buffer.from(payload, "base64url").toString()),
+    };
+  }
   // Present it to a verifier: every disclosure, with a key binding JWT signed by the holder's key.
   const holderJwk = privateKey.export({ format: "jwk" });
   const holder = new SDJwtVcInstance({
@@ -124,7 +139,7 @@ async function issue(offerLink, txCode) {
   );
   const checked = await verifier(presentation, { nonce: kbNonce, audience });
   return {
-    format: issuerMetadata.credentialIssuer.credential_configurations_supported[configurationId].format,
+    format,
     configurationId,
     credential,
     presentation,
