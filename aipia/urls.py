@@ -1,7 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -38,30 +38,34 @@ urlpatterns = [
     path("transparency/", quality_views.transparency, name="transparency"),
     path("quality/", include("quality.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
-    path("status/tokens/<int:number>", credential_wallet.StatusListTokenApi.as_view(), name="status-list-token"),
+    path("status/tokens/<path:number>", credential_wallet.StatusListTokenApi.as_view(), name="status-list-token"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
     path("status/<str:purpose>/<int:number>.jwt", credential_public.status_list_jwt, name="status-list-jwt"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),
     # Wallets (OpenID4VCI 1.0, docs/wallets.md). The issuer identifier is SITE_URL, without a path: its metadata
-    # address is the well-known one; a client may add a trailing slash (the path of an identifier ending in "/").
-    re_path(
-        r"^\.well-known/openid-credential-issuer/?$",
+    # is at the well-known address; a client that keeps the identifier's "/" path asks with a trailing slash too
+    # (the same views, left out of the OpenAPI schema).
+    path(
+        ".well-known/openid-credential-issuer",
         credential_wallet.CredentialIssuerMetadataApi.as_view(),
         name="openid-credential-issuer",
     ),
-    re_path(
-        r"^\.well-known/oauth-authorization-server/?$",
+    path(".well-known/openid-credential-issuer/", credential_wallet.CredentialIssuerMetadataApi.as_view(schema=None)),
+    path(
+        ".well-known/oauth-authorization-server",
         credential_wallet.AuthorizationServerMetadataApi.as_view(),
         name="oauth-authorization-server",
     ),
-    re_path(
-        r"^\.well-known/jwt-vc-issuer/?$", credential_wallet.JwtVcIssuerMetadataApi.as_view(), name="jwt-vc-issuer"
+    path(
+        ".well-known/oauth-authorization-server/", credential_wallet.AuthorizationServerMetadataApi.as_view(schema=None)
     ),
-    path("wallet/offers/<str:code>", credential_wallet.CredentialOfferApi.as_view(), name="wallet-offer"),
+    path(".well-known/jwt-vc-issuer", credential_wallet.JwtVcIssuerMetadataApi.as_view(), name="jwt-vc-issuer"),
+    path(".well-known/jwt-vc-issuer/", credential_wallet.JwtVcIssuerMetadataApi.as_view(schema=None)),
+    path("wallet/offers/<path:code>", credential_wallet.CredentialOfferApi.as_view(), name="wallet-offer"),
     path("wallet/token", credential_wallet.TokenApi.as_view(), name="wallet-token"),
     path("wallet/nonce", credential_wallet.NonceApi.as_view(), name="wallet-nonce"),
     path("wallet/credential", credential_wallet.CredentialApi.as_view(), name="wallet-credential"),
-    path("wallet/types/<str:kind>", credential_wallet.TypeMetadataApi.as_view(), name="wallet-type"),
+    path("wallet/types/<path:kind>", credential_wallet.TypeMetadataApi.as_view(), name="wallet-type"),
     path(".well-known/seal-certificates.pem", credential_public.seal_certificates_pem, name="seal-certificates"),
     path("api/v1/", include("aipia.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -5,13 +5,15 @@ credentials/services/wallet.py decides. The protocol endpoints answer errors in 
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.exceptions import ParseError, Throttled, UnsupportedMediaType
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -58,6 +60,13 @@ class _ProtocolView(APIView):
             return response
         if isinstance(exc, ParseError):
             return Response({"error": self.invalid_request, "error_description": str(exc.detail)}, status=400)
+        if isinstance(exc, Throttled):
+            response = Response(
+                {"error": "invalid_request", "error_description": "Too many requests from this address."}, status=429
+            )
+            if exc.wait is not None:
+                response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+            return response
         return super().handle_exception(exc)
 
     def perform_content_negotiation(self, request, force=False):
@@ -77,7 +86,7 @@ def _json_object_schema(description: str) -> OpenApiResponse:
 
 class CredentialIssuerMetadataApi(_ProtocolView):
     @extend_schema(
-        responses={200: _json_object_schema("OpenID4VCI 1.0 Credential Issuer Metadata (§12.2).")},
+        responses={200: _json_object_schema("OpenID4VCI 1.0 Credential Issuer Metadata (§12.2)."), 429: PROTOCOL_ERROR},
         summary="OpenID4VCI Credential Issuer Metadata",
         operation_id="wallet_credential_issuer_metadata",
         tags=["wallets"],
@@ -91,7 +100,7 @@ class CredentialIssuerMetadataApi(_ProtocolView):
 
 class AuthorizationServerMetadataApi(_ProtocolView):
     @extend_schema(
-        responses={200: _json_object_schema("RFC 8414 Authorization Server Metadata.")},
+        responses={200: _json_object_schema("RFC 8414 Authorization Server Metadata."), 429: PROTOCOL_ERROR},
         summary="OAuth Authorization Server Metadata",
         operation_id="wallet_authorization_server_metadata",
         tags=["wallets"],
@@ -105,7 +114,10 @@ class AuthorizationServerMetadataApi(_ProtocolView):
 
 class JwtVcIssuerMetadataApi(_ProtocolView):
     @extend_schema(
-        responses={200: _json_object_schema("SD-JWT VC issuer metadata: the issuer and its JWKS address.")},
+        responses={
+            200: _json_object_schema("SD-JWT VC issuer metadata: the issuer and its JWKS address."),
+            429: PROTOCOL_ERROR,
+        },
         summary="SD-JWT VC issuer metadata",
         operation_id="wallet_jwt_vc_issuer_metadata",
         tags=["wallets"],
@@ -120,7 +132,11 @@ class JwtVcIssuerMetadataApi(_ProtocolView):
 
 class CredentialOfferApi(_ProtocolView):
     @extend_schema(
-        responses={200: _json_object_schema("A Credential Offer (OpenID4VCI 1.0 §4.1.1)."), 404: PROTOCOL_ERROR},
+        responses={
+            200: _json_object_schema("A Credential Offer (OpenID4VCI 1.0 §4.1.1)."),
+            404: PROTOCOL_ERROR,
+            429: PROTOCOL_ERROR,
+        },
         summary="A credential offer, by reference",
         tags=["wallets"],
     )
@@ -185,7 +201,12 @@ class NonceResponseSerializer(serializers.Serializer):
 
 
 class NonceApi(_ProtocolView):
-    @extend_schema(request=None, responses={200: NonceResponseSerializer}, summary="Nonce endpoint", tags=["wallets"])
+    @extend_schema(
+        request=None,
+        responses={200: NonceResponseSerializer, 429: PROTOCOL_ERROR},
+        summary="Nonce endpoint",
+        tags=["wallets"],
+    )
     def post(self, request):
         """A fresh nonce for one proof of possession (never cached)."""
         response = Response(wallet.create_nonce())
@@ -203,7 +224,7 @@ class CredentialApi(_ProtocolView):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={200: CredentialResponseSerializer, 400: PROTOCOL_ERROR, 401: PROTOCOL_ERROR},
+        responses={200: CredentialResponseSerializer, 400: PROTOCOL_ERROR, 401: PROTOCOL_ERROR, 429: PROTOCOL_ERROR},
         summary="Credential endpoint",
         tags=["wallets"],
     )
@@ -223,7 +244,7 @@ class CredentialApi(_ProtocolView):
 
 class TypeMetadataApi(_ProtocolView):
     @extend_schema(
-        responses={200: _json_object_schema("SD-JWT VC Type Metadata."), 404: PROTOCOL_ERROR},
+        responses={200: _json_object_schema("SD-JWT VC Type Metadata."), 404: PROTOCOL_ERROR, 429: PROTOCOL_ERROR},
         summary="SD-JWT VC type metadata (the vct)",
         tags=["wallets"],
     )
@@ -245,14 +266,18 @@ class StatusListTokenApi(_ProtocolView):
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match)."),
             404: PROTOCOL_ERROR,
+            429: PROTOCOL_ERROR,
         },
         summary="Token Status List (for SD-JWT VCs)",
+        parameters=[OpenApiParameter("number", int, OpenApiParameter.PATH, description="The list's number.")],
         tags=["wallets"],
     )
-    def get(self, request, number: int):
+    def get(self, request, number: str):
         """The status of every SD-JWT VC whose ``status.status_list.uri`` is this address: 0 valid, 1 revoked,
         2 suspended, at its ``idx``. Built from the same records as the W3C status lists."""
-        published = token_status.status_list_token(number=number)
+        # Any text reaches this view, so that a wrong address is answered in the protocol's JSON, not a page.
+        valid = number.isascii() and number.isdigit() and int(number) < 2**31
+        published = token_status.status_list_token(number=int(number)) if valid else None
         if published is None:
             raise WalletError("invalid_request", "No such status list.", status_code=404)
         etags = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
