@@ -259,6 +259,10 @@ class TypeMetadataApi(_ProtocolView):
 
 
 class StatusListTokenApi(_ProtocolView):
+    # Like the W3C lists (credentials/views/public.py), not rate-limited: verifiers behind one address read it
+    # often, and HTTP caching (max-age, ETag) is what keeps the load down.
+    throttle_classes: list = []
+
     @extend_schema(
         responses={
             (200, token_status_list.MEDIA_TYPE): OpenApiResponse(
@@ -266,7 +270,6 @@ class StatusListTokenApi(_ProtocolView):
             ),
             304: OpenApiResponse(description="Not modified (If-None-Match)."),
             404: PROTOCOL_ERROR,
-            429: PROTOCOL_ERROR,
         },
         summary="Token Status List (for SD-JWT VCs)",
         parameters=[OpenApiParameter("number", int, OpenApiParameter.PATH, description="The list's number.")],

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -130,7 +131,7 @@ def credential_configurations() -> dict[str, dict[str, Any]]:
 
 def _logo(base: str, language: str) -> dict[str, str]:
     alt = "Logo AIPIA" if language == "it" else "AIPIA logo"
-    return {"uri": f"{base}{settings.STATIC_URL}credentials/emblem.svg", "alt_text": alt}
+    return {"uri": base + static("credentials/emblem.svg"), "alt_text": alt}
 
 
 def credential_issuer_metadata() -> dict[str, Any]:

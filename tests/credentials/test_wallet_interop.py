@@ -59,6 +59,11 @@ def test_an_independent_wallet_receives_and_verifies_an_sd_jwt_vc_which_reads_re
     assert claims["family_name"] == issued_credential.holder.last_name  # disclosed by the holder
     assert claims["learning_outcomes"] and claims["achievement_title"] == issued_credential.profile.title_en
     assert received["typeMetadataName"]
+    # Our verifier reads the holder's presentation too, key binding JWT included.
+    answer = client.post("/api/v1/verifications", received["presentation"], content_type="application/dc+sd-jwt").json()
+    assert answer["status"] == "active", answer
+    seal = next(check for check in answer["checks"] if check["name"] == "seal")
+    assert "key binding JWT is valid" in seal["detail"]
 
     status.revoke(credential=issued_credential, actor=admin_user, category="other", reason="Obtained by fraud.")
     after = _node("verify", received["presentation"])
