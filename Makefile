@@ -6,7 +6,7 @@ PORT ?= 8000
 TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck format check-deploy lock messages worker clean screenshots
+.PHONY: install run test test-s3 lint typecheck format check-deploy lock messages worker clean screenshots
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test: install  ## the suite but its minutes-long tests, on every core (DATABASE_
 
 test-all: install  ## everything, the slow tests too (site-wide browser walk, schemathesis): what CI runs
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+test-s3: install  ## the tests that store, serve or erase files (marker `storage`) again, on S3: moto's server mode on 127.0.0.1
+	STORAGE_BACKEND_UNDER_TEST=s3 $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "storage and not slow"
 
 screenshots: install  ## the four journeys (applicant, committee, verifier, admin) at desktop and phone widths, as PNG files in var/screenshots/ (demo data, a live server, Chromium)
 	rm -rf var/screenshots

@@ -117,6 +117,9 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHEC
 # Turn it off behind a pooler in transaction mode (PgBouncer), where a prepared statement may meet another
 # server connection.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# Behind a pooler in transaction mode also turn off server-side cursors (``QuerySet.iterator()``, e.g. bulk jobs):
+# such a cursor lives across transactions on one server connection, which the pooler hands to others in between.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -174,6 +177,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # web server rule) serves MEDIA_URL; it exists because Django's tooling expects a value.
 MEDIA_URL = "/private-media/"
 
+# S3-compatible object storage (AWS S3, MinIO, …) when a bucket is named: every host then reads and writes the same
+# files. Objects are private (no public-read ACL; the bucket itself must not allow public reads either) and are
+# still served only through our views, streamed (aipia/downloads.py, docs/decisions/0017). The access key comes
+# from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the host's role), read by boto3 itself.
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -181,9 +188,16 @@ if env("AWS_STORAGE_BUCKET_NAME", default=""):
             "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
             "region_name": env("AWS_S3_REGION_NAME", default=None),
+            # "path" for MinIO and most S3-compatible stores reached by host name; empty: boto3 decides.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None),
+            "signature_version": "s3v4",
             "default_acl": "private",
+            # No view hands out a storage URL; should one ever, it is signed and short-lived.
             "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             "file_overwrite": False,
+            # A file read for a download is buffered in memory up to this size, beyond it in a temporary file.
+            "max_memory_size": env.int("AWS_S3_MAX_MEMORY_SIZE", default=2 * 1024 * 1024),
         },
     }
 else:

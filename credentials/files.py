@@ -30,6 +30,7 @@ OPEN_BADGE_DOWNLOADS = {
     "openbadge-svg": ("image/svg+xml", "badge.svg"),
 }
 DOWNLOAD_KINDS = (*DOWNLOADS, *OPEN_BADGE_DOWNLOADS)
+BAKED_BADGES = ("openbadge-png", "openbadge-svg")  # only for a published profile, which has a badge
 
 
 def linkedin_url(credential: Credential) -> str:

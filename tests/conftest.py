@@ -9,21 +9,83 @@ from dossiers.models import EvidenceFile
 from profiles.models import Profile
 from profiles.services import import_default_catalogue
 
+from . import storage
 from .factories import member
 
 # Playwright's sync API runs an event loop in the test's thread; Django's ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--storage-backend",
+        choices=storage.BACKENDS,
+        default=None,
+        help="where the tests store files: local (the default) or s3 (moto's server mode on 127.0.0.1); "
+        "also STORAGE_BACKEND_UNDER_TEST",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "storage: stores, serves or erases files; `make test-s3` runs these on S3")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    for item in items:
+        if item.path.relative_to(root).as_posix() in storage.STORAGE_TEST_MODULES:
+            item.add_marker(pytest.mark.storage)
+
+
+@pytest.fixture(scope="session")
+def storage_backend(pytestconfig) -> str:
+    return storage.backend_from(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory):
+    """moto's S3 in server mode, one per test process."""
+    server = storage.MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(moto_server):
+    """An empty bucket in moto; returns the server."""
+    moto_server.reset()
+    moto_server.client().create_bucket(Bucket=storage.BUCKET)
+    return moto_server
+
+
+@pytest.fixture
+def stored_names():
+    """Every file name in the default storage, on either backend: ``stored_names()``."""
+    from django.core.files.storage import default_storage
+
+    return lambda: storage.stored_names(default_storage)
+
+
+@pytest.fixture
+def storage_environment(storage_backend, settings, request) -> dict[str, str]:
+    """The variables that give another process of the application (a worker, a web server) this test's files."""
+    if storage_backend == "s3":
+        return request.getfixturevalue("s3_bucket").environment()
+    return {"MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+
+
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path):
-    """Each test gets its own media folder, an empty cache (allauth keeps its rate limits there) and the default
-    language: a request in Italian leaves Italian active in the thread (LocaleMiddleware), and tests that ran
-    before in the same worker must not decide in which language the next one reads its messages."""
+def _isolated(settings, tmp_path, storage_backend, request):
+    """Each test gets its own media folder (or, on S3, an empty bucket), an empty cache (allauth keeps its rate
+    limits there) and the default language: a request in Italian leaves Italian active in the thread
+    (LocaleMiddleware), and tests that ran before in the same worker must not decide in which language the next one
+    reads its messages."""
     from django.core.cache import cache
     from django.utils import translation
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    if storage_backend == "s3":
+        settings.STORAGES = {**settings.STORAGES, "default": request.getfixturevalue("s3_bucket").storage_settings()}
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # Committee and staff users in the tests sign in without an authenticator app, as in the demo; the tests of
     # the rule itself (tests/accounts/test_two_factor.py) switch it on.
@@ -33,6 +95,10 @@ def _isolated(settings, tmp_path):
     yield
     translation.deactivate()
     cache.clear()
+    if storage_backend == "s3":
+        from django.core.files.storage import storages
+
+        storage.close_connections(storages._storages.get("default"))
 
 
 @pytest.fixture

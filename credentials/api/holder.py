@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import Membership
 from aipia.api import BoundedJSONParser
 from aipia.openapi import PROBLEM
-from credentials.files import DOWNLOAD_KINDS, credential_download_response, linkedin_url
+from credentials.files import BAKED_BADGES, DOWNLOAD_KINDS, credential_download_response, linkedin_url
 from credentials.models import CPDActivity, Credential, ExternalCertification, RenewalApplication, ShownStatus
 from credentials.selectors import get_own_credential, own_credentials
 from credentials.services import attestation, cpd, external, renewal
@@ -147,7 +147,8 @@ class HolderCredentialSerializer(serializers.ModelSerializer):
     def get_downloads(self, credential) -> dict[str, str]:
         if not self._ready(credential):
             return {}
-        return {kind: f"/api/v1/credentials/{credential.pk}/files/{kind}" for kind in DOWNLOAD_KINDS}
+        kinds = [kind for kind in DOWNLOAD_KINDS if credential.profile.is_published or kind not in BAKED_BADGES]
+        return {kind: f"/api/v1/credentials/{credential.pk}/files/{kind}" for kind in kinds}
 
 
 class HolderCredentialListApi(APIView):

@@ -71,8 +71,8 @@ class BadgeError(ValueError):
 class BadgeLinks:
     """The public addresses an Open Badge names besides what ``CredentialData`` says."""
 
-    achievement_url: str  # the profile's public page: the Achievement's id
-    badge_image_url: str  # the profile's badge (PNG)
+    achievement_url: str  # the profile's public page: the Achievement's id (and its criteria's, when published)
+    badge_image_url: str | None  # the profile's badge (PNG); None for a profile not published (attestations)
     issuer_image_url: str | None = None  # the association's logo, when it publishes one
 
 
@@ -217,13 +217,20 @@ def _achievement(data: CredentialData, links: BadgeLinks) -> dict[str, Any]:
         "name": data.profile_title_en,
         "description": data.profile_description_en,
         "criteria": {"id": links.achievement_url, "narrative": _criteria(data)},
-        "image": {"id": links.badge_image_url, "type": "Image", "caption": f"{data.profile_title_en} badge"},
         "humanCode": data.profile_code,
         "inLanguage": "en",
         "version": data.scheme_version,
         "creator": {"id": data.issuer_id, "type": ["Profile"], "name": data.issuer_legal_name},
         "alignment": alignment,
     }
+    if links.badge_image_url:
+        achievement["image"] = {
+            "id": links.badge_image_url,
+            "type": "Image",
+            "caption": f"{data.profile_title_en} badge",
+        }
+    else:
+        del achievement["criteria"]["id"]  # the page of a profile not published does not exist
     if data.competences and data.attestation is None:
         achievement["resultDescription"] = [
             {

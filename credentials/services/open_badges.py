@@ -57,7 +57,10 @@ def issue_open_badge(*, credential: Credential, holder_jwk: dict | None = None) 
 
 def baked_badge(*, credential: Credential, ext: str) -> bytes:
     """The profile's badge (``ext`` "png" or "svg") with the credential's Open Badge baked in (OB 3.0 §5.3).
-    Raises ``DomainError`` as :func:`issue_open_badge` does."""
+    Raises ``DomainError`` as :func:`issue_open_badge` does, and ``no_badge`` for a profile not published (an
+    attestation's), which has no badge."""
+    if not credential.profile.is_published:
+        raise DomainError(_("This credential's profile has no published badge."), code="no_badge")
     token = issue_open_badge(credential=credential)
     image = badge_image(credential.profile, ext).content
     if ext == "png":
@@ -69,7 +72,7 @@ def _links(credential: Credential) -> open_badges.BadgeLinks:
     site = settings.SITE_URL.rstrip("/")
     return open_badges.BadgeLinks(
         achievement_url=site + reverse("profiles:detail", kwargs={"code": credential.profile.code}),
-        badge_image_url=badge_url(credential.profile.code, "png"),
+        badge_image_url=badge_url(credential.profile.code, "png") if credential.profile.is_published else None,
     )
 
 

@@ -177,3 +177,22 @@ def test_the_issuance_email_carries_the_sealed_edc_for_europass(issued_credentia
     assert f"{issued_credential.serial}.pdf" in attached
     assert "Europass" in message.body
     assert "Europass" in message.alternatives[0][0]
+
+
+def test_an_attestation_is_a_membership_badge_without_an_image_and_has_no_baked_badge(
+    applicant, client, django_capture_on_commit_callbacks
+):
+    from credentials.services import attestation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        credential = attestation.issue_attestation(member=applicant, actor=applicant)
+    credential.refresh_from_db()
+    token = open_badges.issue_open_badge(credential=credential)
+    achievement = claims_of(token)["credentialSubject"]["achievement"]
+    assert achievement["achievementType"] == "Membership"
+    assert "image" not in achievement and "id" not in achievement["criteria"]
+    assert "Law 4/2013" in claims_of(token)["name"]
+    OB3Verifier(pubkey_pem=seal_public_key(token)).verify(token, check_status=True, download=served_by(client))
+    client.force_login(applicant)
+    assert client.get(f"/credentials/{credential.pk}/download/openbadge/").status_code == 200
+    assert client.get(f"/credentials/{credential.pk}/download/openbadge-png/").status_code == 404

@@ -36,7 +36,7 @@ def _redis_answers() -> bool:
 
 
 @pytest.fixture
-def worker(tmp_path, settings):
+def worker(tmp_path, settings, storage_environment):
     """A real worker process on the test database, its seal key read from a file that does not exist yet."""
     if connection.vendor != "postgresql" or not _redis_answers():
         if os.environ.get("CI"):
@@ -51,7 +51,7 @@ def worker(tmp_path, settings):
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_BROKER_URL": BROKER,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **storage_environment,
         "SEAL_PKCS12_PATH": str(key_path),
         "DEBUG": "true",
     }
