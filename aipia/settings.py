@@ -238,8 +238,37 @@ SEAL_PKCS12_PATH = env("SEAL_PKCS12_PATH", default="")
 SEAL_PKCS12_PASSWORD = env("SEAL_PKCS12_PASSWORD", default="")
 SEAL_ALLOW_TEST_KEY = env.bool("SEAL_ALLOW_TEST_KEY", default=DEBUG)
 SEAL_TEST_KEY_PATH = env.path("SEAL_TEST_KEY_PATH", default=VAR_DIR / "keys" / "test-seal.p12")
-if not DEBUG and not SEAL_PKCS12_PATH and not SEAL_ALLOW_TEST_KEY:
+if not DEBUG and env("SEAL_SIGNER", default="pkcs12") == "pkcs12" and not SEAL_PKCS12_PATH and not SEAL_ALLOW_TEST_KEY:
     raise ImproperlyConfigured("SEAL_PKCS12_PATH (and SEAL_PKCS12_PASSWORD) must be set when DEBUG is off.")
+# Where the seal key lives (docs/deployment.md, ADR 0016): "pkcs12" (the file above, or the test seal in
+# development), "pkcs11" (an HSM: module, token, key label and PIN) or "csc" (a remote QSCD through the Cloud
+# Signature Consortium API: the service's base URL ending in /csc/v1, the credential ID, an OAuth 2.0 access token
+# and, for credentials whose authMode is explicit, the PIN). Rotation records the key label or credential ID in
+# use, so the *_KEY_LABEL / *_CREDENTIAL_ID here name the first one.
+SEAL_SIGNER = env("SEAL_SIGNER", default="pkcs12")
+if SEAL_SIGNER not in ("pkcs12", "pkcs11", "csc"):
+    raise ImproperlyConfigured("SEAL_SIGNER must be pkcs12, pkcs11 or csc.")
+SEAL_PKCS11_MODULE = env("SEAL_PKCS11_MODULE", default="/usr/lib/softhsm/libsofthsm2.so")
+SEAL_PKCS11_TOKEN_LABEL = env("SEAL_PKCS11_TOKEN_LABEL", default="aipia-seal")
+SEAL_PKCS11_KEY_LABEL = env("SEAL_PKCS11_KEY_LABEL", default="aipia-seal")
+SEAL_PKCS11_PIN = env("SEAL_PKCS11_PIN", default="")
+SEAL_CSC_URL = env("SEAL_CSC_URL", default="")
+SEAL_CSC_CREDENTIAL_ID = env("SEAL_CSC_CREDENTIAL_ID", default="")
+SEAL_CSC_AUTH_TOKEN = env("SEAL_CSC_AUTH_TOKEN", default="")
+SEAL_CSC_PIN = env("SEAL_CSC_PIN", default="")
+# The software EC P-256 key that signs the QR tokens (PKCS#12; docs/verification.md), published beside the seals.
+# Made on first use in development; required with SEAL_SIGNER pkcs11 or csc (`manage.py create_token_key PATH`).
+QR_TOKEN_KEY_PATH = env("QR_TOKEN_KEY_PATH", default="")
+QR_TOKEN_KEY_PASSWORD = env("QR_TOKEN_KEY_PASSWORD", default="")
+# The test PKI (Certomancer: root, intermediate, seal, OCSP, CRLs, TSAs), made here on first use in development;
+# `rotate_seal_key` certifies a key generated in an HSM with it when SEAL_ALLOW_TEST_KEY is on.
+SEAL_TEST_PKI_DIR = env.path("SEAL_TEST_PKI_DIR", default=VAR_DIR / "pki")
+# With SEAL_TEST_PKI (`make run` sets it), the development test seal is certified by that test PKI instead of a
+# self-made CA, so that the demo's certificates are PAdES B-LTA and JAdES B-T, all produced in-process.
+SEAL_TEST_PKI = env.bool("SEAL_TEST_PKI", default=False)
+# Long-term validation: a PDF whose last document timestamp's certificate expires within this many days gets a new
+# archive timestamp (manage.py extend_ltv, and the nightly beat task).
+LTV_RENEWAL_MARGIN_DAYS = env.int("LTV_RENEWAL_MARGIN_DAYS", default=180)
 # RFC 3161 timestamp authority: when set, seals are JAdES B-T instead of B-B.
 TSA_URL = env("TSA_URL", default="")
 # The official EDC JSON-LD contexts and SHACL shapes, read from disk, never fetched at run time. The install
@@ -378,6 +407,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "daily-lifecycle": {"task": "credentials.daily_lifecycle", "schedule": crontab(hour=6, minute=0)},
     # A bulk job whose task was lost (worker killed, broker restarted) is run again from its pending items.
     "resume-stalled-bulk-jobs": {"task": "credentials.resume_stalled_bulk_jobs", "schedule": 300.0},
+    # Sealed PDFs whose last document timestamp nears its end get a fresh archive timestamp (extend_ltv), nightly.
+    "extend-ltv": {"task": "credentials.extend_ltv", "schedule": crontab(hour=2, minute=30)},
     # Personal data past its retention period (RETENTION_*) is erased or pseudonymised, nightly.
     "erase-expired-personal-data": {
         "task": "accounts.erase_expired_personal_data",

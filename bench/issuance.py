@@ -44,6 +44,12 @@ def parse_args() -> argparse.Namespace:
         "--memory-count", type=int, default=0, help="issuances for the memory-flatness run (0 = skip; try 1000)"
     )
     parser.add_argument("--renders", type=int, default=30, help="iterations of the bare measurements (default 30)")
+    parser.add_argument(
+        "--custody-rounds",
+        type=int,
+        default=0,
+        help="also time the seal devices (file, SoftHSM2, CSC dummy) and B-LTA, bench/custody.py (0 = skip; try 20)",
+    )
     harness.add_common_arguments(parser)
     return parser.parse_args()
 
@@ -155,7 +161,27 @@ def measure(args: argparse.Namespace, workdir: Path) -> str:
     import issuance_work
 
     results = issuance_work.measure(args, workdir)
-    return json.dumps(results, indent=2, default=str) if args.json else report(results)
+    if args.custody_rounds:
+        results["custody"] = custody_section(args.custody_rounds, workdir)
+    return json.dumps(results, indent=2, default=str) if args.json else report_with_custody(results)
+
+
+# --- seal custody (issue 20): the same run, with each seal device and B-LTA -----------------------------------
+
+
+def custody_section(rounds: int, workdir: Path) -> dict:
+    import custody
+
+    return custody.measure_custody(rounds, workdir)
+
+
+def report_with_custody(results: dict) -> str:
+    text = report(results)
+    if "custody" not in results:
+        return text
+    import custody
+
+    return text + "\n\n" + custody.report(results["custody"])
 
 
 def main() -> int:

@@ -23,6 +23,13 @@ class SealCertificate(models.Model):
     not_after = models.DateTimeField()
     is_test = models.BooleanField(default=False)
     is_active = models.BooleanField(default=False)  # the one new credentials are sealed with
+    # Which device holds the key (settings.SEAL_SIGNER: pkcs12, pkcs11, csc) and, for an HSM or a remote
+    # service, where in it: the PKCS#11 key label or the CSC credential ID. Rotation switches to another one.
+    signer = models.CharField(max_length=10, default="pkcs12")
+    # "seal": a seal certificate (its chain's root is a trust anchor); "token": the software key that signs the QR
+    # tokens (docs/verification.md), published beside the seals under a self-signed, non-CA certificate.
+    purpose = models.CharField(max_length=10, default="seal")
+    device_reference = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +100,9 @@ class Credential(models.Model):
     seal = models.ForeignKey(SealCertificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sealed_json = models.FileField(upload_to="credentials/", max_length=255, blank=True)
     pdf = models.FileField(upload_to="credentials/", max_length=255, blank=True)
+    # When the certificate of the PDF's last document timestamp expires (PAdES B-LTA): extend_ltv adds the next
+    # archive timestamp before then. Empty for a PDF sealed without a timestamp (B-B).
+    ltv_until = models.DateTimeField(null=True, blank=True, db_index=True)
     qr_png = models.FileField(upload_to="credentials/", max_length=255, blank=True)
     token = models.TextField(blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)

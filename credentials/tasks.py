@@ -3,7 +3,7 @@ by its registered name (aipia/queue.py), never by importing this module."""
 
 from celery import shared_task
 
-from credentials.services import bulk, issuance, lifecycle, renewal, status
+from credentials.services import archival, bulk, issuance, lifecycle, renewal, status
 
 
 @shared_task(
@@ -86,3 +86,9 @@ def daily_lifecycle_task() -> dict:
     """Reminders, expiry and ended suspensions for today. Safe to run twice: every reminder is claimed
     before it is sent and every expiry re-checked under the credential's lock (credentials/services/lifecycle.py)."""
     return lifecycle.run_daily()
+
+
+@shared_task(name="credentials.extend_ltv", acks_late=True)
+def extend_ltv_task() -> int:
+    """Nightly: archive timestamps for the PDFs whose last one nears its end (services/archival.py)."""
+    return archival.extend_due()

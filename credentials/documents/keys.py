@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -51,13 +52,65 @@ def certificate_thumbprint(certificate: x509.Certificate) -> str:
     return b64url(hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest())
 
 
+class SignatureDevice(Protocol):
+    """Where a seal's private key lives. It signs; it never hands the key out.
+
+    ``kind`` names the backend as settings and seal records do: "pkcs12" (a file), "pkcs11" (an HSM),
+    "csc" (a remote QSCD through the Cloud Signature Consortium API).
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    def sign(self, data: bytes) -> bytes:
+        """Sign SHA-256(``data``): a DER ECDSA-Sig-Value for an EC key, a PKCS#1 v1.5 signature for RSA."""
+        ...
+
+
 @dataclass(frozen=True)
-class SealKey:
-    """A private seal key with its certificate and the chain published in `x5c` (seal certificate first)."""
+class FileDevice:
+    """A key held in memory, loaded from a PKCS#12 file (development, tests, or a deliberate choice).
+
+    ECDSA is RFC 6979 deterministic here, so the same inputs give the same JAdES seal.
+    """
 
     private_key: SealPrivateKey
+    kind: str = "pkcs12"
+
+    def sign(self, data: bytes) -> bytes:
+        key = self.private_key
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+@dataclass(frozen=True)
+class SealKey:
+    """A seal: its certificate, the chain published in `x5c` (seal certificate first), and the device that signs.
+
+    ``SealKey(private_key=…, certificate=…, chain=…)`` makes a file key; a key in an HSM or a remote signing
+    service passes ``device`` instead and has no ``private_key``.
+    """
+
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
+    private_key: SealPrivateKey | None = None
+    device: SignatureDevice = field(default=None)  # type: ignore[assignment]  # set from private_key when absent
+
+    def __post_init__(self) -> None:
+        if self.device is None:
+            if self.private_key is None:
+                raise ValueError("A seal key needs a private key or a signature device.")
+            algorithm_for(self.private_key)
+            if self.private_key.public_key() != self.certificate.public_key():
+                raise ValueError("The seal key does not belong to the seal certificate")
+            object.__setattr__(self, "device", FileDevice(self.private_key))
+        algorithm_for(self.certificate.public_key())  # type: ignore[arg-type]
+
+    @property
+    def signer(self) -> str:
+        """The backend that holds the key: "pkcs12", "pkcs11" or "csc"."""
+        return self.device.kind
 
     @property
     def kid(self) -> str:
@@ -71,27 +124,30 @@ class SealKey:
 
     @property
     def is_test(self) -> bool:
-        """True for a chain made by `create_test_seal` (never for a real, let alone qualified, certificate)."""
+        """True for a chain made by `create_test_seal` or the test PKI (never for a real certificate)."""
         return is_test_certificate(self.certificate)
 
     @property
     def jose_alg(self) -> str:
         """The JWS `alg` this key signs with: "ES256" (EC P-256) or "RS256" (RSA)."""
-        return algorithm_for(self.private_key)
+        return algorithm_for(self.certificate.public_key())  # type: ignore[arg-type]
+
+    def sign(self, data: bytes) -> bytes:
+        """The device's signature over SHA-256(``data``): DER ECDSA-Sig-Value (EC) or PKCS#1 v1.5 (RSA)."""
+        return self.device.sign(data)
 
     def sign_jose(self, data: bytes) -> bytes:
         """A JWS signature over `data` (RFC 7515 §5.1: the signing input), in JOSE form (ES256: r ‖ s).
 
-        Every JOSE seal (JAdES, and the wallet formats) signs through this one method, so that a key held
-        elsewhere (an HSM, a remote signing service) needs only to provide it. ES256 is RFC 6979 deterministic.
+        Every JOSE seal (JAdES, the status lists and the wallet formats) signs through this one method, whatever
+        device holds the key. With a file key, ES256 is RFC 6979 deterministic; an HSM or a remote service may
+        draw a fresh nonce for each signature.
         """
-        key = self.private_key
-        if isinstance(key, ec.EllipticCurvePrivateKey):
-            algorithm_for(key)  # P-256 only
-            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
+        signature = self.device.sign(data)
+        if self.jose_alg == "ES256":
+            r, s = decode_dss_signature(signature)
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        algorithm_for(key)  # RSA of at least 2048 bits
-        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return signature
 
 
 def organization_identifier(certificate: x509.Certificate) -> str | None:
@@ -306,6 +362,50 @@ def create_test_seal(
         name=b"aipia-seal", key=key, cert=certificate, cas=[ca.certificate], encryption_algorithm=encryption
     )
     return seal_key, p12
+
+
+TOKEN_KEY_SUFFIX = " QR token key"  # noqa: S105 - a name, not a password
+
+
+def create_token_key(*, organization_name: str, now: datetime | None = None) -> tuple[SealKey, bytes]:
+    """A software EC P-256 key for the QR tokens, under a self-signed certificate that is no CA (so it never
+    anchors a seal) and lasts 50 years (a printed token outlives any seal certificate).
+
+    Returns the key and a password-less PKCS#12 file (key and certificate) readable by :func:`load_pkcs12`.
+    """
+    now = _utc(now)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization_name[:_COMMON_NAME_MAX]),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, organization_name[: _COMMON_NAME_MAX - len(TOKEN_KEY_SUFFIX)] + TOKEN_KEY_SUFFIX
+            ),
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=50 * 365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    p12 = pkcs12.serialize_key_and_certificates(
+        name=b"aipia-qr-token", key=key, cert=certificate, cas=None, encryption_algorithm=serialization.NoEncryption()
+    )
+    return SealKey(private_key=key, certificate=certificate, chain=(certificate,)), p12
+
+
+def is_certificate_authority(certificate: x509.Certificate) -> bool:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
 
 
 def _key_usage(**usages: bool) -> x509.KeyUsage:

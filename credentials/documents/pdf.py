@@ -27,7 +27,7 @@ import io
 import mimetypes
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -37,13 +37,12 @@ from xml.etree import ElementTree
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.template import Context, Engine
 from pyhanko.pdf_utils import embed
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -69,6 +68,8 @@ SEAL_FIELD_NAME = "Seal"
 # Bytes reserved in the signature for everything but the certificates and the signature value: a B-B
 # CMS from pyHanko 0.38 needs about 1,250 (signed attributes, algorithm identifiers, signer info).
 CMS_OVERHEAD = 3072
+# Room for the signature timestamp token (the TSA's signature and certificates) in a B-T/B-LTA seal.
+TIMESTAMP_RESERVE = 2 * 6144
 JSON_LD_MIME_TYPE = "application/ld+json"
 PNG_DATA_URL = "data:image/png;base64,"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -163,16 +164,16 @@ def statements_from(data: credential_data.CredentialData) -> dict[str, Any]:
 
 
 class SealKeyLike(Protocol):
-    """What :func:`seal_pdf` needs from ``credentials.documents.keys.SealKey``."""
-
-    @property
-    def private_key(self) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey: ...
+    """What :func:`seal_pdf` needs from ``credentials.documents.keys.SealKey``: the certificates and a device
+    that signs SHA-256 of the data (DER ECDSA or PKCS#1 v1.5), wherever the key is held."""
 
     @property
     def certificate(self) -> x509.Certificate: ...
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]: ...
+
+    def sign(self, data: bytes) -> bytes: ...
 
 
 class ForbiddenResourceError(ValueError):
@@ -301,13 +302,20 @@ def seal_pdf(
     embedded_name: str = "credential.jsonld",
     reason: str = "European Digital Credential",
     location: str = "IT",
-    signer_cache: dict[bytes, _InMemorySigner] | None = None,
+    signer_cache: dict[bytes, _DeviceSigner] | None = None,
+    timestamper: Any = None,
+    validation_context: Any = None,
 ) -> bytes:
-    """Attach ``embedded_json`` to ``pdf`` and seal the result with a PAdES baseline B-B signature.
+    """Attach ``embedded_json`` to ``pdf`` and seal the result with a PAdES baseline B-B signature, or B-LTA.
 
     The JSON-LD goes in as an embedded file before signing, so the seal covers it. The signature is an
     incremental update that covers the whole file. ``signer_cache`` (or, without one, a module-wide
     cache) keeps one signer per seal certificate, so the key is not converted again for each PDF.
+
+    With a pyHanko ``timestamper`` and a ``validation_context`` (trust roots and the revocation data to embed, or
+    permission to fetch it), the seal is PAdES B-LTA: a signature timestamp, the validation data of the seal and
+    of the timestamp in the document security store, then a document timestamp over everything, so that the PDF
+    verifies offline after the seal certificate expires (:func:`extend_ltv` adds later archive timestamps).
     Synchronous: pyHanko runs its own event loop, so do not call this from async code.
     """
     signer = _signer_for(key, _DEFAULT_SIGNER_CACHE if signer_cache is None else signer_cache)
@@ -327,46 +335,84 @@ def seal_pdf(
             description="European Digital Credential (JSON-LD)",
         ),
     )
+    lta = timestamper is not None and validation_context is not None
     metadata = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD_NAME,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
         location=location,
+        embed_validation_info=lta,
+        use_pades_lta=lta,
+        validation_context=validation_context if lta else None,
     )
-    output = signers.sign_pdf(writer, metadata, signer=signer, bytes_reserved=signer.bytes_reserved)
+    output = signers.sign_pdf(
+        writer,
+        metadata,
+        signer=signer,
+        timestamper=timestamper if lta else None,
+        bytes_reserved=signer.bytes_reserved + (TIMESTAMP_RESERVE if lta else 0),
+    )
     return output.getvalue()
 
 
-_DEFAULT_SIGNER_CACHE: dict[bytes, _InMemorySigner] = {}
+def extend_ltv(pdf: bytes, *, timestamper: Any, validation_context: Any) -> bytes:
+    """Add an archive timestamp to a B-LTA PDF: the validation data of its last document timestamp (and anything
+    still missing) into the document security store, then a new document timestamp over the whole file.
+
+    Run before the last timestamp's certificate expires or its algorithms weaken; the seal then keeps verifying,
+    timestamp by timestamp, for as long as the chain is extended. Raises ValueError for a PDF with no seal.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    if not reader.embedded_signatures:
+        raise ValueError("The PDF carries no seal to extend.")
+    output = io.BytesIO()
+    PdfTimeStamper(timestamper).update_archival_timestamp_chain(
+        reader, validation_context, in_place=False, output=output
+    )
+    return output.getvalue()
 
 
-def _signer_for(key: SealKeyLike, cache: dict[bytes, _InMemorySigner]) -> _InMemorySigner:
+def last_timestamp_expiry(pdf: bytes) -> datetime | None:
+    """When the certificate of the PDF's last document timestamp expires (None for a PDF without one): the moment
+    by which :func:`extend_ltv` must have added the next."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    stamps = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+    if not stamps:
+        return None
+    return stamps[-1].signer_cert["tbs_certificate"]["validity"]["not_after"].native
+
+
+_DEFAULT_SIGNER_CACHE: dict[bytes, _DeviceSigner] = {}
+
+
+def _signer_for(key: SealKeyLike, cache: dict[bytes, _DeviceSigner]) -> _DeviceSigner:
     fingerprint = key.certificate.fingerprint(hashes.SHA256())
     signer = cache.get(fingerprint)
-    if signer is None:
-        signer = cache[fingerprint] = _InMemorySigner(key)
+    if signer is None or signer.key is not key:
+        signer = cache[fingerprint] = _DeviceSigner(key)
     return signer
 
 
-class _InMemorySigner(signers.Signer):
-    """A pyHanko signer over a ``cryptography`` private key object.
+class _DeviceSigner(signers.Signer):
+    """A pyHanko signer over our seal key's device (a PKCS#12 key in memory, an HSM, a remote QSCD).
 
-    pyHanko's ``SimpleSigner`` parses its DER private key again for every signature, which costs about
-    40 ms for RSA-2048 (key validation); this one signs with the key object it was given, and answers
-    pyHanko's dry runs (used to size a signature) with zeros instead of signing.
+    One signer for every backend: the CMS is built here, and only SHA-256 of the signed attributes goes to the
+    device, exactly as the JAdES seal does. pyHanko's dry runs (used to size a signature) are answered with
+    zeros instead of signing, so a remote service is asked once per PDF.
     """
 
     def __init__(self, key: SealKeyLike) -> None:
-        private_key = key.private_key
-        public_der = serialization.PublicFormat.SubjectPublicKeyInfo
-        if private_key.public_key().public_bytes(
-            serialization.Encoding.DER, public_der
-        ) != key.certificate.public_key().public_bytes(serialization.Encoding.DER, public_der):
-            raise ValueError("The seal key does not belong to the seal certificate")
-        if not isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
-            raise TypeError(f"Unsupported seal key type {type(private_key).__name__}")
-        self._private_key = private_key
+        public_key = key.certificate.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+            raise TypeError(f"Unsupported seal key type {type(public_key).__name__}")
+        self.key = key
+        self._public_key = public_key
         signing_cert = _to_asn1(key.certificate)
         certificates = SimpleCertificateStore.from_certs([signing_cert, *map(_to_asn1, key.chain)])
         super().__init__(signing_cert=signing_cert, cert_registry=certificates)
@@ -374,32 +420,25 @@ class _InMemorySigner(signers.Signer):
         # signed attributes with generous slack. Passing it to pyHanko spares its trial signature, which
         # would serialise the whole CMS a second time for every PDF.
         certificates_size = sum(len(certificate.dump()) for certificate in certificates)
-        self.bytes_reserved = 2 * (certificates_size + _max_signature_size(private_key) + CMS_OVERHEAD)
+        self.bytes_reserved = 2 * (certificates_size + _max_signature_size(public_key) + CMS_OVERHEAD)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
-            return bytes(_max_signature_size(self._private_key))
+            return bytes(_max_signature_size(self._public_key))
         return self.sign_raw(data, digest_algorithm)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-        algorithm = mechanism.signature_algo
-        private_key = self._private_key
-        if algorithm == "ecdsa" and isinstance(private_key, ec.EllipticCurvePrivateKey):
-            return private_key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
-        if algorithm == "rsassa_pkcs1v15" and isinstance(private_key, rsa.RSAPrivateKey):
-            return private_key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-        if algorithm == "rsassa_pss" and isinstance(private_key, rsa.RSAPrivateKey):
-            pss_padding, hash_algorithm = process_pss_params(mechanism["parameters"])
-            return private_key.sign(data, pss_padding, hash_algorithm)
-        raise ValueError(f"Signature mechanism {algorithm} does not fit a {type(private_key).__name__}")
+        if digest_algorithm != "sha256" or mechanism.signature_algo not in ("ecdsa", "rsassa_pkcs1v15"):
+            raise ValueError(f"The seal signs with SHA-256 ECDSA or RSA PKCS#1 v1.5, not {mechanism.signature_algo}")
+        return self.key.sign(data)
 
 
-def _max_signature_size(private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> int:
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        return (private_key.key_size + 7) // 8
+def _max_signature_size(public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey) -> int:
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return (public_key.key_size + 7) // 8
     # A DER ECDSA-Sig-Value: SEQUENCE of two INTEGERs, each at most one byte longer than the order.
-    integer = 2 + (private_key.curve.key_size + 7) // 8 + 1
+    integer = 2 + (public_key.curve.key_size + 7) // 8 + 1
     body = 2 * integer
     return body + (2 if body < 128 else 3)
 

@@ -265,8 +265,9 @@ def _certificate_renderer() -> pdf.CertificateRenderer:
     return _renderer
 
 
-def build_documents(credential: Credential, key) -> Documents:
-    """Build, seal and render every artefact of ``credential``; pure apart from reading the rows."""
+def build_documents(credential: Credential, key, *, token_key=None) -> Documents:
+    """Build, seal and render every artefact of ``credential``; pure apart from reading the rows. The QR token
+    is signed with ``token_key``, by default the software token key (``keyring.token_key``)."""
     # The token and the certificate print days in the issuer's time zone: the first day of validity and the
     # last day it covers (an end-of-day instant is midnight starting the next day; aipia/days.py).
     zone = days.zone(settings.TIME_ZONE)
@@ -277,12 +278,15 @@ def build_documents(credential: Credential, key) -> Documents:
         profile_code=credential.profile.code,
         valid_from=first_day,
         valid_until=last_day,
-        key=key,
+        key=token_key or keyring.token_key()[0],
     )
     url = verify_url_for(token)
     data = credential_data(credential, verify_url=url)
     payload = edc.canonical_json(edc.build_credential(data))
-    sealed = seal.seal(payload, key, signing_time=timezone.now(), tsa_url=settings.TSA_URL or None)
+    # B-LTA PDF and B-T JAdES when a time-stamping authority is at hand (TSA_URL, or the test PKI's in-process).
+    ltv = keyring.ltv_material(key)
+    tsa_fetch = seal.timestamper_fetch(ltv[0]) if ltv and not settings.TSA_URL else None
+    sealed = seal.seal(payload, key, signing_time=timezone.now(), tsa_url=settings.TSA_URL or None, tsa_fetch=tsa_fetch)
     sealed_bytes = json.dumps(sealed, ensure_ascii=False, indent=2).encode("utf-8")
     profile = credential.profile
     certificate = pdf.CertificateData(
@@ -310,7 +314,14 @@ def build_documents(credential: Credential, key) -> Documents:
         **pdf.statements_from(data),
     )
     unsigned = _certificate_renderer().render(certificate)
-    signed = pdf.seal_pdf(unsigned, key=key, embedded_json=sealed_bytes, signer_cache=_signer_cache)
+    signed = pdf.seal_pdf(
+        unsigned,
+        key=key,
+        embedded_json=sealed_bytes,
+        signer_cache=_signer_cache,
+        timestamper=ltv[0] if ltv else None,
+        validation_context=ltv[1] if ltv else None,
+    )
     return Documents(sealed_json=sealed_bytes, pdf=signed, qr_png=qr.qr_png(url), token=token, verify_url=url)
 
 
@@ -381,6 +392,7 @@ def issue_credential(*, credential_id) -> bool:
         )
         row.token = documents.token
         row.seal = seal_record
+        row.ltv_until = pdf.last_timestamp_expiry(documents.pdf)
         from_status = row.status
         row.status = Credential.Status.ACTIVE
         row.issuance = Credential.Issuance.DONE

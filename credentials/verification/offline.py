@@ -32,6 +32,7 @@ from cryptography import x509
 
 from aipia import days, jsonlimits
 from credentials.documents import open_badges, status_list
+from credentials.documents.keys import is_certificate_authority
 from credentials.documents.seal import check_chain, check_seal
 from credentials.verification import documents, tokens
 from credentials.verification.report import Report, StatusUnavailable
@@ -64,7 +65,8 @@ def load_jwks(data: bytes) -> IssuerKeys:
         for entry in entries:
             chain = [x509.load_der_x509_certificate(base64.b64decode(item, validate=True)) for item in entry["x5c"]]
             keys[entry["kid"]] = chain[0].public_key()
-            if chain[-1] not in anchors:
+            # The QR token key's certificate is self-signed but no CA: it verifies tokens, never anchors a seal.
+            if is_certificate_authority(chain[-1]) and chain[-1] not in anchors:
                 anchors.append(chain[-1])
     except (ValueError, KeyError, TypeError) as error:
         raise UsageError(f"The key set is not a JWKS with x5c chains ({error.__class__.__name__}).") from error

@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from aipia import jsonlimits
+from credentials.documents.keys import _ordered_chain
 from credentials.documents.seal import check_chain
 from credentials.verification.report import (
     CHECK_NAMES,
@@ -93,8 +94,13 @@ def _pdf_seal_and_attachment(
         return Check("pdf", FAILED, _("The file cannot be read as a PDF: it is damaged or not a PDF.")), None
     if not signatures:
         return Check("pdf", FAILED, _("The PDF carries no seal (no PAdES signature).")), embedded
+    # A B-LTA certificate ends with document timestamps; the seal is the last real signature before them.
+    seals = [signature for signature in signatures if signature.sig_object_type != "/DocTimeStamp"]
+    if not seals:
+        return Check("pdf", FAILED, _("The PDF carries no seal (no PAdES signature).")), embedded
+    timestamps = len(signatures) - len(seals)
     try:
-        return _pdf_seal_check(signatures[-1], trust_anchors, now), embedded
+        return _pdf_seal_check(seals[-1], trust_anchors, now, archived=timestamps > 0), embedded
     except Exception:
         logger.info("The seal of an uploaded PDF could not be read.", exc_info=True)
         return Check("pdf", FAILED, _("The PDF's seal cannot be read: the file is damaged.")), embedded
@@ -116,8 +122,11 @@ def _embedded_file(reader: Any, name: str) -> bytes | None:
     return None
 
 
-def _pdf_seal_check(signature: Any, trust_anchors: Sequence[x509.Certificate], now: datetime) -> Check:
+def _pdf_seal_check(
+    signature: Any, trust_anchors: Sequence[x509.Certificate], now: datetime, *, archived: bool = False
+) -> Check:
     from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
@@ -131,18 +140,46 @@ def _pdf_seal_check(signature: Any, trust_anchors: Sequence[x509.Certificate], n
         return Check("pdf", FAILED, _("The PDF's seal cannot be validated: the file is damaged or was altered."))
     if not status.intact or not status.valid:
         return Check("pdf", FAILED, _("The PDF's seal is broken: the file was altered after it was sealed."))
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    # After the seal, a B-LTA certificate may only gain validation data and document timestamps.
+    archival_only = (
+        archived
+        and status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level is not None
+        and status.modification_level <= ModificationLevel.LTA_UPDATES
+    )
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not archival_only:
         return Check(
             "pdf", FAILED, _("The PDF was changed after it was sealed: the seal no longer covers the whole file.")
         )
     signer = x509.load_der_x509_certificate(signature.signer_cert.dump())
     others = [x509.load_der_x509_certificate(c.dump()) for c in signature.other_embedded_certs]
-    trusted, problem = check_chain([signer, *others], trust_anchors=trust_anchors, at=signed_at)
+    # A CMS SignedData's certificates are a set, in no order: follow the issuers from the signer.
+    trusted, problem = check_chain(_ordered_chain(signer, others), trust_anchors=trust_anchors, at=signed_at)
     if not trusted:
         return Check(
             "pdf",
             FAILED,
             _("The PDF's seal is intact, but {problem} The signer is not in our trust list.", problem=problem),
+        )
+    if archived:
+        passed, indication = ltv_validation(signature, trust_anchors=trust_anchors, at=now)
+        if not passed and "Failure" in indication:
+            return Check(
+                "pdf",
+                FAILED,
+                _("The PDF's long-term validation failed ({indication}).", indication=indication),
+            )
+        return Check(
+            "pdf",
+            PASSED,
+            _(
+                "The PDF's seal is intact, was made by {who}, whose certificate chains to a trust anchor (signed "
+                "{moment}), and only validation data and timestamps were added after it (PAdES B-LTA). Long-term "
+                "validation: {indication}.",
+                who=_certificate_name(signer),
+                moment=_stamp(signed_at),
+                indication=indication,
+            ),
         )
     return Check(
         "pdf",
@@ -154,3 +191,53 @@ def _pdf_seal_check(signature: Any, trust_anchors: Sequence[x509.Certificate], n
             moment=_stamp(signed_at),
         ),
     )
+
+
+# --- long-term validation (PAdES B-LTA) ----------------------------------------------------------------------
+
+
+def ltv_validation(
+    signature: Any, *, trust_anchors: Sequence[x509.Certificate], at: datetime, crls: Sequence[Any] = ()
+) -> tuple[bool, str]:
+    """Validate ``signature`` (a pyHanko embedded PDF signature) as of ``at`` with pyHanko's AdES long-term
+    validation (ETSI EN 319 102-1 §5.6.3): the chain of document timestamps and the validation data embedded in
+    the PDF, never the network. ``crls`` (asn1crypto CertificateLists) is the revocation data the verifier holds
+    for ``at``, which the last document timestamp's certificate needs. Returns (passed, pyHanko's indication)."""
+    import asyncio
+
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.ades.report import AdESPassed
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import (
+        LocalKnowledge,
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+    from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy, FreshnessReqType
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+    from pyhanko_certvalidator.revinfo.archival import CRLContainer
+
+    roots = [asn1_x509.Certificate.load(a.public_bytes(serialization.Encoding.DER)) for a in trust_anchors]
+    spec = PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=roots),
+                # Revocation data counts when issued close enough to the moment it is used for (the signing
+                # time, each timestamp's time), as pyHanko's own LTA tests choose.
+                revinfo_policy=CertRevTrustPolicy(
+                    REQUIRE_REVINFO, freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION
+                ),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+            local_knowledge=LocalKnowledge(known_crls=[CRLContainer(crl) for crl in crls]),
+        )
+    )
+    timing = ValidationTimingInfo(validation_time=at, best_signature_time=at, point_in_time_validation=True)
+    result = asyncio.run(ades_lta_validation(signature, spec, timing_info=timing))
+    return result.ades_subindic == AdESPassed.OK, str(result.ades_subindic)

@@ -85,7 +85,8 @@ def published_keys(reload: bool = False) -> dict[str, Any]:
 def default_trust_anchors() -> list[x509.Certificate]:
     """The CA at the top of each of our seal certificates' chains, plus ``VERIFY_TRUST_ANCHORS_FILE``."""
     anchors: list[x509.Certificate] = []
-    for chain_pem in published_seal_certificates().values_list("chain_pem", flat=True):
+    # The QR token key's self-signed certificate verifies tokens only: it anchors no seal.
+    for chain_pem in published_seal_certificates().filter(purpose="seal").values_list("chain_pem", flat=True):
         chain = _pem_certificates(chain_pem)
         if chain and chain[-1] not in anchors:
             anchors.append(chain[-1])

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credentials', '0010_credential_public_page'),
+        ('credentials', '0011_seal_signer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
