@@ -340,6 +340,14 @@ VERIFY_MAX_UPLOAD_BYTES = env.int("VERIFY_MAX_UPLOAD_BYTES", default=5 * 1024 * 
 # How long verifiers and proxies may cache a status list (seconds): short, so that a revocation spreads fast.
 STATUS_LIST_MAX_AGE = env.int("STATUS_LIST_MAX_AGE", default=60)
 
+# Wallets (OpenID4VCI pre-authorized code flow, credentials/services/wallet.py; docs/wallets.md): how long an offer
+# stays open (seconds), how many wrong transaction codes an offer takes before it is closed, and how many wrong
+# codes one client address may send in WALLET_FAILURE_WINDOW seconds, across all offers, before it is refused.
+WALLET_OFFER_TTL = env.int("WALLET_OFFER_TTL", default=600)
+WALLET_TX_CODE_ATTEMPTS = env.int("WALLET_TX_CODE_ATTEMPTS", default=5)
+WALLET_ADDRESS_FAILURES = env.int("WALLET_ADDRESS_FAILURES", default=20)
+WALLET_FAILURE_WINDOW = env.int("WALLET_FAILURE_WINDOW", default=900)
+
 # Where a non-member learns how to join the association.
 MEMBERSHIP_INFO_URL = env("MEMBERSHIP_INFO_URL", default="https://www.aipia.it/associarsi")
 ASSOCIATION_NAME = env("ASSOCIATION_NAME", default="AIPIA — Associazione Italiana per l'Intelligenza Artificiale")
@@ -455,6 +463,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The REST API lives under /api/; the wallet protocol's endpoints (/.well-known/…, /wallet/…) are outside it.
+    # Fixed, so that their paths do not change the prefix drf-spectacular would infer, and with it every
+    # operationId and tag.
+    "SCHEMA_PATH_PREFIX": r"/api",
     "ENUM_NAME_OVERRIDES": {
         "DossierStatusEnum": "dossiers.models.DossierStatus",
         "CredentialStatusEnum": "credentials.models.Credential.Status",

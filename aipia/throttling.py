@@ -55,6 +55,17 @@ class DeskSubmissionThrottle(PublicEndpointThrottle):
     scope = "desk"
 
 
+def increment_counter(key: str, *, ttl: int) -> int:
+    """Add one to the counter ``key`` of the default cache (created with ``ttl`` seconds to live); the new count.
+    Shared by every process when the cache is Redis."""
+    return _increment(key, ttl=ttl)
+
+
+def counter(key: str) -> int:
+    """The current count of ``key`` (0 when it has none)."""
+    return int(cache.get(key) or 0)
+
+
 def _increment(key: str, *, ttl: int) -> int:
     raw_client = getattr(cache, "raw_client", None)
     if raw_client is not None:  # aipia.cache.RedisCache: one round trip

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from aipia.health import healthz
 from assessments.applicant_views import interview_calendar_download
+from credentials.api import wallet as credential_wallet
 from credentials.views import public as credential_public
 from credentials.views import public_page as credential_public_page
 from profiles import views as profile_views
@@ -37,9 +38,34 @@ urlpatterns = [
     path("transparency/", quality_views.transparency, name="transparency"),
     path("quality/", include("quality.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
+    path("status/tokens/<path:number>", credential_wallet.StatusListTokenApi.as_view(), name="status-list-token"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
     path("status/<str:purpose>/<int:number>.jwt", credential_public.status_list_jwt, name="status-list-jwt"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),
+    # Wallets (OpenID4VCI 1.0, docs/wallets.md). The issuer identifier is SITE_URL, without a path: its metadata
+    # is at the well-known address; a client that keeps the identifier's "/" path asks with a trailing slash too
+    # (the same views, left out of the OpenAPI schema).
+    path(
+        ".well-known/openid-credential-issuer",
+        credential_wallet.CredentialIssuerMetadataApi.as_view(),
+        name="openid-credential-issuer",
+    ),
+    path(".well-known/openid-credential-issuer/", credential_wallet.CredentialIssuerMetadataApi.as_view(schema=None)),
+    path(
+        ".well-known/oauth-authorization-server",
+        credential_wallet.AuthorizationServerMetadataApi.as_view(),
+        name="oauth-authorization-server",
+    ),
+    path(
+        ".well-known/oauth-authorization-server/", credential_wallet.AuthorizationServerMetadataApi.as_view(schema=None)
+    ),
+    path(".well-known/jwt-vc-issuer", credential_wallet.JwtVcIssuerMetadataApi.as_view(), name="jwt-vc-issuer"),
+    path(".well-known/jwt-vc-issuer/", credential_wallet.JwtVcIssuerMetadataApi.as_view(schema=None)),
+    path("wallet/offers/<path:code>", credential_wallet.CredentialOfferApi.as_view(), name="wallet-offer"),
+    path("wallet/token", credential_wallet.TokenApi.as_view(), name="wallet-token"),
+    path("wallet/nonce", credential_wallet.NonceApi.as_view(), name="wallet-nonce"),
+    path("wallet/credential", credential_wallet.CredentialApi.as_view(), name="wallet-credential"),
+    path("wallet/types/<path:kind>", credential_wallet.TypeMetadataApi.as_view(), name="wallet-type"),
     path(".well-known/seal-certificates.pem", credential_public.seal_certificates_pem, name="seal-certificates"),
     path("api/v1/", include("aipia.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -410,3 +410,51 @@ class ExternalCertification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.body} {self.number}"
+
+
+class WalletOffer(models.Model):
+    """An OpenID4VCI credential offer of one credential to its holder's wallet (pre-authorized code flow).
+
+    Short-lived and single-use: the pre-authorized code is exchanged once for an access token, which is used once
+    for the credential. Secrets are stored hashed: the pre-authorized code and the access token by SHA-256 (they
+    are 256 random bits), the transaction code by a keyed HMAC (it has only six digits). The holder may revoke an
+    open offer; creating a new one revokes the open ones (credentials/services/wallet.py).
+    """
+
+    class Format(models.TextChoices):
+        SD_JWT_VC = "dc+sd-jwt", _("SD-JWT VC (EU Digital Identity Wallet)")
+        OPEN_BADGE = "jwt_vc_json", _("Open Badges 3.0 (JWT)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="wallet_offers")
+    format = models.CharField(max_length=20, choices=Format.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    pre_authorized_code_hash = models.CharField(max_length=64, unique=True)
+    tx_code_hash = models.CharField(max_length=64)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    token_issued_at = models.DateTimeField(null=True, blank=True)
+    access_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    credential_issued_at = models.DateTimeField(null=True, blank=True)
+    holder_key_thumbprint = models.CharField(max_length=64, blank=True)  # RFC 7638 of the key it was bound to
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.format} offer of {self.credential_id}"
+
+
+class WalletNonce(models.Model):
+    """A ``c_nonce`` from the nonce endpoint: used once in a proof of possession, then refused (replay)."""
+
+    value_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.value_hash[:12]

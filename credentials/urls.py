@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credentials.views import holder, staff
+from credentials.views import holder, staff, wallet
 
 app_name = "credentials"
 urlpatterns = [
@@ -23,4 +23,6 @@ urlpatterns = [
     path("<uuid:pk>/download/<str:kind>/", holder.credential_download, name="download"),
     path("<uuid:pk>/register-listing/", holder.credential_register_listing, name="register-listing"),
     path("<uuid:pk>/public-page/", holder.credential_public_page, name="public-page"),
+    path("<uuid:pk>/wallet/", wallet.create_offer, name="wallet-offer"),
+    path("<uuid:pk>/wallet/<uuid:offer_id>/revoke/", wallet.revoke_offer, name="wallet-offer-revoke"),
 ]

@@ -80,8 +80,8 @@ class VerificationReportSerializer(serializers.Serializer):
 
 class VerificationUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="A sealed credential (.jsonld), a sealed PDF certificate, or an Open Badges 3.0 credential (a "
-        ".jwt, or a PNG or SVG badge with one baked in); typed by content."
+        help_text="A sealed credential (.jsonld), a sealed PDF certificate, an Open Badges 3.0 credential (a "
+        ".jwt, or a PNG or SVG badge with one baked in) or an SD-JWT VC; typed by content."
     )
 
 
@@ -98,6 +98,10 @@ _PUBLIC: dict = {
 }
 
 
+# An SD-JWT VC is text: its own media type (SD-JWT VC draft), or plain text as pasted.
+SD_JWT_MEDIA_TYPES = ("application/dc+sd-jwt", "application/sd-jwt", "text/plain")
+
+
 class VerificationApi(APIView):
     authentication_classes = _PUBLIC["authentication_classes"]
     permission_classes = _PUBLIC["permission_classes"]
@@ -106,10 +110,11 @@ class VerificationApi(APIView):
 
     @extend_schema(
         operation_id="verifications_create",
-        summary="Verify a sealed credential (JSON), an Open Badge (VC-JWT) or an uploaded .jsonld, PDF, .jwt or badge",
+        summary="Verify a sealed credential (JSON), an Open Badge (VC-JWT), an SD-JWT VC, or an uploaded file",
         request={
             "application/json": OpenApiTypes.OBJECT,
             "application/vc+jwt": OpenApiTypes.STR,
+            "application/dc+sd-jwt": OpenApiTypes.STR,
             "multipart/form-data": VerificationUploadSerializer,
         },
         responses={
@@ -132,9 +137,11 @@ class VerificationApi(APIView):
     )
     def post(self, request):
         """Verify a sealed credential: the body is the sealed JSON itself, an Open Badges 3.0 credential as
-        ``application/vc+jwt``, or a multipart upload ``file`` (a ``.jsonld``, a PDF certificate, a ``.jwt``, or a
-        PNG or SVG badge with an Open Badge baked in; typed by content). Nothing is stored and no URL in the document is
-        fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200 answer."""
+        ``application/vc+jwt``, an SD-JWT VC as ``application/dc+sd-jwt`` (as our wallet offers issue it, with or
+        without a key binding JWT), or a multipart upload ``file`` (a ``.jsonld``, a PDF certificate, a ``.jwt``, a
+        PNG or SVG badge with an Open Badge baked in, or an SD-JWT VC; typed by content). Nothing is stored and no URL
+        in the document is fetched. The answer is the report of DESIGN.md §4; an invalid credential is still a 200
+        answer."""
         limit = settings.VERIFY_MAX_UPLOAD_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -199,11 +206,12 @@ class VerificationApi(APIView):
             if upload is None:
                 raise UnreadableInput("empty", 'Send the file in the multipart field "file".')
             return read_upload(upload)
-        if request.content_type.startswith(JWT_MEDIA_TYPES):
-            return request.body  # an Open Badge (VC-JWT), sent as it is
+        if request.content_type.startswith(SD_JWT_MEDIA_TYPES + JWT_MEDIA_TYPES):
+            return request.body  # an SD-JWT VC or an Open Badge (VC-JWT), sent as it is; typed by content
         if not request.content_type.startswith("application/json"):
             raise ParseError(
-                "Send a sealed credential as application/json, an Open Badge as application/vc+jwt, or a file as "
+                "Send a sealed credential as application/json, an Open Badge as application/vc+jwt, an SD-JWT VC as "
+                "application/dc+sd-jwt, or a file as "
                 "multipart/form-data."
             )
         return request.body

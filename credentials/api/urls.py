@@ -11,6 +11,7 @@ from credentials.api.holder import (
 )
 from credentials.api.public import CredentialVerificationApi
 from credentials.api.staff import RevocationApi, SuspensionApi
+from credentials.api.wallet import WalletOfferDetailApi, WalletOfferListApi
 
 urlpatterns = [
     path("", HolderCredentialListApi.as_view(), name="api-credential-list"),
@@ -23,4 +24,6 @@ urlpatterns = [
     path("<uuid:pk>/cpd/<int:activity_id>", CpdActivityDetailApi.as_view(), name="api-credential-cpd-activity"),
     path("<uuid:pk>/public-page", HolderPublicPageApi.as_view(), name="api-credential-public-page"),
     path("<uuid:pk>/renewal", RenewalApplyApi.as_view(), name="api-credential-renewal"),
+    path("<uuid:pk>/wallet-offers", WalletOfferListApi.as_view(), name="api-credential-wallet-offers"),
+    path("<uuid:pk>/wallet-offers/<uuid:offer_id>", WalletOfferDetailApi.as_view(), name="api-credential-wallet-offer"),
 ]

@@ -13,14 +13,16 @@ from cryptography import x509
 
 from aipia import jsonlimits
 from credentials.documents import open_badges
+from credentials.documents.sd_jwt_vc import looks_like_sd_jwt
 from credentials.verification.open_badges import verify_open_badge
 from credentials.verification.pdf import verify_pdf
 from credentials.verification.report import Report, StatusLookup
+from credentials.verification.sd_jwt import TokenStatusLookup, verify_sd_jwt_vc
 from credentials.verification.sealed import verify_sealed_credential
 
 # --- uploaded documents (API and verifier page) ---------------------------------------------------------------
 
-JSON, PDF, JWT, IMAGE = "json", "pdf", "jwt", "image"
+JSON, PDF, JWT, IMAGE, SD_JWT = "json", "pdf", "jwt", "image", "sd-jwt"
 
 
 class UnreadableInput(Exception):
@@ -38,7 +40,10 @@ class UnreadableInput(Exception):
 
 
 def sniff(data: bytes) -> str | None:
-    """ "json", "pdf", "jwt" or "image" (PNG or SVG) by content (never by name or declared type), or None."""
+    """ "json", "pdf", "sd-jwt", "jwt" or "image" (PNG or SVG) by content (never by name or declared type), or
+    None."""
+    if looks_like_sd_jwt(data):
+        return SD_JWT
     head = data[:1024]
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
@@ -87,9 +92,11 @@ def verify_document(
     status_lookup: StatusLookup | None = None,
     edc_dir: Path | None = None,
     now: datetime | None = None,
+    token_status_lookup: TokenStatusLookup | None = None,
 ) -> Report:
-    """Verify an uploaded file, typed by its content: a sealed credential (JSON), a sealed PDF certificate, or an
-    Open Badges 3.0 credential (a VC-JWT, or baked into a PNG or SVG badge).
+    """Verify an uploaded file, typed by its content: a sealed credential (JSON), a sealed PDF certificate, an
+    Open Badges 3.0 credential (a VC-JWT, or baked into a PNG or SVG badge), or an SD-JWT VC (text; its status
+    is read through ``token_status_lookup``, none given: every status unread).
 
     Raises UnreadableInput for an empty, oversized (413) or unrecognised file, JSON that is not a sealed
     credential (422), or an image with no Open Badge in it (422).
@@ -104,6 +111,13 @@ def verify_document(
         return verify_sealed_credential(parse_sealed_json(data), now=now, **options)
     if kind == PDF:
         return verify_pdf(data, now=now, **options)
+    if kind == SD_JWT:
+        return verify_sd_jwt_vc(
+            data.decode("ascii", errors="replace").strip(),
+            trust_anchors=trust_anchors or [],
+            token_status_lookup=token_status_lookup or _no_token_status,
+            now=now,
+        )
     if kind in (JWT, IMAGE):
         token = data.decode("ascii").strip() if kind == JWT else _baked_token(data)
         return verify_open_badge(
@@ -111,9 +125,13 @@ def verify_document(
         )
     raise UnreadableInput(
         "unknown_type",
-        "This file is neither a sealed credential (.jsonld, JSON), a PDF certificate nor an Open Badge (.jwt, or a "
-        "PNG or SVG badge).",
+        "This file is neither a sealed credential (.jsonld, JSON), a PDF certificate, an Open Badge (.jwt, or a "
+        "PNG or SVG badge) nor an SD-JWT VC.",
     )
+
+
+def _no_token_status(*, uri: str, index: int) -> int | None:
+    return None
 
 
 def _no_status_lists(**_entry: Any) -> None:

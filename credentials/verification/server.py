@@ -38,6 +38,7 @@ from credentials.documents import qr
 from credentials.models import Credential
 from credentials.selectors import LIVE_FIELDS, published_seal_certificates, verification_state
 from credentials.services import open_badges as open_badge_service
+from credentials.services import token_status
 from credentials.verification import documents, pdf, sealed, tokens
 from credentials.verification.memo import Memo
 from credentials.verification.report import (
@@ -166,8 +167,9 @@ def verify_pdf(data: bytes, **options: Any) -> Report:
 
 def verify_document(data: bytes, *, max_bytes: int, **options: Any) -> Report:
     """An uploaded file verified with our inputs (:func:`documents.verify_document`; raises its
-    ``UnreadableInput``)."""
-    return documents.verify_document(data, max_bytes=max_bytes, **_inputs(options))
+    ``UnreadableInput``); an SD-JWT VC's status is read from the Token Status List tokens we publish."""
+    lookup = options.get("token_status_lookup") or token_status.status_value
+    return documents.verify_document(data, max_bytes=max_bytes, token_status_lookup=lookup, **_inputs(options))
 
 
 def check_token(token: str) -> qr.TokenClaims:

@@ -38,6 +38,7 @@ from credentials.services.public_page import public_page_url, set_public_page
 from credentials.services.register import (
     set_register_listing,
 )
+from credentials.views.wallet import wallet_context
 
 
 @login_required
@@ -62,6 +63,7 @@ def credential_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             linkedin_url=linkedin_url(credential),
             public_page_url=public_page_url(credential),
         )
+        context.update(wallet_context(request, credential))
     context.update(detail_context(credential))
     return render(request, "credentials/detail.html", context)
 

@@ -52,6 +52,8 @@ def _load_schema() -> schemathesis.schemas.BaseSchema:
 
 # An Open Badge (a compact JWS) is sent to the verification API as text of its own media type.
 schemathesis.serializer.alias("application/vc+jwt", "text/plain")
+# So is an SD-JWT VC, as a wallet presents it.
+schemathesis.serializer.alias("application/dc+sd-jwt", "text/plain")
 schema = _load_schema()
 SEMANTIC_INPUT = {
     "POST /api/v1/verifications",
@@ -63,6 +65,15 @@ SEMANTIC_INPUT = {
     "POST /api/v1/quality/risks",
     "POST /api/v1/quality/risks/{risk_id}/reviews",
     "POST /api/v1/quality/personnel/{user_id}/records",
+    # The wallet protocol: a schema can say what a token request or a credential request looks like, not which
+    # pre-authorized codes, access tokens, nonces or proofs are real (docs/wallets.md).
+    "POST /wallet/token",
+    "POST /wallet/credential",
+    "GET /wallet/offers/{code}",
+    "GET /wallet/types/{kind}",
+    "GET /status/tokens/{number}",
+    "POST /api/v1/credentials/{id}/wallet-offers",
+    "DELETE /api/v1/credentials/{id}/wallet-offers/{offer_id}",
 }
 
 
