@@ -35,18 +35,6 @@ def resume_stalled_issuances_task() -> int:
     return issuance.resume_stalled_issuances()
 
 
-@shared_task(
-    name="credentials.notify_status_change",
-    acks_late=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def notify_status_change_task(event_id: int) -> bool:
-    """Safe to run twice: the service marks the event as notified before sending."""
-    return status.notify_status_change(event_id=event_id)
-
-
 @shared_task(name="credentials.lift_ended_suspensions")
 def lift_ended_suspensions_task() -> int:
     return status.lift_ended_suspensions()
