@@ -36,6 +36,7 @@ urlpatterns = [
     path("desk/", include("desk.urls")),
     path("transparency/", quality_views.transparency, name="transparency"),
     path("quality/", include("quality.urls")),
+    path("outbox/", include("outbox.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),
     path(".well-known/jwks.json", credential_public.jwks, name="jwks"),

@@ -19,17 +19,6 @@ def issue_credential_task(credential_id: str) -> bool:
     return issuance.issue_credential(credential_id=credential_id)
 
 
-@shared_task(
-    name="credentials.notify_holder",
-    acks_late=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def notify_holder_task(credential_id: str) -> bool:
-    return issuance.notify_holder(credential_id=credential_id)
-
-
 @shared_task(name="credentials.resume_stalled_issuances")
 def resume_stalled_issuances_task() -> int:
     return issuance.resume_stalled_issuances()

@@ -116,6 +116,12 @@ def _transition(dossier: Dossier, *, to: str, actor: User | None, action: str, r
         sender=Dossier, dossier=dossier, from_status=from_status, to_status=to, actor=actor, event=event
     )
     queue_status_email(event=event)
+    outbox.emit_resource_event(
+        event_type="dossier.status_changed",
+        resource="dossier",
+        pk=dossier.pk,
+        extra={"from_status": from_status, "to_status": to},
+    )
     return event
 
 

@@ -30,7 +30,7 @@ import logging
 import secrets
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,14 +40,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
 from accounts import roles
 from accounts.models import User
 from aipia import clock, queue
-from aipia.errors import DomainError
+from aipia.errors import DomainError, InvalidTransition
 
 from . import events, transport
 from .models import Attempt, Message, WebhookEndpoint
@@ -129,6 +129,28 @@ def _attachment(item: dict[str, str]) -> dict[str, str]:
 
 def new_event_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
+
+
+# How each app represents its resources in webhook payloads (as its API does), registered by the app itself at
+# start-up: this app imports none of them.
+_representations: dict[str, Callable[[Any], dict[str, Any]]] = {}
+
+
+def register_representation(resource: str, build: Callable[[Any], dict[str, Any]]) -> None:
+    """``build(pk)`` gives the resource ``resource`` as the API represents it, with a link to it."""
+    _representations[resource] = build
+
+
+def emit_resource_event(
+    *, event_type: str, resource: str, pk: Any, extra: dict[str, Any] | None = None
+) -> list[Message]:
+    """:func:`emit_event` for one resource (``"credential"``, ``"dossier"``): the payload's data is its registered
+    representation (plus ``extra``), built now, only when some endpoint wants the event; ordered by resource."""
+    targets = [e for e in _enabled_endpoints() if event_type in e.events]
+    if not targets:
+        return []
+    data = {**_representations[resource](pk), **(extra or {})}
+    return emit_event(event_type=event_type, data=data, order_key=f"{resource}:{pk}", endpoints=targets)
 
 
 def emit_event(
@@ -293,7 +315,7 @@ def signature_header(endpoint: WebhookEndpoint, *, event_id: str, at: datetime.d
     """``webhook-signature``: ``v1,<base64 HMAC-SHA256>`` with the current secret, and during a rotation's grace
     period with the previous one too (space-separated, as Standard Webhooks allows)."""
     signatures = [Webhook(endpoint.secret).sign(event_id, at, body)]
-    if endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > at:
+    if endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > clock.now():
         signatures.append(Webhook(endpoint.previous_secret).sign(event_id, at, body))
     return " ".join(signatures)
 
@@ -306,13 +328,15 @@ def _send_webhook(message: Message, token: uuid.UUID, *, timeout: float | None) 
     endpoint = message.endpoint
     assert endpoint is not None
     started = clock.now()
+    # The signature's timestamp is the real time of sending: receivers compare it with their own clock.
+    signed_at = timezone.now()
     body = webhook_body(message)
     headers = {
         "content-type": "application/json",
         "user-agent": "AIPIA-Credentials-Webhooks/1",
         "webhook-id": message.event_id,
-        "webhook-timestamp": str(int(started.timestamp())),
-        "webhook-signature": signature_header(endpoint, event_id=message.event_id, at=started, body=body),
+        "webhook-timestamp": str(int(signed_at.timestamp())),
+        "webhook-signature": signature_header(endpoint, event_id=message.event_id, at=signed_at, body=body),
     }
     logged = {key: value for key, value in headers.items() if key != "webhook-signature"}
     try:
@@ -401,6 +425,8 @@ def _retry_or_fail(message: Message, token: uuid.UUID, *, error: str) -> None:
     next_at = now + retry_delay(message.attempts)
     if next_at > message.created_at + datetime.timedelta(hours=settings.OUTBOX_RETRY_HOURS):
         _finish(message, token, status=Status.FAILED, error=error)
+        if message.endpoint_id is not None:
+            _gave_up(message, now=now)
         return
     Message.objects.filter(pk=message.pk, claim_token=token).update(
         status=Status.PENDING, next_attempt_at=next_at, last_error=error[:2000], claim_token=None, claimed_at=None
@@ -414,6 +440,19 @@ def _endpoint_failed(endpoint: WebhookEndpoint, *, now: datetime.datetime) -> No
         disable_endpoint(
             endpoint=endpoint,
             reason=_("Every delivery failed for %(hours)d hours.") % {"hours": settings.OUTBOX_RETRY_HOURS},
+        )
+
+
+def _gave_up(message: Message, *, now: datetime.datetime) -> None:
+    """A delivery failed for its whole retry period: if every delivery to its endpoint has failed since this one's
+    first attempt, the endpoint has been failing for that long too, and is disabled."""
+    first = message.attempt_log.order_by("started_at", "id").values_list("started_at", flat=True).first()
+    since = WebhookEndpoint.objects.filter(pk=message.endpoint_id).values_list("failing_since", flat=True).first()
+    if first is not None and since is not None and since <= first:
+        hours = int((now - since).total_seconds() // 3600)
+        disable_endpoint(
+            endpoint=WebhookEndpoint(pk=message.endpoint_id, url=message.endpoint.url if message.endpoint else ""),
+            reason=_("Every delivery failed for %(hours)d hours.") % {"hours": hours},
         )
 
 
@@ -454,7 +493,7 @@ def send_again(*, message: Message, actor: Any) -> Message:
             created_at=clock.now(),
         )
         if not updated:
-            raise DomainError(_("This message cannot be sent again now (it is waiting or being sent)."))
+            raise InvalidTransition(_("This message cannot be sent again now (it is waiting or being sent)."))
         _dispatch([message.pk])
     message.refresh_from_db()
     return message
@@ -491,7 +530,9 @@ def _clean_url(url: str) -> str:
     url = (url or "").strip()
     if not url.startswith(("https://", "http://")):
         raise DomainError(_("The URL must start with https://."), code="invalid_url")
-    if url.startswith("http://") and not settings.DEBUG:
+    # Plain http only in development (DEBUG, or the local receivers that WEBHOOKS_ALLOW_PRIVATE_ADDRESSES allows,
+    # itself honoured only with DEBUG).
+    if url.startswith("http://") and not (settings.DEBUG or settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES):
         raise DomainError(_("The URL must start with https:// (plain http is allowed only in development)."))
     if len(url) > 2000:
         raise DomainError(_("The URL is too long."))

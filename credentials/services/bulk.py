@@ -53,7 +53,7 @@ from credentials.documents import categories
 from credentials.models import BulkJob, BulkJobItem, Credential, CredentialEvent
 from credentials.services import status, texts
 from credentials.services.clock import local_date
-from credentials.services.lifecycle import reminder_message
+from credentials.services.lifecycle import queue_reminder_email
 from credentials.services.renewal import OutsideRenewalRules, renew_by_policy_once, rule_problems, status_refusal
 from profiles.models import Profile
 
@@ -289,9 +289,9 @@ def send_expiry_reminder(*, credential: Credential, actor: User | None) -> Crede
         event = CredentialEvent.objects.create(
             credential=row, action="credential.reminder_sent", actor=actor, data={"manual": True}
         )
-        # Sent last, just before the caller commits: a failure here rolls the event back with the item.
+        # Written to the outbox with the event: the e-mail leaves once the item commits.
         days_left = (local_date(row.valid_until) - timezone.localdate()).days
-        reminder_message(row, days_left=days_left).send()
+        queue_reminder_email(row, days_left=days_left, key=f"manual-reminder:{event.pk}")
     return event
 
 

@@ -593,6 +593,13 @@ def _audit(
         data=data,
     )
     queue_renewal_emails(event=event)
+    if action == "renewal.approved" and application.new_credential_id:
+        outbox.emit_resource_event(
+            event_type="credential.renewed",
+            resource="credential",
+            pk=application.new_credential_id,
+            extra={"previous_credential": str(application.credential_id)},
+        )
     return event
 
 
@@ -650,8 +657,7 @@ def queue_renewal_emails(*, event: CredentialEvent) -> bool:
                 values["profile"] = credential.profile.tr("title")
                 subject = _("[AIPIA] Renewal application to review: %(serial)s") % values
                 body = _(
-                    "%(holder)s has applied for the renewal of %(serial)s (%(profile)s).\n\n"
-                    "Review it: %(review_url)s\n"
+                    "%(holder)s has applied for the renewal of %(serial)s (%(profile)s).\n\nReview it: %(review_url)s\n"
                 ) % {
                     **values,
                     "holder": credential.holder_name,

@@ -395,6 +395,8 @@ def _suspension_body(event: CredentialEvent, values: dict[str, str]) -> str:
 
 
 _MAIL_ACTIONS = frozenset({"credential.suspended", "credential.reinstated", "credential.revoked"})
+# Audit actions that are also webhook events of the same name (outbox/events.py).
+_WEBHOOK_ACTIONS = _MAIL_ACTIONS
 
 
 def _last_day_text(iso: str) -> str:
@@ -472,4 +474,6 @@ def _change(
     for status_list in lists:
         publish_status_list(status_list=status_list)
     queue_status_email(event=event)
+    if action in _WEBHOOK_ACTIONS:
+        outbox.emit_resource_event(event_type=action, resource="credential", pk=row.pk)
     return event
