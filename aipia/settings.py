@@ -446,6 +446,7 @@ SPECTACULAR_SETTINGS = {
         "CompetenceRecordKindEnum": "quality.models.CompetenceRecord.Kind",
         "DecisionKindEnum": "assessments.models.Decision.Kind",
         "EvidenceFileKindEnum": "dossiers.models.EvidenceFile.Kind",
+        "OutboxMessageStatusEnum": "outbox.models.Message.Status",
     },
 }
 

@@ -37,6 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -168,7 +169,10 @@ def emit_event(
         return []
     now = clock.now()
     event_id = new_event_id()
-    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    # Plain JSON now (ids, dates as the API writes them), so the bytes signed at each attempt are the same.
+    payload = json.loads(
+        json.dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}, cls=DjangoJSONEncoder)
+    )
     rows = Message.objects.bulk_create(
         [
             Message(

@@ -278,7 +278,7 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
     Law 4/2013 attestations follow their holders' memberships (a membership can lapse by date, without a
     save that would trigger the signal): suspended when it lapsed, reinstated when it was renewed.
     Returns ``{"reminders_sent", "expired", "suspensions_lifted", "attestations_suspended",
-    "attestations_reinstated", "as_of"}`` (the day as ``YYYY-MM-DD``).
+    "attestations_reinstated", "as_of", "outbox_messages_pruned"}`` (the day as ``YYYY-MM-DD``).
     """
     now = timezone.now()
     today = local_date(now)
@@ -294,6 +294,8 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
     lifted = status.lift_ended_suspensions(now=instant)
     attestations = attestation.sync_all_attestations(on=day)
     sent = send_expiry_reminders(as_of=day)
+    # The outbox's delivery log older than OUTBOX_LOG_DAYS goes with the daily run.
+    pruned = outbox.prune_log()
     return {
         "reminders_sent": sent,
         "expired": expired,
@@ -301,4 +303,5 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
         "attestations_suspended": attestations["suspended"],
         "attestations_reinstated": attestations["reinstated"],
         "as_of": day.isoformat(),
+        "outbox_messages_pruned": pruned,
     }

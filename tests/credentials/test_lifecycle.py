@@ -467,6 +467,7 @@ def test_the_command_prints_one_json_line(ending):
         "attestations_suspended": 0,
         "attestations_reinstated": 0,
         "as_of": lifecycle.local_date(timezone.now()).isoformat(),
+        "outbox_messages_pruned": 0,
     }
 
 
