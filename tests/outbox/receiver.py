@@ -30,6 +30,9 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     slow_seconds: float = 2.0
     server: http.server.ThreadingHTTPServer | None = None
+    # "block": the request is recorded, ``blocked`` is set, and the answer waits for ``release``.
+    blocked: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -62,7 +65,10 @@ class Receiver:
                 )
                 if answer == "slow":
                     time.sleep(receiver.slow_seconds)
-                code = {"ok": 204, "fail": 500, "slow": 204, "gone": 410, "redirect": 302}[answer]
+                if answer == "block":
+                    receiver.blocked.set()
+                    receiver.release.wait(60)
+                code = {"ok": 204, "fail": 500, "slow": 204, "gone": 410, "redirect": 302, "block": 204}[answer]
                 self.send_response(code)
                 if code == 302:
                     self.send_header("location", "http://127.0.0.1:1/elsewhere")
