@@ -32,6 +32,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -204,7 +205,38 @@ def wants(event_type: str) -> bool:
 def _dispatch(ids: list[int]) -> None:
     if not ids or not settings.OUTBOX_DISPATCH_ON_COMMIT or getattr(_local, "deferred", 0):
         return
-    queue.enqueue_on_commit("outbox.deliver", ids, robust=True)
+    transaction.on_commit(partial(_committed, ids), robust=True)
+
+
+def _committed(ids: list[int]) -> None:
+    after_response = getattr(_local, "after_response", None)
+    if after_response is not None and settings.CELERY_TASK_ALWAYS_EAGER:
+        # The embedded default, committed during a request: tried once the response has been sent
+        # (outbox/middleware.py).
+        after_response.extend(ids)
+        return
+    queue.enqueue("outbox.deliver", ids)
+
+
+def collect_after_response() -> None:
+    """From now on in this thread, messages written (and committed) are kept for :func:`take_collected` instead of
+    being tried on each commit."""
+    _local.after_response = []
+
+
+def take_collected() -> list[int]:
+    """The ids kept since :func:`collect_after_response`, which stops collecting."""
+    ids: list[int] = getattr(_local, "after_response", None) or []
+    _local.after_response = None
+    return ids
+
+
+def deliver_after_response(message_ids: list[int]) -> None:
+    """Try the messages once, with the embedded default's short timeout; never raises (the response is gone)."""
+    try:
+        deliver_messages(message_ids=message_ids, timeout=settings.WEBHOOKS_EAGER_TIMEOUT)
+    except Exception:
+        logger.exception("outbox: delivery after the response failed; manage.py deliver_outbox retries it")
 
 
 @contextmanager

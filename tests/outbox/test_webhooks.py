@@ -368,3 +368,29 @@ def test_writing_the_same_email_twice_leaves_one_row(db):
     second = outbox.queue_email(to=["a@example.org"], subject="S", language="en", context={"body": "B"}, dedupe_key="k")
     assert first is not None and second is None
     assert Message.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_embedded_default_a_requests_deliveries_are_tried_after_its_response(
+    client, receiver, settings, monkeypatch
+):
+    settings.OUTBOX_DISPATCH_ON_COMMIT = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    admin = UserFactory(role=User.Role.ADMIN, is_staff=True)
+    endpoint = outbox.create_endpoint(actor=admin, url=receiver.url)
+    receiver.secrets.append(endpoint.secret)
+    calls = []
+    real = outbox.deliver_after_response
+
+    def after_response(ids):
+        calls.append((list(ids), len(receiver.received)))
+        real(ids)
+
+    monkeypatch.setattr(outbox, "deliver_after_response", after_response)
+    client.force_login(admin)
+    response = client.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    assert response.status_code == 202 and response.json()["status"] == "pending"  # not tried during the request
+    message = Message.objects.get(kind=Message.Kind.WEBHOOK)
+    assert calls == [([message.pk], 0)]
+    message.refresh_from_db()
+    assert message.status == Status.SENT and receiver.verified_ids() == [message.event_id]
