@@ -197,15 +197,14 @@ def _enabled_endpoints() -> list[WebhookEndpoint]:
     return list(WebhookEndpoint.objects.filter(enabled=True).only("id", "events"))
 
 
-def wants(event_type: str) -> bool:
-    """Whether any enabled endpoint is subscribed to ``event_type``: callers skip building a payload otherwise."""
-    return any(event_type in endpoint.events for endpoint in _enabled_endpoints())
-
-
 def _dispatch(ids: list[int]) -> None:
-    if not ids or not settings.OUTBOX_DISPATCH_ON_COMMIT or getattr(_local, "deferred", 0):
+    if not ids or not settings.OUTBOX_DISPATCH_ON_COMMIT or _deferred_depth() > 0:
         return
     transaction.on_commit(partial(_committed, ids), robust=True)
+
+
+def _deferred_depth() -> int:
+    return int(getattr(_local, "deferred", 0))
 
 
 def _committed(ids: list[int]) -> None:
@@ -243,7 +242,7 @@ def deliver_after_response(message_ids: list[int]) -> None:
 def deferred_dispatch() -> Iterator[None]:
     """Inside, written messages are not sent one by one on each commit; once the block ends, one task delivers
     everything due. For jobs that write many messages (a bulk renewal): the job does not wait for deliveries."""
-    depth = getattr(_local, "deferred", 0)
+    depth = _deferred_depth()
     _local.deferred = depth + 1
     try:
         yield
@@ -482,6 +481,8 @@ def _endpoint_failed(endpoint: WebhookEndpoint, *, now: datetime.datetime) -> No
 def _gave_up(message: Message, *, now: datetime.datetime) -> None:
     """A delivery failed for its whole retry period: if every delivery to its endpoint has failed since this one's
     first attempt, the endpoint has been failing for that long too, and is disabled."""
+    if message.endpoint_id is None:
+        return
     first = message.attempt_log.order_by("started_at", "id").values_list("started_at", flat=True).first()
     since = WebhookEndpoint.objects.filter(pk=message.endpoint_id).values_list("failing_since", flat=True).first()
     if first is not None and since is not None and since <= first:
@@ -615,7 +616,7 @@ def update_endpoint(
     _require_admin(actor)
     with transaction.atomic():
         row = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-        fields = []
+        fields: list[str] = []
         if url is not None:
             row.url, fields = _clean_url(url), [*fields, "url"]
         if events is not None:

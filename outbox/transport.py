@@ -39,7 +39,7 @@ def is_public(address: str) -> bool:
 def _connect(host: str, port: int, timeout: float, allow_private: bool) -> socket.socket:
     last_error: OSError | None = None
     for family, kind, proto, _name, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        if not allow_private and not is_public(address[0]):
+        if not allow_private and not is_public(str(address[0])):
             last_error = BlockedAddress(f"{host} resolves to {address[0]}, a private or local address")
             continue
         sock = socket.socket(family, kind, proto)

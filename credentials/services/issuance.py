@@ -498,7 +498,7 @@ def notify_holder(*, credential_id) -> bool:
             **links,
         },
         attachments=[
-            {"path": credential.pdf.name, "filename": f"{credential.serial}.pdf", "mimetype": "application/pdf"}
+            {"path": str(credential.pdf.name), "filename": f"{credential.serial}.pdf", "mimetype": "application/pdf"}
         ],
         dedupe_key=f"credentials.issued:{credential.pk}",
     )

@@ -128,7 +128,7 @@ def send_expiry_reminders(*, as_of: datetime.date) -> int:
         if message is None:
             continue  # another run has it, or the credential changed since it was selected
         sent += 1
-        if message is not True:
+        if isinstance(message, Message):
             # Delivered at once (the job, like the web, need not wait for a worker); after a failure the outbox
             # retries it. A second try by the task enqueued on commit finds it claimed and does nothing.
             outbox.deliver(message_id=message.pk)
