@@ -92,7 +92,14 @@ def test_closing_an_account_runs_the_sweep_then_asks_every_contributor(spy, appl
     counts = erase_account(user=applicant, actor=applicant)
 
     assert spy.calls == [("erase_expired", applicant), ("erase_account", applicant)]
-    assert list(counts)[-5:] == ["spied", "drafts", "register_listings", "public_pages", "spied_accounts"]
+    assert list(counts)[-6:] == [
+        "spied",
+        "outbox_email_copies",
+        "drafts",
+        "register_listings",
+        "public_pages",
+        "spied_accounts",
+    ]
 
 
 def test_registering_an_app_again_replaces_its_contributor_in_its_place(monkeypatch):
