@@ -470,6 +470,7 @@ def notify_holder(*, credential_id) -> bool:
             opening = _("Congratulations! You are certified as %(profile)s.\n\n") % {
                 "profile": credential.profile.tr("title")
             }
+        profile_title = credential.profile.tr("title")
         links = {
             "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/",
             "verify": verify_url_for(credential.token),
@@ -493,7 +494,7 @@ def notify_holder(*, credential_id) -> bool:
         context={
             "body": body,
             "opening": opening.strip(),
-            "profile_title": credential.profile.tr("title"),
+            "profile_title": profile_title,
             "badge": badge_url(credential.profile.code, "png") if credential.profile.is_published else "",
             **links,
         },

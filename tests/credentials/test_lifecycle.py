@@ -420,6 +420,7 @@ def test_the_daily_run_expires_lifts_suspensions_and_reminds(ending, profile, ad
         "attestations_suspended": 0,
         "attestations_reinstated": 0,
         "as_of": lifecycle.local_date(now).isoformat(),
+        "outbox_messages_pruned": 0,
     }
     assert Credential.objects.get(pk=ending.pk).status == Status.EXPIRED
     assert Credential.objects.get(pk=suspended.pk).status == Status.ACTIVE
@@ -444,6 +445,7 @@ def test_the_beat_runs_the_lifecycle_every_morning(ending, settings):
         "attestations_suspended",
         "attestations_reinstated",
         "as_of",
+        "outbox_messages_pruned",
     }
 
 
