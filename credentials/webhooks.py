@@ -38,8 +38,12 @@ class WebhookCredentialSerializer(CredentialStatusSerializer):
         read_only_fields = fields
 
 
+_COLUMNS = [name for name in WebhookCredentialSerializer.Meta.fields if name != "profile"]
+
+
 def credential_representation(pk: Any) -> dict[str, Any]:
-    credential = Credential.objects.select_related("profile").get(pk=pk)
+    # Only the columns shown: a credential's row and its profile's carry large documents this needs not read.
+    credential = Credential.objects.select_related("profile").only(*_COLUMNS, "token", "profile__code").get(pk=pk)
     data = dict(WebhookCredentialSerializer(credential).data)
     site = settings.SITE_URL.rstrip("/")
     data["links"] = {

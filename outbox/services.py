@@ -29,6 +29,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,9 +37,11 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -193,8 +196,24 @@ def emit_event(
     return rows
 
 
+# The enabled endpoints, read at most every ENDPOINTS_TTL seconds by each process (a bulk job asks for every item):
+# a change made in this process is seen at once (forget_endpoints), one made in another within the TTL.
+ENDPOINTS_TTL = 5.0
+_endpoints: tuple[float, list[WebhookEndpoint]] | None = None
+
+
 def _enabled_endpoints() -> list[WebhookEndpoint]:
-    return list(WebhookEndpoint.objects.filter(enabled=True).only("id", "events"))
+    global _endpoints
+    now = time.monotonic()
+    if _endpoints is None or _endpoints[0] < now:
+        _endpoints = (now + ENDPOINTS_TTL, list(WebhookEndpoint.objects.filter(enabled=True).only("id", "events")))
+    return _endpoints[1]
+
+
+def forget_endpoints(**kwargs: Any) -> None:
+    """Read the endpoints again next time (connected to their saves and deletions, and called after updates)."""
+    global _endpoints
+    _endpoints = None
 
 
 def _dispatch(ids: list[int]) -> None:
@@ -573,6 +592,10 @@ def _clean_url(url: str) -> str:
         raise DomainError(_("The URL must start with https:// (plain http is allowed only in development)."))
     if len(url) > 2000:
         raise DomainError(_("The URL is too long."))
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise DomainError(_("This is not a valid URL."), code="invalid_url") from None
     return url
 
 
@@ -668,6 +691,7 @@ def disable_endpoint(*, endpoint: WebhookEndpoint, reason: str) -> None:
             enabled=False, disabled_reason=reason[:500]
         ):
             return
+        forget_endpoints()
         site = settings.SITE_URL.rstrip("/")
         for admin in User.objects.filter(role=User.Role.ADMIN, is_active=True).exclude(email="").order_by("pk"):
             with translation.override(admin.preferred_language):

@@ -23,6 +23,11 @@ def _isolated(settings, tmp_path):
     from django.core.cache import cache
     from django.utils import translation
 
+    from outbox.services import forget_endpoints
+
+    # The outbox keeps the enabled webhook endpoints for a few seconds; a test's rolled-back endpoints must not
+    # outlive it.
+    forget_endpoints()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # Committee and staff users in the tests sign in without an authenticator app, as in the demo; the tests of

@@ -290,6 +290,8 @@ def test_the_api_sends_a_test_event_lists_deliveries_and_resends_one(client, adm
     "body, problem",
     [
         ({"url": "ftp://example.org/x"}, "https"),
+        ({"url": "https://"}, "valid URL"),
+        ({"url": "https://exa mple.org/x"}, "valid URL"),
         ({"url": "https://example.org/x", "events": ["credential.eaten"]}, "events"),
         ({"url": "https://example.org/x", "events": []}, "event"),
     ],
