@@ -1,6 +1,7 @@
-"""In the embedded default (tasks run in-process, no broker), e-mails and webhooks written during a request are tried
-once *after* the response has been sent, so a slow receiver or mail server does not hold the page; what fails waits
-for ``manage.py deliver_outbox``. With a broker this middleware does nothing: a worker delivers."""
+"""In the embedded default (tasks run in-process, no broker), webhooks written during a request are tried once *after*
+the response has been sent, so a slow receiver does not hold the page; what fails waits for ``manage.py
+deliver_outbox``. (E-mails are tried at the commit: see outbox/services.py.) With a broker this middleware does
+nothing: a worker delivers."""
 
 from __future__ import annotations
 

@@ -192,7 +192,7 @@ def emit_event(
             for endpoint in targets
         ]
     )
-    _dispatch([row.pk for row in rows if row.pk is not None])
+    _dispatch([row.pk for row in rows if row.pk is not None], after_response=True)
     return rows
 
 
@@ -216,22 +216,23 @@ def forget_endpoints(**kwargs: Any) -> None:
     _endpoints = None
 
 
-def _dispatch(ids: list[int]) -> None:
+def _dispatch(ids: list[int], *, after_response: bool = False) -> None:
     if not ids or not settings.OUTBOX_DISPATCH_ON_COMMIT or _deferred_depth() > 0:
         return
-    transaction.on_commit(partial(_committed, ids), robust=True)
+    transaction.on_commit(partial(_committed, ids, after_response=after_response), robust=True)
 
 
 def _deferred_depth() -> int:
     return int(getattr(_local, "deferred", 0))
 
 
-def _committed(ids: list[int]) -> None:
-    after_response = getattr(_local, "after_response", None)
-    if after_response is not None and settings.CELERY_TASK_ALWAYS_EAGER:
-        # The embedded default, committed during a request: tried once the response has been sent
-        # (outbox/middleware.py).
-        after_response.extend(ids)
+def _committed(ids: list[int], *, after_response: bool) -> None:
+    collected = getattr(_local, "after_response", None)
+    if after_response and collected is not None and settings.CELERY_TASK_ALWAYS_EAGER:
+        # The embedded default, committed during a request: webhooks are tried once the response has been sent
+        # (outbox/middleware.py), so a slow receiver does not hold the page. E-mails go at once: the embedded
+        # default writes them to a folder, and the page that says "we sent you an e-mail" should be telling the truth.
+        collected.extend(ids)
         return
     queue.enqueue("outbox.deliver", ids)
 
@@ -550,7 +551,7 @@ def send_again(*, message: Message, actor: Any) -> Message:
         )
         if not updated:
             raise InvalidTransition(_("This message cannot be sent again now (it is waiting or being sent)."))
-        _dispatch([message.pk])
+        _dispatch([message.pk], after_response=message.kind == Kind.WEBHOOK)
     message.refresh_from_db()
     return message
 
