@@ -22,10 +22,12 @@ install: $(STAMP) node_modules/.installed  ## .venv with everything the app and 
 
 run: install  ## the embedded default: SQLite, local files, in-process tasks, demo data, on 127.0.0.1:$(PORT)
 	$(BIN)/python manage.py migrate --noinput
-	SEAL_TEST_PKI=$${SEAL_TEST_PKI:-true} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py seed_demo
+	SEAL_TEST_PKI=$${SEAL_TEST_PKI:-true} WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=$${WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:-true} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py seed_demo
 	@echo "Demo: STAFF_2FA_REQUIRED=false, so the demo's committee members and administrator sign in with a password alone."
 	@echo "      In production (DEBUG=false) staff and committee members must set up two-factor authentication."
-	SEAL_TEST_PKI=$${SEAL_TEST_PKI:-true} STAFF_2FA_REQUIRED=$${STAFF_2FA_REQUIRED:-false} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Webhooks: the demo endpoint posts to 127.0.0.1:8765; watch the events with 'python manage.py webhook_receiver'."
+	@echo "Outbox: each e-mail and webhook is tried once after its change; retry what failed with 'python manage.py deliver_outbox' (or --loop 60)."
+	SEAL_TEST_PKI=$${SEAL_TEST_PKI:-true} WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=$${WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:-true} STAFF_2FA_REQUIRED=$${STAFF_2FA_REQUIRED:-false} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install  ## the suite but its minutes-long tests, on every core (DATABASE_URL for PostgreSQL; TEST_WORKERS=1 for one process)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow"

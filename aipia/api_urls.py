@@ -30,6 +30,7 @@ urlpatterns = [
     path("credentials/", include("credentials.api.urls")),
     path("desk/", include("desk.api.urls")),
     path("", include("quality.api.urls")),
+    path("", include("outbox.api.urls")),
     path("verifications", VerificationApi.as_view(), name="api-verifications"),
     path("register", RegisterSearchApi.as_view(), name="api-register"),
     path("renewals/", RenewalQueueApi.as_view(), name="api-renewals"),

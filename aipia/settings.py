@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "aipia",
     "accounts",
+    "outbox",
     "profiles",
     "dossiers",
     "assessments",
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The embedded default tries the request's e-mails and webhooks once its response has been sent.
+    "outbox.middleware.DeliverAfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -416,6 +419,27 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# The outbox (outbox/services.py): every e-mail and webhook is a row written with the change that causes it, sent
+# after the commit and retried OUTBOX_RETRY_DELAYS seconds after each failure (the last delay repeats) until
+# OUTBOX_RETRY_HOURS after it was written. A claim older than OUTBOX_CLAIM_TIMEOUT seconds means its worker died
+# mid-send: a webhook is sent again (same id), an e-mail is shown to administrators as of unknown fate. The delivery
+# log is kept OUTBOX_LOG_DAYS days. OUTBOX_DISPATCH_ON_COMMIT=false leaves every delivery to
+# `manage.py deliver_outbox --loop` processes (or the beat's outbox.deliver_due) instead of a task per commit.
+OUTBOX_RETRY_DELAYS = env.list("OUTBOX_RETRY_DELAYS", cast=int, default=[5, 300, 1800, 7200, 18000, 36000])
+OUTBOX_RETRY_HOURS = env.int("OUTBOX_RETRY_HOURS", default=72)
+OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=300)
+OUTBOX_LOG_DAYS = env.int("OUTBOX_LOG_DAYS", default=30)
+OUTBOX_DISPATCH_ON_COMMIT = env.bool("OUTBOX_DISPATCH_ON_COMMIT", default=True)
+# Webhooks (docs/webhooks.md): each request times out after WEBHOOKS_TIMEOUT seconds (WEBHOOKS_EAGER_TIMEOUT for the
+# one in-process try of the embedded default); a rotated secret keeps signing for WEBHOOKS_SECRET_GRACE_HOURS.
+# Receivers on private, loopback or link-local addresses are refused unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true,
+# which is honoured only with DEBUG=true (tests, the demo's local receiver).
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
+WEBHOOKS_EAGER_TIMEOUT = env.float("WEBHOOKS_EAGER_TIMEOUT", default=3.0)
+WEBHOOKS_SECRET_GRACE_HOURS = env.int("WEBHOOKS_SECRET_GRACE_HOURS", default=24)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = DEBUG and env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+CELERY_BEAT_SCHEDULE["outbox-deliver-due"] = {"task": "outbox.deliver_due", "schedule": 60.0}
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "aipia.cache.RedisCache"  # one client per pool, see aipia/cache.py
@@ -481,6 +505,7 @@ SPECTACULAR_SETTINGS = {
         "CompetenceRecordKindEnum": "quality.models.CompetenceRecord.Kind",
         "DecisionKindEnum": "assessments.models.Decision.Kind",
         "EvidenceFileKindEnum": "dossiers.models.EvidenceFile.Kind",
+        "OutboxMessageStatusEnum": "outbox.models.Message.Status",
     },
 }
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("desk/", include("desk.urls")),
     path("transparency/", quality_views.transparency, name="transparency"),
     path("quality/", include("quality.urls")),
+    path("outbox/", include("outbox.urls")),
     path("status/", credential_public.status_reference_document, name="status-reference"),
     path("status/tokens/<path:number>", credential_wallet.StatusListTokenApi.as_view(), name="status-list-token"),
     path("status/<str:purpose>/<int:number>", credential_public.status_list_credential, name="status-list"),

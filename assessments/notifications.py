@@ -1,4 +1,5 @@
-"""E-mails of the committee's work: assignment notices and interview invitations (with an .ics file)."""
+"""E-mails of the committee's work: assignment notices and interview invitations (with an .ics file), written to
+the outbox in the caller's transaction (sent after the commit, once)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,19 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from outbox import services as outbox
 
 from .ical import interview_invitation
 from .models import Assignment, Interview
 
 
-def send_assignment_notice(*, assignment_id: int) -> bool:
+def queue_assignment_notice(*, assignment_id: int) -> bool:
+    """Write the notice to a newly assigned committee member (declare a conflict of interest first)."""
     assignment = Assignment.objects.select_related("member", "dossier__profile").filter(pk=assignment_id).first()
     if assignment is None or assignment.status != Assignment.Status.AWAITING_DECLARATION:
         return False
@@ -32,7 +34,13 @@ def send_assignment_notice(*, assignment_id: int) -> bool:
             "profile": assignment.dossier.profile.tr("title"),
             "url": f"{settings.SITE_URL}/committee/assignments/{assignment.pk}/",
         }
-    send_mail(subject, body, None, [member.email])
+    outbox.queue_email(
+        to=[member.email],
+        subject=subject,
+        language=member.preferred_language,
+        context={"body": body},
+        dedupe_key=f"assessments.assignment:{assignment.pk}",
+    )
     return True
 
 
@@ -71,8 +79,9 @@ def interview_calendar(interview: Interview, people: Sequence[User]) -> bytes:
     )
 
 
-def send_interview_invitations(*, interview_id: int) -> int:
-    """One message per participant, each with the same invitation attached. Returns how many were sent."""
+def queue_interview_invitations(*, interview_id: int) -> int:
+    """One message per participant, each with the same invitation attached (per version of the interview: a
+    rescheduling writes them again). Returns how many were written."""
     interview = Interview.objects.select_related("dossier__owner", "dossier__profile").filter(pk=interview_id).first()
     if interview is None or interview.status != Interview.Status.SCHEDULED:
         return 0
@@ -91,7 +100,19 @@ def send_interview_invitations(*, interview_id: int) -> int:
                 "tz": interview.time_zone,
                 "location": interview.location,
             }
-            message = EmailMessage(_("[AIPIA] Certification interview"), body, to=[person.email])
-        message.attach("interview.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
-        message.send()
+            subject = _("[AIPIA] Certification interview")
+        outbox.queue_email(
+            to=[person.email],
+            subject=subject,
+            language=person.preferred_language,
+            context={"body": body},
+            attachments=[
+                {
+                    "content": ics.decode(),
+                    "filename": "interview.ics",
+                    "mimetype": "text/calendar; method=REQUEST; charset=utf-8",
+                }
+            ],
+            dedupe_key=f"assessments.interview:{interview.pk}:{interview.sequence}:{person.pk}",
+        )
     return len(people)

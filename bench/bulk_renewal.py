@@ -9,7 +9,7 @@ the two, on ``--workers`` prefork pool processes (default 2) of one ``celery wor
 - the task ``credentials.run_bulk_job`` creates the renewed credentials one transaction each
   (``renewal.renew_by_policy``: serial, dates, status-list positions, the approved renewal application),
 - each commit enqueues that credential's ``credentials.issue`` task (EDC, JAdES seal, PDF, PAdES seal),
-- and the holders' e-mails (``credentials.notify_holder``, ``credentials.notify_renewal``) follow.
+- and the holders' e-mails, written to the outbox with each renewal and issuance, are delivered by ``outbox.deliver``.
 
 Each credential is in its renewal window with enough CPD logged, so the job applies the renewal rules (window,
 CPD) as an administrator's bulk renewal does and renews every one.

@@ -6,7 +6,7 @@ Prints, measured in one run:
 - the bare WeasyPrint render rate of the very certificate the pipeline prints, and the ratio of its render time
   to the reference layout's (the portrait certificate it replaced, ``pdf.REFERENCE``) on the same data,
 - the bare in-process pipeline (``build_documents``: token, EDC, JAdES seal, QR, render, PAdES),
-- ``issue_credential`` and ``notify_holder`` in-process (adds the database and file storage),
+- ``issue_credential`` and the holder's e-mail sent by the outbox, in-process (adds the database and file storage),
 - credentials per second through real Celery workers, with 1 and with 2 worker processes,
 - the peak RSS of a worker process, and (with ``--memory-count``) its growth over many issuances,
 
@@ -78,7 +78,7 @@ def _in_process_rows(bare: dict, in_process: dict) -> list[str]:
             "in-process issue_credential",
             f"{issue['per_s']:6.1f} /s  ({issue['ms_each']:.0f} ms each, + DB and files)",
         ),
-        _row("in-process notify_holder", f"{notify['per_s']:6.1f} /s  ({notify['ms_each']:.0f} ms each)"),
+        _row("in-process holder e-mail (outbox)", f"{notify['per_s']:6.1f} /s  ({notify['ms_each']:.0f} ms each)"),
     ]
 
 

@@ -28,6 +28,7 @@ from credentials.models import Credential
 from credentials.services import issuance, keyring
 from credentials.tasks import issue_credential_task
 from dossiers.models import Dossier, DossierStatus
+from outbox.models import Message
 from profiles.models import Profile
 from profiles.services import import_default_catalogue
 
@@ -199,8 +200,15 @@ def wait_issued(ids: list[str], timeout: float, on_progress=None) -> None:
 
 
 def wait_notified(ids: list[str], timeout: float) -> None:
+    """Until every holder's certificate e-mail has been sent by the outbox."""
     deadline = time.monotonic() + timeout
-    while Credential.objects.filter(pk__in=ids, notified_at__isnull=True).exists():
+    keys = [f"credentials.issued:{credential_id}" for credential_id in ids]
+
+    def unsent() -> bool:
+        written = Message.objects.filter(dedupe_key__in=keys)
+        return written.count() < len(ids) or written.exclude(status=Message.Status.SENT).exists()
+
+    while unsent():
         if time.monotonic() > deadline:
             raise RuntimeError(f"notifications not all sent after {timeout:.0f} s")
         time.sleep(0.25)

@@ -9,4 +9,4 @@ class CredentialsConfig(AppConfig):
     def ready(self) -> None:
         # Start-up checks; an approved dossier starts its issuance; the holders' personal data and the sentences of
         # the credentials' events register with accounts.
-        from credentials import checks, history, personal_data, receivers  # noqa: F401
+        from credentials import checks, history, personal_data, receivers, webhooks  # noqa: F401

@@ -3,7 +3,7 @@ by its registered name (aipia/queue.py), never by importing this module."""
 
 from celery import shared_task
 
-from credentials.services import archival, bulk, issuance, lifecycle, renewal, status
+from credentials.services import archival, bulk, issuance, lifecycle, status
 
 
 @shared_task(
@@ -19,49 +19,14 @@ def issue_credential_task(credential_id: str) -> bool:
     return issuance.issue_credential(credential_id=credential_id)
 
 
-@shared_task(
-    name="credentials.notify_holder",
-    acks_late=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def notify_holder_task(credential_id: str) -> bool:
-    return issuance.notify_holder(credential_id=credential_id)
-
-
 @shared_task(name="credentials.resume_stalled_issuances")
 def resume_stalled_issuances_task() -> int:
     return issuance.resume_stalled_issuances()
 
 
-@shared_task(
-    name="credentials.notify_status_change",
-    acks_late=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def notify_status_change_task(event_id: int) -> bool:
-    """Safe to run twice: the service marks the event as notified before sending."""
-    return status.notify_status_change(event_id=event_id)
-
-
 @shared_task(name="credentials.lift_ended_suspensions")
 def lift_ended_suspensions_task() -> int:
     return status.lift_ended_suspensions()
-
-
-@shared_task(
-    name="credentials.notify_renewal",
-    acks_late=True,
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def notify_renewal_task(event_id: int) -> bool:
-    """Safe to run twice: the service marks the event as notified before sending."""
-    return renewal.notify_renewal(event_id=event_id)
 
 
 @shared_task(

@@ -33,6 +33,9 @@ from credentials.services import cpd, lifecycle, status
 from credentials.services.issuance import create_credential, verify_url_for
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, EvidenceFile
+from outbox import events
+from outbox import services as outbox
+from outbox.models import WebhookEndpoint
 from profiles.models import Profile
 from profiles.services import import_default_catalogue
 
@@ -306,7 +309,24 @@ def seed_demo() -> dict[str, Any]:
     """
     _create()
     _after_issuance()
+    _webhook_endpoint()
     return describe()
+
+
+# Where `manage.py webhook_receiver` listens: the demo's endpoint, added last so that it sees what happens from now
+# on (deliveries to 127.0.0.1 need WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true, which `make run` sets, with DEBUG).
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8765/webhooks"
+
+
+def _webhook_endpoint() -> None:
+    if WebhookEndpoint.objects.filter(url=DEMO_WEBHOOK_URL).exists():
+        return
+    outbox.create_endpoint(
+        actor=User.objects.get(email=ADMIN),
+        url=DEMO_WEBHOOK_URL,
+        events=[*events.CREDENTIAL_EVENTS, events.TEST_EVENT],
+        description="Demo: python manage.py webhook_receiver",
+    )
 
 
 @transaction.atomic

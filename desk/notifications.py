@@ -1,4 +1,5 @@
-"""The e-mails of the consumer desk, one set per audit event of a case, in each recipient's language.
+"""The e-mails of the consumer desk, one set per audit event of a case, in each recipient's language, written to
+the outbox in the event's transaction (sent after the commit, once).
 
 The sender is written to in the language they used on the desk; the professional and the handler in their account's
 preferred language. Every e-mail to the sender carries the case's private link, and only those e-mails do.
@@ -7,34 +8,35 @@ preferred language. Every e-mail to the sender carries the case's private link, 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from outbox import services as outbox
 
-from .models import Case, CaseEvent, Message, Status
-from .services import access_token
-
-
-def case_link(case: Case) -> str:
-    """The sender's private link to ``case``."""
-    return settings.SITE_URL + reverse("desk:case", kwargs={"case_id": case.pk, "token": access_token(case)})
+from .links import case_link
+from .models import CaseEvent, Message, Status
 
 
-def send_for_event(*, event_id: int) -> int:
-    """Send the e-mails that the event ``event_id`` calls for; how many were sent (0 for an event that calls for
-    none, or whose case was erased since)."""
-    event = CaseEvent.objects.select_related("case__credential__holder", "case__handler").filter(pk=event_id).first()
-    if event is None or event.case.erased_at is not None:
+def queue_for_event(*, event: CaseEvent) -> int:
+    """Write the e-mails that ``event`` calls for into the outbox; how many (0 for an event that calls for none,
+    or whose case was erased)."""
+    if event.case.erased_at is not None:
         return 0
-    sent = 0
-    for recipient, language, subject, body in _messages(event):
+    written = 0
+    for index, (recipient, language, subject, body) in enumerate(_messages(event)):
         with translation.override(language):
-            send_mail(f"[AIPIA] {subject()}", body(), None, [recipient])
-        sent += 1
-    return sent
+            subject_text, body_text = f"[AIPIA] {subject()}", body()
+        outbox.queue_email(
+            to=[recipient],
+            subject=subject_text,
+            language=language,
+            context={"body": body_text},
+            dedupe_key=f"desk.event:{event.pk}:{index}",
+        )
+        written += 1
+    return written
 
 
 def _messages(event: CaseEvent) -> list[tuple]:

@@ -1,7 +1,8 @@
 """Every write of the consumer desk: a sender's request, its confirmation, and the handling of a case.
 
 Each verb locks the case, checks the transition table (``models.TRANSITIONS``), saves, writes its audit row in the same
-transaction and sends its e-mails once the transaction commits (the ``desk.notify`` task, by the event's id).
+transaction, and writes its e-mails to the outbox in that transaction too (desk/notifications.py): they leave once it
+commits.
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed, NotFound
-from aipia.queue import enqueue_on_commit
 from assessments.selectors import has_valid_declaration
 from credentials.documents import categories
 from credentials.models import Credential
 from credentials.services import register, status
 from dossiers.uploads import check_upload
 
+from . import notifications
+from .links import access_token
 from .models import (
     TRANSITIONS,
     About,
@@ -55,12 +57,6 @@ class Upload:
 
 
 # --- the private link ----------------------------------------------------------------------------------------
-
-
-def access_token(case: Case) -> str:
-    """The secret of ``case``'s private link: the same for the same case (so every e-mail can carry the link),
-    unguessable without the server's ``SECRET_KEY``. Only e-mails to the sender carry it."""
-    return salted_hmac("desk.case-link", str(case.pk), algorithm="sha256").hexdigest()[:40]
 
 
 def case_for_link(*, case_id: uuid.UUID | str, token: str) -> Case:
@@ -579,5 +575,5 @@ def _record(
         data=data or {},
     )
     if notify or action == "desk.submitted":
-        enqueue_on_commit("desk.notify", event.pk, robust=True)
+        notifications.queue_for_event(event=event)
     return event

@@ -8,4 +8,4 @@ class DossiersConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the dossiers' personal data and the sentences of their history's events with accounts.
-        from . import history, personal_data  # noqa: F401
+        from . import history, personal_data, webhooks  # noqa: F401

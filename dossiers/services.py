@@ -14,10 +14,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,7 +23,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.services import ensure_member_in_good_standing
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from aipia.queue import enqueue_on_commit
+from outbox import services as outbox
 from profiles.models import EcfCompetence, Profile
 
 from .completeness import missing_items
@@ -117,7 +115,13 @@ def _transition(dossier: Dossier, *, to: str, actor: User | None, action: str, r
     dossier_status_changed.send(
         sender=Dossier, dossier=dossier, from_status=from_status, to_status=to, actor=actor, event=event
     )
-    enqueue_on_commit("dossiers.notify_status_change", event.pk)
+    queue_status_email(event=event)
+    outbox.emit_resource_event(
+        event_type="dossier.status_changed",
+        resource="dossier",
+        pk=dossier.pk,
+        extra={"from_status": from_status, "to_status": to},
+    )
     return event
 
 
@@ -482,25 +486,32 @@ def change_status(
     return locked
 
 
-def send_status_email(*, event_id: int) -> bool:
-    """Mail the dossier's owner about one status change, in their language. Returns False if nothing to send."""
-    event = DossierEvent.objects.select_related("dossier__owner", "dossier__profile").filter(pk=event_id).first()
-    if event is None or not event.to_status:
+def queue_status_email(*, event: DossierEvent) -> bool:
+    """Write the e-mail to the dossier's owner about one status change into the outbox, in their language, in the
+    caller's transaction (sent after the commit, once). Returns False if there is nothing to send."""
+    if not event.to_status:
         return False
-    owner = event.dossier.owner
+    dossier = event.dossier
+    owner = dossier.owner
     with translation.override(owner.preferred_language):
         context = {
             "event": event,
-            "dossier": event.dossier,
+            "dossier": dossier,
             "owner": owner,
             "status_label": DossierStatus(event.to_status).label,
             "url": f"{settings.SITE_URL}/dossiers/{event.dossier_id}/",
+            "profile_title": dossier.profile.tr("title"),
         }
-        context["profile_title"] = event.dossier.profile.tr("title")
         subject = _("Your dossier for %(profile)s is now: %(status)s") % {
-            "profile": event.dossier.profile.tr("title"),
+            "profile": dossier.profile.tr("title"),
             "status": context["status_label"],
         }
-        body = render_to_string("dossiers/email/status_changed.txt", context)
-    send_mail(f"[AIPIA] {subject}", body, None, [owner.email])
+    outbox.queue_email(
+        to=[owner.email],
+        subject=f"[AIPIA] {subject}",
+        language=owner.preferred_language,
+        template="dossiers/email/status_changed",
+        context=context,
+        dedupe_key=f"dossiers.status:{event.pk}",
+    )
     return True

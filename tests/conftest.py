@@ -83,6 +83,11 @@ def _isolated(settings, tmp_path, storage_backend, request):
     from django.core.cache import cache
     from django.utils import translation
 
+    from outbox.services import forget_endpoints
+
+    # The outbox keeps the enabled webhook endpoints for a few seconds; a test's rolled-back endpoints must not
+    # outlive it.
+    forget_endpoints()
     settings.MEDIA_ROOT = tmp_path / "media"
     if storage_backend == "s3":
         settings.STORAGES = {**settings.STORAGES, "default": request.getfixturevalue("s3_bucket").storage_settings()}

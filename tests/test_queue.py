@@ -38,7 +38,7 @@ def test_a_task_named_in_a_transaction_that_rolls_back_never_runs():
 
 
 def test_every_apps_tasks_are_found_by_name():
-    for name in ("credentials.issue", "dossiers.notify_status_change", "assessments.notify_assignment"):
+    for name in ("credentials.issue", "outbox.deliver", "outbox.deliver_due"):
         assert queue.task(name).name == name
 
 

@@ -15,10 +15,10 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from aipia.queue import enqueue_on_commit
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus, DossierSubmission
 
+from .. import notifications
 from ..models import Assignment, InformationRequest
 from ..selectors import checked_complete, is_secretariat, live_assessors, min_assessors
 from .common import ensure_assignable, ensure_secretariat, locked, record_event
@@ -119,5 +119,5 @@ def assign_assessors(*, dossier: Dossier, actor: User, assessors: Sequence[User]
             dossier=dossier, to=DossierStatus.UNDER_ASSESSMENT, actor=actor, action="assessment.started"
         )
     for assignment in created:
-        enqueue_on_commit("assessments.notify_assignment", assignment.pk)
+        notifications.queue_assignment_notice(assignment_id=assignment.pk)
     return created

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from aipia import clock
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
-from aipia.queue import enqueue_on_commit
 from dossiers import services as dossier_services
 from dossiers.models import Dossier, DossierStatus
 
+from .. import notifications
 from ..models import Assessment, Assignment, Interview, InterviewRecord
 from ..selectors import LIVE_ASSIGNMENT, has_scheduled_interview
 from .common import ensure_assignable, ensure_secretariat, locked, record_event
@@ -96,7 +96,7 @@ def schedule_interview(
             "interviewers": [u.pk for u in interviewers],
         },
     )
-    enqueue_on_commit("assessments.send_interview_invitations", interview.pk)
+    notifications.queue_interview_invitations(interview_id=interview.pk)
     return interview
 
 
@@ -134,7 +134,7 @@ def reschedule_interview(
         actor=actor,
         data={"interview": interview.pk, "from": previous.isoformat(), "starts_at": new_start.isoformat()},
     )
-    enqueue_on_commit("assessments.send_interview_invitations", interview.pk)
+    notifications.queue_interview_invitations(interview_id=interview.pk)
     return interview
 
 

@@ -53,8 +53,9 @@ from credentials.documents import categories
 from credentials.models import BulkJob, BulkJobItem, Credential, CredentialEvent
 from credentials.services import status, texts
 from credentials.services.clock import local_date
-from credentials.services.lifecycle import reminder_message
+from credentials.services.lifecycle import queue_reminder_email
 from credentials.services.renewal import OutsideRenewalRules, renew_by_policy_once, rule_problems, status_refusal
+from outbox import services as outbox
 from profiles.models import Profile
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,15 @@ def run_bulk_job(*, job_id: Any) -> int:
         status=BulkJob.Status.RUNNING, started_at=timezone.now()
     )
     processed, after = 0, 0
+    # The items' e-mails and webhooks are written in their transactions; one task delivers them all once the
+    # batch ends (deferred_dispatch), so that the job never waits for a receiver or a mail server.
+    with outbox.deferred_dispatch():
+        processed, after = _run_items(job, processed, after)
+    _finish_if_complete(job.pk)
+    return processed
+
+
+def _run_items(job: BulkJob, processed: int, after: int) -> tuple[int, int]:
     while True:
         with transaction.atomic():
             # Items before ``after`` were processed by this run or held by another runner, so each claim starts
@@ -174,8 +184,7 @@ def run_bulk_job(*, job_id: Any) -> int:
                 break
             _process(job, item)
         processed, after = processed + 1, item.pk
-    _finish_if_complete(job.pk)
-    return processed
+    return processed, after
 
 
 def _process(job: BulkJob, item: BulkJobItem) -> None:
@@ -289,9 +298,9 @@ def send_expiry_reminder(*, credential: Credential, actor: User | None) -> Crede
         event = CredentialEvent.objects.create(
             credential=row, action="credential.reminder_sent", actor=actor, data={"manual": True}
         )
-        # Sent last, just before the caller commits: a failure here rolls the event back with the item.
+        # Written to the outbox with the event: the e-mail leaves once the item commits.
         days_left = (local_date(row.valid_until) - timezone.localdate()).days
-        reminder_message(row, days_left=days_left).send()
+        queue_reminder_email(row, days_left=days_left, key=f"manual-reminder:{event.pk}")
     return event
 
 

@@ -14,13 +14,11 @@ also written to Django's admin log (its history in the admin).
 from __future__ import annotations
 
 import datetime
-from functools import partial
 from typing import IO
 
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.files import File
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,6 +31,7 @@ from credentials.services import texts
 from credentials.services.clock import add_years, end_of_day
 from credentials.services.issuance import create_credential
 from dossiers.uploads import check_upload
+from outbox import services as outbox
 from profiles.models import Profile
 
 NOTE_MAX_LENGTH = texts.NOTE_MAX_LENGTH
@@ -174,7 +173,7 @@ def verify_external_certification(*, certification: ExternalCertification, actor
             data={"external_certification": str(row.pk), "body": row.body, "number": row.number},
         )
         _log(actor=actor, certification=row, flag=CHANGE, message=f"external_certification.verified {note}".strip())
-        transaction.on_commit(partial(_mail_check_result, row.pk), robust=True)
+        queue_check_result_email(certification_id=row.pk)
     return credential
 
 
@@ -193,7 +192,7 @@ def reject_external_certification(
         row.checked_by, row.checked_at, row.check_note = actor, timezone.now(), note
         row.save(update_fields=["status", "checked_by", "checked_at", "check_note"])
         _log(actor=actor, certification=row, flag=CHANGE, message=f"external_certification.rejected {note}")
-        transaction.on_commit(partial(_mail_check_result, row.pk), robust=True)
+        queue_check_result_email(certification_id=row.pk)
     return row
 
 
@@ -207,7 +206,8 @@ def _check_reviewable(row: ExternalCertification, actor: User) -> None:
         raise NotAllowed(_("Nobody checks their own certification."), code="own_certification")
 
 
-def _mail_check_result(certification_id) -> None:
+def queue_check_result_email(*, certification_id) -> None:
+    """Write the e-mail telling the member the outcome of the check into the outbox, in the caller's transaction."""
     row = ExternalCertification.objects.select_related("holder", "profile").get(pk=certification_id)
     holder = row.holder
     with translation.override(holder.preferred_language):
@@ -236,4 +236,10 @@ def _mail_check_result(certification_id) -> None:
                 )
                 % values
             )
-    EmailMessage(subject, body, to=[holder.email]).send()
+    outbox.queue_email(
+        to=[holder.email],
+        subject=subject,
+        language=holder.preferred_language,
+        context={"body": body},
+        dedupe_key=f"credentials.external:{row.pk}:{row.status}",
+    )

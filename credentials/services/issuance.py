@@ -27,10 +27,8 @@ from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,6 +47,7 @@ from credentials.models import (
 )
 from credentials.services import clock, keyring
 from dossiers.models import Dossier, DossierStatus
+from outbox import services as outbox
 from profiles.badges import badge_url
 from profiles.models import Profile
 
@@ -407,7 +406,8 @@ def issue_credential(*, credential_id) -> bool:
             to_status=row.status,
             data={"kid": seal_record.kid, "attempts": row.issuance_attempts},
         )
-        transaction.on_commit(partial(_enqueue_notification, row.pk), robust=True)
+        notify_holder(credential_id=row.pk)
+        outbox.emit_resource_event(event_type="credential.issued", resource="credential", pk=row.pk)
         # Files an earlier, failed attempt stored are no longer anyone's.
         stale = [name for name in previous if name and name not in mine]
         transaction.on_commit(partial(_delete_files, credential, stale))
@@ -458,12 +458,10 @@ def resume_stalled_issuances() -> int:
     return len(ids)
 
 
-def _enqueue_notification(credential_id) -> None:
-    queue.enqueue("credentials.notify_holder", str(credential_id))
-
-
 def notify_holder(*, credential_id) -> bool:
-    """E-mail the holder their certificate (the PDF and the sealed EDC, ``.jsonld``, attached), once."""
+    """Write the e-mail that brings the holder their certificate (the PDF and the sealed EDC, ``.jsonld``, attached)
+    into the outbox, once: the credential's ``notified_at`` is claimed by compare-and-set. Called in issuance's last
+    transaction, so the e-mail leaves after the credential is committed as issued."""
     claimed = Credential.objects.filter(
         pk=credential_id, notified_at__isnull=True, issuance=Credential.Issuance.DONE
     ).update(notified_at=timezone.now())
@@ -471,58 +469,61 @@ def notify_holder(*, credential_id) -> bool:
         return False
     credential = Credential.objects.select_related("holder", "profile").get(pk=credential_id)
     holder = credential.holder
-    try:
-        with translation.override(holder.preferred_language):
-            subject = _("[AIPIA] Your European Digital Credential: %(profile)s") % {
+    with translation.override(holder.preferred_language):
+        subject = _("[AIPIA] Your European Digital Credential: %(profile)s") % {
+            "profile": credential.profile.tr("title")
+        }
+        if credential.kind == Credential.Kind.ATTESTATION:
+            opening = _(
+                "Your attestation of quality and professional qualification (Law 4/2013, art. 7) has been "
+                "issued; it is valid as long as your membership.\n\n"
+            )
+        else:
+            opening = _("Congratulations! You are certified as %(profile)s.\n\n") % {
                 "profile": credential.profile.tr("title")
             }
-            if credential.kind == Credential.Kind.ATTESTATION:
-                opening = _(
-                    "Your attestation of quality and professional qualification (Law 4/2013, art. 7) has been "
-                    "issued; it is valid as long as your membership.\n\n"
-                )
-            else:
-                opening = _("Congratulations! You are certified as %(profile)s.\n\n") % {
-                    "profile": credential.profile.tr("title")
-                }
-            links = {
-                "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/",
-                "verify": verify_url_for(credential.token),
-            }
-            body = (
-                opening
-                + _(
-                    "Your sealed certificate is attached. Your credential, its downloads and its verification link:\n"
-                    "%(url)s\n\nAnyone can check it at any time: %(verify)s\n"
-                )
-                % links
+        profile_title = credential.profile.tr("title")
+        links = {
+            "url": f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/",
+            "verify": verify_url_for(credential.token),
+        }
+        body = (
+            opening
+            + _(
+                "Your sealed certificate is attached. Your credential, its downloads and its verification link:\n"
+                "%(url)s\n\nAnyone can check it at any time: %(verify)s\n"
             )
-            europass = _(
-                "The sealed credential (.jsonld), a European Digital Credential, is attached too: upload it to your "
-                "Europass wallet (europass.europa.eu, My Library) to keep it with your other credentials."
-            )
-            body += "\n" + europass + "\n"
-            # The same words as HTML, with the profile's badge (an absolute address: mail clients fetch it, or show
-            # its alternative text). Attestations are about no published profile and have no badge.
-            html = render_to_string(
-                "credentials/email/credential_issued.html",
-                {
-                    "opening": opening.strip(),
-                    "profile_title": credential.profile.tr("title"),
-                    "badge": badge_url(credential.profile.code, "png") if credential.profile.is_published else "",
-                    "europass": europass,
-                    **links,
-                },
-            )
-        message = EmailMultiAlternatives(subject, body, to=[holder.email])
-        message.attach_alternative(html, "text/html")
-        with credential.pdf.open("rb") as handle:
-            message.attach(f"{credential.serial}.pdf", handle.read(), "application/pdf")
-        with credential.sealed_json.open("rb") as handle:
-            message.attach(f"{credential.serial}.jsonld", handle.read(), "application/ld+json")
-        message.send()
-    except Exception:
-        # Let a retry send it: the claim is undone.
-        Credential.objects.filter(pk=credential_id).update(notified_at=None)
-        raise
+            % links
+        )
+        europass = _(
+            "The sealed credential (.jsonld), a European Digital Credential, is attached too: upload it to your "
+            "Europass wallet (europass.europa.eu, My Library) to keep it with your other credentials."
+        )
+        body += "\n" + europass + "\n"
+    # The same words as HTML (credentials/email/credential_issued.html), with the profile's badge (an absolute
+    # address: mail clients fetch it, or show its alternative text). Attestations are about no published profile
+    # and have no badge.
+    outbox.queue_email(
+        to=[holder.email],
+        subject=subject,
+        language=holder.preferred_language,
+        template="credentials/email/credential_issued",
+        context={
+            "body": body,
+            "opening": opening.strip(),
+            "profile_title": profile_title,
+            "badge": badge_url(credential.profile.code, "png") if credential.profile.is_published else "",
+            "europass": europass,
+            **links,
+        },
+        attachments=[
+            {"path": str(credential.pdf.name), "filename": f"{credential.serial}.pdf", "mimetype": "application/pdf"},
+            {
+                "path": str(credential.sealed_json.name),
+                "filename": f"{credential.serial}.jsonld",
+                "mimetype": "application/ld+json",
+            },
+        ],
+        dedupe_key=f"credentials.issued:{credential.pk}",
+    )
     return True

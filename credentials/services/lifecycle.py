@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min
 from django.utils import timezone, translation
@@ -36,6 +35,8 @@ from aipia.errors import DomainError
 from credentials.models import Credential, CredentialEvent, ExpiryReminder, ShownStatus, StatusList
 from credentials.services import attestation, status
 from credentials.services.clock import end_of_day, local_date
+from outbox import services as outbox
+from outbox.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -109,51 +110,41 @@ def due_reminders(*, as_of: datetime.date) -> list[_DueReminder]:
 
 def send_expiry_reminders(*, as_of: datetime.date) -> int:
     """E-mail each holder whose credential is due a reminder as of ``as_of`` (:func:`due_reminders`), in
-    their preferred language, with the days left, the end date and the renewal link. Returns how many
-    e-mails were sent.
+    their preferred language, with the days left, the end date and the renewal link, and tell webhook endpoints
+    (``credential.expiring``). Returns how many reminders were written.
 
     **At most once** per credential and offset, even when two runs overlap or one dies half-way. Each
-    reminder is first *claimed*: its ``ExpiryReminder`` row (unique per credential and offset) is inserted
+    reminder is *claimed*: its ``ExpiryReminder`` row (unique per credential and offset) is inserted
     in a transaction of its own, under the credential's row lock, after checking again that the credential
-    is still active, not renewed, and has no reminder for this or a smaller offset. Only the run that
-    committed the claim sends; the e-mail goes out after the commit, and ``sent_at`` is recorded after it.
-
-    - The send raises (mail server down, address refused): the claim is deleted, so a later run retries;
-      the error is logged and the other reminders are still sent.
-    - The process dies between the claim and the send: the claim stays and that reminder is never sent.
-    - The process dies between the send and ``sent_at``: the claim stays (``sent_at`` empty) and no second
-      e-mail is sent.
-
-    We chose to lose a reminder in those rare crashes rather than ever to send one twice; a claim without
-    ``sent_at`` is the trace of such a crash (or of a run still in progress).
+    is still active, not renewed, and has no reminder for this or a smaller offset; the e-mail is written to the
+    outbox in the same transaction (``sent_at``: when it was handed over). Only the run that committed the claim
+    writes it; the outbox delivers it, once, and retries it while the mail server refuses it
+    (outbox/services.py). A claim without ``sent_at`` is the trace of a run that died before the claim's commit
+    completed (older versions) or is still in progress; that reminder is not sent again.
     """
     sent = 0
     for due in due_reminders(as_of=as_of):
-        reminder = _claim(due)
-        if reminder is None:
+        message = _claim(due, as_of=as_of)
+        if message is None:
             continue  # another run has it, or the credential changed since it was selected
-        try:
-            _send_reminder(reminder, as_of=as_of)
-        except Exception:
-            ExpiryReminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).delete()
-            logger.exception(
-                "Expiry reminder for credential %s (%d days) not sent; a later run retries it.",
-                due.credential_id,
-                due.offset_days,
-            )
-            continue
-        _record_sent(reminder)
         sent += 1
+        if isinstance(message, Message):
+            # Delivered at once (the job, like the web, need not wait for a worker); after a failure the outbox
+            # retries it. A second try by the task enqueued on commit finds it claimed and does nothing.
+            outbox.deliver(message_id=message.pk)
     return sent
 
 
-def _claim(due: _DueReminder) -> ExpiryReminder | None:
+def _claim(due: _DueReminder, *, as_of: datetime.date) -> Message | bool | None:
     try:
         with transaction.atomic():
             # The lock serialises two runs deciding about the same credential, so the check below sees the
             # other's committed claim; the unique constraint stays the last word.
             credential = (
-                Credential.objects.select_for_update(of=("self",)).filter(pk=due.credential_id).only("status").first()
+                Credential.objects.select_for_update(of=("self",))
+                .select_related("holder", "profile")
+                .filter(pk=due.credential_id)
+                .first()
             )
             if credential is None or credential.status != Status.ACTIVE:
                 return None
@@ -163,30 +154,32 @@ def _claim(due: _DueReminder) -> ExpiryReminder | None:
                 credential_id=due.credential_id, offset_days__lte=due.offset_days
             ).exists():
                 return None
-            return ExpiryReminder.objects.create(
-                credential_id=due.credential_id, offset_days=due.offset_days, claimed_at=timezone.now()
+            now = timezone.now()
+            reminder = ExpiryReminder.objects.create(
+                credential_id=due.credential_id, offset_days=due.offset_days, claimed_at=now, sent_at=now
             )
+            # Counted from the day the e-mail is written: a replay of a past day must not announce more days than
+            # remain.
+            days_left = (local_date(credential.valid_until) - max(as_of, timezone.localdate())).days
+            message = queue_reminder_email(credential, days_left=days_left, key=f"reminder:{reminder.pk}")
+            outbox.emit_resource_event(
+                event_type="credential.expiring",
+                resource="credential",
+                pk=credential.pk,
+                extra={"days_left": days_left, "reminder_offset_days": due.offset_days},
+            )
+            return message or True
     except IntegrityError:
         return None
-
-
-def _record_sent(reminder: ExpiryReminder) -> None:
-    ExpiryReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
 
 
 def renewal_url(credential: Credential) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/credentials/{credential.pk}/renewal/"
 
 
-def _send_reminder(reminder: ExpiryReminder, *, as_of: datetime.date) -> None:
-    credential = Credential.objects.select_related("holder", "profile").get(pk=reminder.credential_id)
-    # Counted from the day the e-mail leaves: a replay of a past day must not announce more days than remain.
-    days_left = (local_date(credential.valid_until) - max(as_of, timezone.localdate())).days
-    reminder_message(credential, days_left=days_left).send()
-
-
-def reminder_message(credential: Credential, *, days_left: int) -> EmailMessage:
-    """The expiry reminder e-mail, in the holder's language, with the link to renew (scheduled or manual)."""
+def queue_reminder_email(credential: Credential, *, days_left: int, key: str) -> Message | None:
+    """Write the expiry reminder e-mail into the outbox, in the holder's language, with the link to renew
+    (scheduled or manual), in the caller's transaction. ``key``: written once per key."""
     holder = credential.holder
     with translation.override(holder.preferred_language):
         values = {
@@ -207,7 +200,13 @@ def reminder_message(credential: Credential, *, days_left: int) -> EmailMessage:
             )
             % values
         )
-    return EmailMessage(subject, body, to=[holder.email])
+    return outbox.queue_email(
+        to=[holder.email],
+        subject=subject,
+        language=holder.preferred_language,
+        context={"body": body},
+        dedupe_key=f"credentials.{key}",
+    )
 
 
 # --- expiry --------------------------------------------------------------------------------------------------
@@ -252,6 +251,7 @@ def _expire_locked(row: Credential, *, as_of: datetime.datetime) -> None:
         reason=_("validity ended"),
         data={"valid_until": row.valid_until.isoformat(), "as_of": as_of.isoformat()},
     )
+    outbox.emit_resource_event(event_type="credential.expired", resource="credential", pk=row.pk)
     if from_status == Status.SUSPENDED:
         _publish(
             StatusList.objects.filter(entries__credential=row, purpose=StatusList.Purpose.SUSPENSION)
@@ -278,7 +278,7 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
     Law 4/2013 attestations follow their holders' memberships (a membership can lapse by date, without a
     save that would trigger the signal): suspended when it lapsed, reinstated when it was renewed.
     Returns ``{"reminders_sent", "expired", "suspensions_lifted", "attestations_suspended",
-    "attestations_reinstated", "as_of"}`` (the day as ``YYYY-MM-DD``).
+    "attestations_reinstated", "as_of", "outbox_messages_pruned"}`` (the day as ``YYYY-MM-DD``).
     """
     now = timezone.now()
     today = local_date(now)
@@ -294,6 +294,8 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
     lifted = status.lift_ended_suspensions(now=instant)
     attestations = attestation.sync_all_attestations(on=day)
     sent = send_expiry_reminders(as_of=day)
+    # The outbox's delivery log older than OUTBOX_LOG_DAYS goes with the daily run.
+    pruned = outbox.prune_log()
     return {
         "reminders_sent": sent,
         "expired": expired,
@@ -301,4 +303,5 @@ def run_daily(*, as_of: datetime.date | None = None) -> dict:
         "attestations_suspended": attestations["suspended"],
         "attestations_reinstated": attestations["reinstated"],
         "as_of": day.isoformat(),
+        "outbox_messages_pruned": pruned,
     }

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
@@ -38,12 +36,13 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
-from aipia import days, queue
+from aipia import days
 from aipia.errors import DomainError, InvalidTransition, NotAllowed
 from credentials.models import Credential, CredentialEvent, RenewalApplication
 from credentials.services import cpd, texts
 from credentials.services.clock import local_date
 from credentials.services.issuance import create_credential
+from outbox import services as outbox
 
 AppStatus = RenewalApplication.Status
 OPEN_STATUSES = frozenset({AppStatus.SUBMITTED, AppStatus.MORE_INFO})
@@ -593,12 +592,15 @@ def _audit(
         reason=note,
         data=data,
     )
-    transaction.on_commit(partial(_enqueue_notification, event.pk), robust=True)
+    queue_renewal_emails(event=event)
+    if action == "renewal.approved" and application.new_credential_id:
+        outbox.emit_resource_event(
+            event_type="credential.renewed",
+            resource="credential",
+            pk=application.new_credential_id,
+            extra={"previous_credential": str(application.credential_id)},
+        )
     return event
-
-
-def _enqueue_notification(event_id: int) -> None:
-    queue.enqueue("credentials.notify_renewal", event_id)
 
 
 # --- notifications -----------------------------------------------------------------------------------------------
@@ -623,50 +625,51 @@ def staff_recipients() -> list[str]:
     )
 
 
-def notify_renewal(*, event_id: int) -> bool:
-    """E-mail the holder about one renewal event, in their language, once (a compare-and-set on the event marks
-    it sent); a submission or resubmission also tells staff. Returns False when there was nothing to send."""
-    event = CredentialEvent.objects.select_related("credential__holder", "credential__profile").get(pk=event_id)
-    if event.action not in _MAIL_ACTIONS or event.data.get("notified_at"):
+def queue_renewal_emails(*, event: CredentialEvent) -> bool:
+    """Write the e-mail to the holder about one renewal event, in their language, into the outbox in the caller's
+    transaction (sent after the commit, once per event); a submission or resubmission also tells staff. Returns
+    False when there is nothing to send."""
+    if event.action not in _MAIL_ACTIONS:
         return False
-    sent = {**event.data, "notified_at": timezone.now().isoformat()}
-    if not CredentialEvent.objects.filter(pk=event_id).exclude(data__has_key="notified_at").update(data=sent):
-        return False
-    credential = event.credential
+    credential = Credential.objects.select_related("holder", "profile").get(pk=event.credential_id)
     holder = credential.holder
     site = settings.SITE_URL.rstrip("/")
-    try:
-        messages = []
-        with translation.override(holder.preferred_language):
-            values = {
-                "serial": credential.serial,
-                "profile": credential.profile.tr("title"),
-                "note": event.reason,
-                "url": f"{site}/credentials/{credential.pk}/renewal/",
-                "new_url": f"{site}/credentials/{event.data.get('new_credential')}/",
-            }
-            subject, body = _holder_message(event.action, values)
-            messages.append(EmailMessage(subject, body, to=[holder.email]))
-        if event.action in ("renewal.submitted", "renewal.resubmitted"):
-            staff = staff_recipients()
-            if staff:
-                with translation.override(settings.LANGUAGE_CODE):
-                    subject = _("[AIPIA] Renewal application to review: %(serial)s") % values
-                    body = _(
-                        "%(holder)s has applied for the renewal of %(serial)s (%(profile)s).\n\n"
-                        "Review it: %(review_url)s\n"
-                    ) % {
-                        **values,
-                        "holder": credential.holder_name,
-                        "review_url": f"{site}/credentials/renewals/{event.data.get('application')}/",
-                    }
-                messages.append(EmailMessage(subject, body, to=staff))
-        for message in messages:
-            message.send()
-    except Exception:
-        # Let a retry send it: the claim is undone.
-        CredentialEvent.objects.filter(pk=event_id).update(data=event.data)
-        raise
+    with translation.override(holder.preferred_language):
+        values = {
+            "serial": credential.serial,
+            "profile": credential.profile.tr("title"),
+            "note": event.reason,
+            "url": f"{site}/credentials/{credential.pk}/renewal/",
+            "new_url": f"{site}/credentials/{event.data.get('new_credential')}/",
+        }
+        subject, body = _holder_message(event.action, values)
+    outbox.queue_email(
+        to=[holder.email],
+        subject=subject,
+        language=holder.preferred_language,
+        context={"body": body},
+        dedupe_key=f"credentials.renewal:{event.pk}",
+    )
+    if event.action in ("renewal.submitted", "renewal.resubmitted"):
+        staff = staff_recipients()
+        if staff:
+            with translation.override(settings.LANGUAGE_CODE):
+                values["profile"] = credential.profile.tr("title")
+                subject = _("[AIPIA] Renewal application to review: %(serial)s") % values
+                body = _(
+                    "%(holder)s has applied for the renewal of %(serial)s (%(profile)s).\n\nReview it: %(review_url)s\n"
+                ) % {
+                    **values,
+                    "holder": credential.holder_name,
+                    "review_url": f"{site}/credentials/renewals/{event.data.get('application')}/",
+                }
+            outbox.queue_email(
+                to=staff,
+                subject=subject,
+                language=settings.LANGUAGE_CODE,
+                context={"body": body},
+                dedupe_key=f"credentials.renewal-staff:{event.pk}",
+            )
     return True
 
 

@@ -25,10 +25,8 @@ import hashlib
 import json
 import threading
 import uuid
-from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -37,13 +35,14 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import User
-from aipia import days, queue
+from aipia import days
 from aipia.errors import DomainError, InvalidTransition
 from credentials.documents import categories, seal
 from credentials.documents import status_list as bitstring
 from credentials.models import Credential, CredentialEvent, StatusList, StatusListEntry
 from credentials.services import keyring, texts
 from credentials.services.issuance import status_list_url
+from outbox import services as outbox
 
 Status = Credential.Status
 
@@ -318,28 +317,22 @@ def _parse_list_url(list_url: str) -> tuple[str, int] | None:
 # --- notifications -------------------------------------------------------------------------------------------
 
 
-def notify_status_change(*, event_id: int) -> bool:
-    """E-mail the holder about one status change, once (a compare-and-set on the event marks it sent).
-
-    Written in the holder's preferred language: a suspension gives the reason and the end date if any, a
-    revocation the reason. Returns False when there was nothing to send.
-    """
-    event = CredentialEvent.objects.select_related("credential__holder", "credential__profile").get(pk=event_id)
-    if event.action not in _MAIL_ACTIONS or event.data.get("notified_at"):
-        return False
-    sent = {**event.data, "notified_at": timezone.now().isoformat()}
-    claimed = CredentialEvent.objects.filter(pk=event_id).exclude(data__has_key="notified_at").update(data=sent)
-    if not claimed:
+def queue_status_email(*, event: CredentialEvent) -> bool:
+    """Write the e-mail to the holder about one status change into the outbox, in the caller's transaction (sent
+    after the commit, once per event). Written in the holder's preferred language: a suspension gives the reason
+    and the end date if any, a revocation the reason. Returns False when there is nothing to send."""
+    if event.action not in _MAIL_ACTIONS:
         return False
     holder = event.credential.holder
-    try:
-        with translation.override(holder.preferred_language):
-            subject, body = _status_message(event)
-        EmailMessage(subject, body, to=[holder.email]).send()
-    except Exception:
-        # Let a retry send it: the claim is undone.
-        CredentialEvent.objects.filter(pk=event_id).update(data=event.data)
-        raise
+    with translation.override(holder.preferred_language):
+        subject, body = _status_message(event)
+    outbox.queue_email(
+        to=[holder.email],
+        subject=subject,
+        language=holder.preferred_language,
+        context={"body": body},
+        dedupe_key=f"credentials.status:{event.pk}",
+    )
     return True
 
 
@@ -402,16 +395,14 @@ def _suspension_body(event: CredentialEvent, values: dict[str, str]) -> str:
 
 
 _MAIL_ACTIONS = frozenset({"credential.suspended", "credential.reinstated", "credential.revoked"})
+# Audit actions that are also webhook events of the same name (outbox/events.py).
+_WEBHOOK_ACTIONS = _MAIL_ACTIONS
 
 
 def _last_day_text(iso: str) -> str:
     """The last day of a suspension ending at ``iso``, in the issuer's time zone (aipia/days.py)."""
     moment = datetime.datetime.fromisoformat(iso)
     return date_format(days.last_day(moment, days.zone(settings.TIME_ZONE)), "DATE_FORMAT")
-
-
-def _enqueue_notification(event_id: int) -> None:
-    queue.enqueue("credentials.notify_status_change", event_id)
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -482,5 +473,7 @@ def _change(
     lists = StatusList.objects.filter(entries__credential=row, purpose__in=purposes).order_by("pk").distinct()
     for status_list in lists:
         publish_status_list(status_list=status_list)
-    transaction.on_commit(partial(_enqueue_notification, event.pk), robust=True)
+    queue_status_email(event=event)
+    if action in _WEBHOOK_ACTIONS:
+        outbox.emit_resource_event(event_type=action, resource="credential", pk=row.pk)
     return event

@@ -47,7 +47,7 @@ def read_data(archive: bytes) -> dict:
 
 
 def test_every_app_holding_personal_data_is_registered_after_the_apps_it_depends_on():
-    assert [c.label for c in contributors()] == ["dossiers", "assessments", "credentials", "desk"]
+    assert [c.label for c in contributors()] == ["outbox", "dossiers", "assessments", "credentials", "desk"]
 
 
 def test_the_export_asks_every_contributor_in_order_after_the_account(spy, dossier, applicant):
@@ -59,6 +59,7 @@ def test_the_export_asks_every_contributor_in_order_after_the_account(spy, dossi
         "exported_at",
         "account",
         "membership",
+        "emails",
         "dossiers",
         "credentials",
         "cpd_activities",
@@ -75,6 +76,7 @@ def test_the_sweep_asks_every_contributor_and_returns_their_counts_in_order(spy,
 
     assert spy.calls == [("erase_expired", applicant)]
     assert list(counts) == [
+        "outbox_emails",
         "application_material",
         "assessment_records",
         "decisions",
@@ -90,7 +92,14 @@ def test_closing_an_account_runs_the_sweep_then_asks_every_contributor(spy, appl
     counts = erase_account(user=applicant, actor=applicant)
 
     assert spy.calls == [("erase_expired", applicant), ("erase_account", applicant)]
-    assert list(counts)[-5:] == ["spied", "drafts", "register_listings", "public_pages", "spied_accounts"]
+    assert list(counts)[-6:] == [
+        "spied",
+        "outbox_email_copies",
+        "drafts",
+        "register_listings",
+        "public_pages",
+        "spied_accounts",
+    ]
 
 
 def test_registering_an_app_again_replaces_its_contributor_in_its_place(monkeypatch):
@@ -99,8 +108,8 @@ def test_registering_an_app_again_replaces_its_contributor_in_its_place(monkeypa
 
     register(replacement)
 
-    assert [c.label for c in contributors()] == ["dossiers", "assessments", "credentials", "desk"]
-    assert contributors()[1] is replacement
+    assert [c.label for c in contributors()] == ["outbox", "dossiers", "assessments", "credentials", "desk"]
+    assert contributors()[2] is replacement
 
 
 def test_a_contributor_without_the_label_of_its_app_is_refused():

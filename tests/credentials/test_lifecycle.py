@@ -19,6 +19,8 @@ from credentials.models import Credential, CredentialEvent, ExpiryReminder, Stat
 from credentials.services import attestation as attestations
 from credentials.services import issuance, lifecycle, status
 from credentials.services.issuance import status_list_url
+from outbox import services as outbox
+from outbox.models import Message
 
 from ..factories import member
 
@@ -65,8 +67,10 @@ def reminders(credential) -> list[tuple[int, bool]]:
 
 @pytest.fixture
 def ending(issued_credential) -> Credential:
-    """The issued credential, valid until END; the outbox emptied of its issuance e-mail."""
+    """The issued credential, valid until END; the outbox emptied of its issuance e-mail (and of the e-mails of the
+    dossier's steps, whose commit the fixtures did not run)."""
     mail.outbox.clear()
+    Message.objects.all().delete()
     return set_validity(issued_credential, END)
 
 
@@ -181,7 +185,7 @@ def test_two_runs_at_once_send_each_reminder_once(issued_credential, profile, mo
     assert ExpiryReminder.objects.filter(offset_days=30, sent_at__isnull=False).count() == 4
 
 
-def test_a_reminder_whose_sending_failed_is_sent_by_the_next_run(ending, monkeypatch, caplog):
+def test_a_reminder_whose_sending_failed_is_retried_by_the_outbox(ending, monkeypatch, clock):
     from django.core.mail import EmailMessage
 
     real_send = EmailMessage.send
@@ -190,13 +194,18 @@ def test_a_reminder_whose_sending_failed_is_sent_by_the_next_run(ending, monkeyp
         raise smtplib.SMTPServerDisconnected("mail server down")
 
     monkeypatch.setattr(EmailMessage, "send", refused)
-    assert lifecycle.send_expiry_reminders(as_of=days_before(30)) == 0
-    assert reminders(ending) == []  # the claim was taken back
-    assert "a later run retries it" in caplog.text
+    assert lifecycle.send_expiry_reminders(as_of=days_before(30)) == 1
+    assert reminders(ending) == [(30, True)] and mail.outbox == []
+    message = Message.objects.get(dedupe_key__startswith="credentials.reminder:")
+    assert message.status == Message.Status.PENDING and "mail server down" in message.last_error
 
     monkeypatch.setattr(EmailMessage, "send", real_send)
-    assert lifecycle.send_expiry_reminders(as_of=days_before(29)) == 1
-    assert reminders(ending) == [(30, True)] and len(mail.outbox) == 1
+    # The next run of the job writes no second reminder; the outbox sends the first once its retry is due.
+    assert lifecycle.send_expiry_reminders(as_of=days_before(29)) == 0
+    assert outbox.deliver_due() == 0
+    clock.move_by(outbox.retry_delay(1))
+    assert outbox.deliver_due() == 1
+    assert len(mail.outbox) == 1 and "expires" in mail.outbox[0].subject
 
 
 def test_one_failed_reminder_does_not_stop_the_others(ending, profile, monkeypatch):
@@ -211,25 +220,30 @@ def test_one_failed_reminder_does_not_stop_the_others(ending, profile, monkeypat
         return real_send(self, *args, **kwargs)
 
     monkeypatch.setattr(EmailMessage, "send", refuse_one)
-    assert lifecycle.send_expiry_reminders(as_of=days_before(30)) == 1
+    assert lifecycle.send_expiry_reminders(as_of=days_before(30)) == 2
     assert [m.to for m in mail.outbox] == [[other.holder.email]]
-    assert reminders(ending) == [] and reminders(other) == [(30, True)]
+    failed = Message.objects.get(recipients=[ending.holder.email], dedupe_key__startswith="credentials.reminder:")
+    assert failed.status == Message.Status.PENDING
 
 
-def test_a_crash_after_sending_and_before_recording_it_sends_no_second_email(ending, monkeypatch):
-    def killed(reminder):
-        raise RuntimeError("worker killed")
+def test_a_reminder_whose_sender_died_mid_send_is_not_sent_again_and_is_shown_as_unknown(ending, monkeypatch, clock):
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed")  # not an error the outbox handles: the claim stays, as after SIGKILL
 
-    monkeypatch.setattr(lifecycle, "_record_sent", killed)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(outbox, "_send_email", killed)
+    with pytest.raises(SystemExit):
         lifecycle.send_expiry_reminders(as_of=days_before(30))
-    assert len(mail.outbox) == 1
-    assert reminders(ending) == [(30, False)]  # claimed, never marked sent
-
     monkeypatch.undo()
+    message = Message.objects.get(dedupe_key__startswith="credentials.reminder:")
+    assert message.status == Message.Status.SENDING
+
+    clock.move_by(datetime.timedelta(hours=1))
+    assert outbox.deliver_due() == 0
+    message.refresh_from_db()
+    assert message.status == Message.Status.UNKNOWN and outbox.unknown_emails() == [message]
     assert lifecycle.send_expiry_reminders(as_of=days_before(29)) == 0
     assert lifecycle.send_expiry_reminders(as_of=days_before(20)) == 0  # the 30-day one is still the one due
-    assert len(mail.outbox) == 1
+    assert mail.outbox == []
 
 
 def test_a_claim_left_by_a_dead_run_is_never_sent_again(ending):
@@ -406,6 +420,7 @@ def test_the_daily_run_expires_lifts_suspensions_and_reminds(ending, profile, ad
         "attestations_suspended": 0,
         "attestations_reinstated": 0,
         "as_of": lifecycle.local_date(now).isoformat(),
+        "outbox_messages_pruned": 0,
     }
     assert Credential.objects.get(pk=ending.pk).status == Status.EXPIRED
     assert Credential.objects.get(pk=suspended.pk).status == Status.ACTIVE
@@ -430,6 +445,7 @@ def test_the_beat_runs_the_lifecycle_every_morning(ending, settings):
         "attestations_suspended",
         "attestations_reinstated",
         "as_of",
+        "outbox_messages_pruned",
     }
 
 
@@ -453,6 +469,7 @@ def test_the_command_prints_one_json_line(ending):
         "attestations_suspended": 0,
         "attestations_reinstated": 0,
         "as_of": lifecycle.local_date(timezone.now()).isoformat(),
+        "outbox_messages_pruned": 0,
     }
 
 

@@ -13,6 +13,8 @@ from aipia.errors import DomainError, InvalidTransition, NotAllowed
 from credentials.models import Credential, CredentialEvent, RenewalApplication
 from credentials.services import cpd, renewal, status
 from credentials.verification import server
+from outbox import services as outbox
+from outbox.models import Message
 
 from ..factories import UserFactory
 
@@ -434,10 +436,15 @@ def test_a_notification_is_sent_once(due_credential, django_capture_on_commit_ca
     apply(due_credential, django_capture_on_commit_callbacks)
     event = due_credential.events.get(action="renewal.submitted")
     mail.outbox.clear()
-    assert renewal.notify_renewal(event_id=event.pk) is False
+    message = Message.objects.get(dedupe_key=f"credentials.renewal:{event.pk}")
+    assert message.status == Message.Status.SENT
+    # Written again (a replayed call) or delivered again (a task run twice): nothing more leaves.
+    assert renewal.queue_renewal_emails(event=event) is True
+    assert Message.objects.filter(dedupe_key=f"credentials.renewal:{event.pk}").count() == 1
+    assert outbox.deliver(message_id=message.pk) is False
     assert mail.outbox == []
-    CredentialEvent.objects.filter(pk=event.pk).update(data={"application": event.data["application"]})
-    assert renewal.notify_renewal(event_id=event.pk) is True
+    # The audit row is never edited to record the sending.
+    assert CredentialEvent.objects.get(pk=event.pk).data == event.data
 
 
 # --- pages and API ---------------------------------------------------------------------------------------------
