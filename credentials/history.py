@@ -23,6 +23,7 @@ register_events(
         "credential.wallet_offer_revoked": _("Wallet offer revoked by the holder"),
         "credential.wallet_offer_locked": _("Wallet offer closed after too many wrong codes"),
         "credential.wallet_issued": _("Added to a wallet"),
+        "credential.ltv_extended": _("Archive timestamp added to the certificate (long-term validation)"),
         "renewal.submitted": _("Renewal application submitted"),
         "renewal.resubmitted": _("Renewal application submitted again"),
         "renewal.more_info": _("More information requested for the renewal"),
