@@ -29,6 +29,9 @@ class PublicEndpointThrottle(SimpleRateThrottle):
     """
 
     scope = "verification"
+    # Set by SimpleRateThrottle.__init__ from the rate ("120/min"); declared for the type checker.
+    num_requests: int
+    duration: int
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
