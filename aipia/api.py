@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,6 +34,17 @@ class BoundedJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - {error}", code="too_deeply_nested") from error
         except ValueError as error:
             raise ParseError(f"JSON parse error - {error}") from error
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """DRF's page-number pagination, refusing a page that is not a number (``?page=`` or ``?page=x``) with a 400
+    that says so, where DRF would quietly serve the first page for an empty one."""
+
+    def get_page_number(self, request, paginator):
+        given = request.query_params.get(self.page_query_param)
+        if given is not None and given not in self.last_page_strings and not given.isdigit():
+            raise serializers.ValidationError({self.page_query_param: ["A page number: 1, 2, 3…"]})
+        return super().get_page_number(request, paginator)
 
 
 class StrictUUIDField(serializers.UUIDField):

@@ -469,7 +469,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["aipia.api.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "aipia.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "aipia.api.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "aipia.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {

@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from credentials.models import Credential
+from demo.services import DEMO_WEBHOOK_URL, seed_demo
 from dossiers.models import Dossier, DossierEvent, EvidenceFile
+from outbox.models import WebhookEndpoint
 
 
 def seed(*args) -> str:
@@ -56,6 +58,15 @@ def test_seed_demo_is_idempotent_and_describes_what_it_made(settings, django_cap
     assert len({d["owner"] for d in first["dossiers"]}) >= 2
     for d in first["dossiers"]:
         assert Dossier.objects.get(pk=d["id"]).owner.email == d["owner"]
+    assert WebhookEndpoint.objects.filter(url=DEMO_WEBHOOK_URL).count() == 1, "the demo's webhook receiver, once"
+
+
+@pytest.mark.django_db
+def test_the_demo_seeded_outside_development_has_no_webhook_to_a_loopback_address(settings):
+    settings.DEBUG = False  # as the browser tests seed it
+    seed_demo()
+    assert User.objects.exists()
+    assert not WebhookEndpoint.objects.exists()
 
 
 @pytest.mark.django_db

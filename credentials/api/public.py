@@ -12,13 +12,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aipia.api import BoundedJSONParser
+from aipia.api import BoundedJSONParser, StrictPageNumberPagination
 from aipia.errors import DomainError
 from aipia.openapi import PROBLEM
 from aipia.throttling import PublicEndpointThrottle
@@ -243,7 +242,7 @@ def _json(answer: bytes) -> HttpResponse:
     return HttpResponse(answer, content_type="application/json")
 
 
-class RegisterPagination(PageNumberPagination):
+class RegisterPagination(StrictPageNumberPagination):
     page_size = PAGE_SIZE
 
 

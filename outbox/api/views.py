@@ -225,7 +225,7 @@ class WebhookDeliveriesApi(ListAPIView):
         parameters=[
             OpenApiParameter("status", str, enum=Message.Status.values, description="Only deliveries in this status.")
         ],
-        responses={200: DeliverySerializer(many=True), 403: OpenApiResponse(PROBLEM), 404: OpenApiResponse(PROBLEM)},
+        responses={200: DeliverySerializer(many=True), **_ERRORS_404},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -234,6 +234,8 @@ class WebhookDeliveriesApi(ListAPIView):
         endpoint = _endpoint(self.request, self.kwargs["pk"])
         rows = endpoint.messages.prefetch_related("attempt_log").order_by("-id")
         wanted = self.request.query_params.get("status")
+        if wanted and wanted not in Message.Status.values:
+            raise serializers.ValidationError({"status": ["Choose one of: " + ", ".join(Message.Status.values) + "."]})
         return rows.filter(status=wanted) if wanted else rows
 
 
@@ -264,7 +266,7 @@ class OutboxEmailListApi(ListAPIView):
         operation_id="outbox_emails_list",
         summary="E-mails of unknown fate (their sender stopped mid-send) or failed, newest first (administrators)",
         parameters=[OpenApiParameter("status", str, enum=["unknown", "failed"], description="Default: unknown.")],
-        responses={200: EmailSerializer(many=True), 403: OpenApiResponse(PROBLEM)},
+        responses={200: EmailSerializer(many=True), **_ERRORS},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -273,7 +275,7 @@ class OutboxEmailListApi(ListAPIView):
         roles.require_admin(self.request.user, _ADMIN_ONLY)
         wanted = self.request.query_params.get("status") or Message.Status.UNKNOWN
         if wanted not in (Message.Status.UNKNOWN, Message.Status.FAILED):
-            wanted = Message.Status.UNKNOWN
+            raise serializers.ValidationError({"status": ["Choose unknown or failed."]})
         return Message.objects.filter(kind=Message.Kind.EMAIL, status=wanted).order_by("-id")
 
 

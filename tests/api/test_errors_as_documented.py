@@ -79,3 +79,16 @@ def test_a_json_body_over_the_limit_is_refused_with_413_before_it_is_parsed(db, 
 
     assert (response.status_code, response.json()["code"]) == (413, "too_large")
     assert "413" in schema["paths"]["/api/v1/dossiers/"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("page", ["", "x", "-1", "1.5"])
+def test_a_page_that_is_not_a_number_is_a_400_that_says_so(admin_api, page):
+    response = admin_api.get("/api/v1/outbox/emails", {"page": page})
+
+    assert response.status_code == 400
+    assert response.json() == {"page": ["A page number: 1, 2, 3…"]}
+
+
+def test_a_page_number_and_last_are_still_served(admin_api):
+    assert admin_api.get("/api/v1/outbox/emails", {"page": "1"}).status_code == 200
+    assert admin_api.get("/api/v1/outbox/emails", {"page": "last"}).status_code == 200

@@ -74,6 +74,10 @@ SEMANTIC_INPUT = {
     "GET /status/tokens/{number}",
     "POST /api/v1/credentials/{id}/wallet-offers",
     "DELETE /api/v1/credentials/{id}/wallet-offers/{offer_id}",
+    # A schema can say that a receiver's address is a URL, not that its host resolves to a public address
+    # (private, loopback and link-local receivers are refused: docs/webhooks.md).
+    "POST /api/v1/webhooks",
+    "PATCH /api/v1/webhooks/{id}",
 }
 
 

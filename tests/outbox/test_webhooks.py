@@ -303,6 +303,15 @@ def test_bad_input_is_refused_and_changes_nothing(client, admin, body, problem):
     assert not WebhookEndpoint.objects.exists()
 
 
+def test_a_list_filtered_by_an_unknown_status_is_a_clear_400(client, admin, endpoint):
+    client.force_login(admin)
+    deliveries = client.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries", {"status": "eaten"})
+    assert deliveries.status_code == 400 and "Choose one of" in deliveries.content.decode()
+    emails = client.get("/api/v1/outbox/emails", {"status": "sent"})
+    assert emails.status_code == 400 and "unknown or failed" in emails.content.decode()
+    assert client.get("/api/v1/outbox/emails", {"status": "failed"}).status_code == 200
+
+
 def test_plain_http_is_refused_in_production(client, admin, settings):
     settings.DEBUG, settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False, False
     client.force_login(admin)
