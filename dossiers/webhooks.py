@@ -12,8 +12,8 @@ from dossiers.models import Dossier
 from outbox import services as outbox
 
 
-def dossier_representation(pk: Any) -> dict[str, Any]:
-    dossier = Dossier.objects.select_related("profile").get(pk=pk)
+def dossier_representation(pk: Any, instance: Dossier | None = None) -> dict[str, Any]:
+    dossier = instance if instance is not None else Dossier.objects.select_related("profile").get(pk=pk)
     data = dict(DossierSummarySerializer(dossier).data)
     data["links"] = {"api": f"{settings.SITE_URL.rstrip('/')}/api/v1/dossiers/{dossier.pk}/"}
     return data

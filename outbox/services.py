@@ -138,23 +138,25 @@ def new_event_id() -> str:
 
 # How each app represents its resources in webhook payloads (as its API does), registered by the app itself at
 # start-up: this app imports none of them.
-_representations: dict[str, Callable[[Any], dict[str, Any]]] = {}
+_representations: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
-def register_representation(resource: str, build: Callable[[Any], dict[str, Any]]) -> None:
-    """``build(pk)`` gives the resource ``resource`` as the API represents it, with a link to it."""
+def register_representation(resource: str, build: Callable[..., dict[str, Any]]) -> None:
+    """``build(pk, instance=None)`` gives the resource ``resource`` as the API represents it, with a link to it;
+    from ``instance`` when the caller has the row at hand (read by ``pk`` otherwise)."""
     _representations[resource] = build
 
 
 def emit_resource_event(
-    *, event_type: str, resource: str, pk: Any, extra: dict[str, Any] | None = None
+    *, event_type: str, resource: str, pk: Any, instance: Any = None, extra: dict[str, Any] | None = None
 ) -> list[Message]:
     """:func:`emit_event` for one resource (``"credential"``, ``"dossier"``): the payload's data is its registered
-    representation (plus ``extra``), built now, only when some endpoint wants the event; ordered by resource."""
+    representation (plus ``extra``), built now, only when some endpoint wants the event; ordered by resource.
+    ``instance``: the resource's row as the caller just wrote it, which saves reading it again."""
     targets = [e for e in _enabled_endpoints() if event_type in e.events]
     if not targets:
         return []
-    data = {**_representations[resource](pk), **(extra or {})}
+    data = {**_representations[resource](pk, instance), **(extra or {})}
     return emit_event(event_type=event_type, data=data, order_key=f"{resource}:{pk}", endpoints=targets)
 
 

@@ -598,6 +598,7 @@ def _audit(
             event_type="credential.renewed",
             resource="credential",
             pk=application.new_credential_id,
+            instance=application.new_credential,
             extra={"previous_credential": str(application.credential_id)},
         )
     return event

@@ -4,11 +4,14 @@ change's transaction, the credential as the API represents it (never the adminis
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from credentials.services import lifecycle, renewal, status
+from credentials.webhooks import credential_representation
 from dossiers import services as dossier_services
 from outbox import events
 from outbox import services as outbox
@@ -71,6 +74,10 @@ def test_a_renewal_sends_credential_renewed_with_the_new_credential(issued_crede
     assert len(renewed) == 1
     assert renewed[0].payload["data"]["id"] == str(new.pk)
     assert renewed[0].payload["data"]["previous_credential"] == str(issued_credential.pk)
+    # Built from the new credential as the renewal held it: the same as reading it back from the database.
+    read_back = json.loads(json.dumps(credential_representation(new.pk), cls=DjangoJSONEncoder))
+    assert renewed[0].payload["data"] == {**read_back, "previous_credential": str(issued_credential.pk)}
+    assert read_back["status"] == new.status and read_back["profile"] == new.profile.code
 
 
 def test_expiry_and_the_reminders_before_it_are_sent(issued_credential, endpoint, receiver):
