@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -103,6 +104,14 @@ def _endpoint(request, pk) -> WebhookEndpoint:  # type: ignore[no-untyped-def]
         return WebhookEndpoint.objects.get(pk=pk)
     except WebhookEndpoint.DoesNotExist as exc:
         raise Http404("No such webhook endpoint.") from exc
+
+
+def _status_param(request: Request, choices: list[str], default: str = "") -> str:
+    """The list's ``status`` filter (``default`` when not given): one of ``choices``, or a 400 naming them."""
+    wanted = request.query_params.get("status") or default
+    if wanted and wanted not in choices:
+        raise serializers.ValidationError({"status": [f"Choose one of: {', '.join(choices)}."]})
+    return wanted
 
 
 _ERRORS = {400: OpenApiResponse(PROBLEM), 403: OpenApiResponse(PROBLEM)}
@@ -233,9 +242,7 @@ class WebhookDeliveriesApi(ListAPIView):
     def get_queryset(self):
         endpoint = _endpoint(self.request, self.kwargs["pk"])
         rows = endpoint.messages.prefetch_related("attempt_log").order_by("-id")
-        wanted = self.request.query_params.get("status")
-        if wanted and wanted not in Message.Status.values:
-            raise serializers.ValidationError({"status": ["Choose one of: " + ", ".join(Message.Status.values) + "."]})
+        wanted = _status_param(self.request, Message.Status.values)
         return rows.filter(status=wanted) if wanted else rows
 
 
@@ -266,16 +273,14 @@ class OutboxEmailListApi(ListAPIView):
         operation_id="outbox_emails_list",
         summary="E-mails of unknown fate (their sender stopped mid-send) or failed, newest first (administrators)",
         parameters=[OpenApiParameter("status", str, enum=["unknown", "failed"], description="Default: unknown.")],
-        responses={200: EmailSerializer(many=True), **_ERRORS},
+        responses={200: EmailSerializer(many=True), **_ERRORS_404},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         roles.require_admin(self.request.user, _ADMIN_ONLY)
-        wanted = self.request.query_params.get("status") or Message.Status.UNKNOWN
-        if wanted not in (Message.Status.UNKNOWN, Message.Status.FAILED):
-            raise serializers.ValidationError({"status": ["Choose unknown or failed."]})
+        wanted = _status_param(self.request, [Message.Status.UNKNOWN, Message.Status.FAILED], Message.Status.UNKNOWN)
         return Message.objects.filter(kind=Message.Kind.EMAIL, status=wanted).order_by("-id")
 
 

@@ -92,3 +92,5 @@ def test_a_page_that_is_not_a_number_is_a_400_that_says_so(admin_api, page):
 def test_a_page_number_and_last_are_still_served(admin_api):
     assert admin_api.get("/api/v1/outbox/emails", {"page": "1"}).status_code == 200
     assert admin_api.get("/api/v1/outbox/emails", {"page": "last"}).status_code == 200
+    past_the_end = admin_api.get("/api/v1/outbox/emails", {"page": "2"})
+    assert past_the_end.status_code == 404 and past_the_end.json()["code"] == "not_found"
